@@ -1,0 +1,174 @@
+package clinic
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Sex is the administrative sex of a patient, with FHIR R4's
+// AdministrativeGender codes (http://hl7.org/fhir/R4/valueset-administrative-gender.html).
+type Sex string
+
+// The AdministrativeGender codes.
+const (
+	SexFemale  Sex = "female"
+	SexMale    Sex = "male"
+	SexOther   Sex = "other"
+	SexUnknown Sex = "unknown"
+)
+
+// Sexes lists every Sex in display order.
+var Sexes = []Sex{SexFemale, SexMale, SexOther, SexUnknown}
+
+// Valid reports whether s is one of Sexes.
+func (s Sex) Valid() bool {
+	switch s {
+	case SexFemale, SexMale, SexOther, SexUnknown:
+		return true
+	}
+	return false
+}
+
+// Patient holds a patient's identity and contact details. Clinical data
+// (intake, diagnosis, courses, journal) hang off the patient's ID in their
+// own types.
+type Patient struct {
+	ID       int64 `json:"id"`
+	ClinicID int64 `json:"clinic_id"`
+	// MRN is the clinic's medical record number, unique within the clinic.
+	MRN        string    `json:"mrn"`
+	GivenName  string    `json:"given_name"`
+	FamilyName string    `json:"family_name"`
+	BirthDate  Date      `json:"birth_date"`
+	Sex        Sex       `json:"sex"`
+	Phone      string    `json:"phone"`
+	Email      string    `json:"email"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// FullName returns "Given Family".
+func (p *Patient) FullName() string {
+	return strings.TrimSpace(p.GivenName + " " + p.FamilyName)
+}
+
+// Age returns the patient's age in whole years on day.
+func (p *Patient) Age(day Date) int { return day.YearsSince(p.BirthDate) }
+
+// Validate checks every field and names the first one at fault.
+func (p *Patient) Validate() error {
+	if err := checkText("mrn", p.MRN, 1, 40); err != nil {
+		return err
+	}
+	if err := checkText("given_name", p.GivenName, 1, 100); err != nil {
+		return err
+	}
+	if err := checkText("family_name", p.FamilyName, 1, 100); err != nil {
+		return err
+	}
+	if p.BirthDate.IsZero() {
+		return Invalid("birth_date", "a birth date YYYY-MM-DD is required")
+	}
+	if p.BirthDate.Year < 1900 || p.BirthDate.After(DateOf(time.Now())) {
+		return Invalid("birth_date", "%s is not a plausible birth date", p.BirthDate)
+	}
+	if !p.Sex.Valid() {
+		return Invalid("sex", "must be one of female, male, other, unknown")
+	}
+	if err := checkText("phone", p.Phone, 0, 40); err != nil {
+		return err
+	}
+	if err := checkText("email", p.Email, 0, 200); err != nil {
+		return err
+	}
+	if p.Email != "" {
+		if _, err := mail.ParseAddress(p.Email); err != nil {
+			return Invalid("email", "%q is not an e-mail address", p.Email)
+		}
+	}
+	return nil
+}
+
+// checkText checks that s is valid UTF-8 without control characters and has
+// between min and max characters.
+func checkText(field, s string, min, max int) error {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s):
+		return Invalid(field, "is not valid UTF-8 text")
+	case n < min && min == 1:
+		return Invalid(field, "is required")
+	case n < min:
+		return Invalid(field, "needs at least %d characters", min)
+	case n > max:
+		return Invalid(field, "has %d characters; at most %d are allowed", n, max)
+	case strings.TrimSpace(s) != s:
+		return Invalid(field, "must not start or end with spaces")
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return Invalid(field, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// PatientFilter selects patients. The actor's rights narrow it further: staff
+// see their clinic's patients, a patient only themself.
+type PatientFilter struct {
+	// Query matches the MRN or a name, case-insensitively, as a substring.
+	Query  string
+	Offset int
+	Limit  int // 0 means 50; at most 500
+}
+
+// PatientUpdate holds the fields to change; nil leaves a field as it is.
+type PatientUpdate struct {
+	MRN        *string `json:"mrn"`
+	GivenName  *string `json:"given_name"`
+	FamilyName *string `json:"family_name"`
+	BirthDate  *Date   `json:"birth_date"`
+	Sex        *Sex    `json:"sex"`
+	Phone      *string `json:"phone"`
+	Email      *string `json:"email"`
+}
+
+// Apply writes the non-nil fields of u into p.
+func (u *PatientUpdate) Apply(p *Patient) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&p.MRN, u.MRN)
+	set(&p.GivenName, u.GivenName)
+	set(&p.FamilyName, u.FamilyName)
+	set(&p.Phone, u.Phone)
+	set(&p.Email, u.Email)
+	if u.BirthDate != nil {
+		p.BirthDate = *u.BirthDate
+	}
+	if u.Sex != nil {
+		p.Sex = *u.Sex
+	}
+}
+
+// PatientService manages patients. Every method checks the actor's rights
+// (rights.go) and audits its changes in the same transaction.
+type PatientService interface {
+	// FindPatientByID returns the patient, or ENOTFOUND if there is none or
+	// the actor may not read it.
+	FindPatientByID(ctx context.Context, id int64) (*Patient, error)
+	// FindPatients returns the patients the actor may see that match f,
+	// ordered by family and given name, and the total number of matches.
+	FindPatients(ctx context.Context, f PatientFilter) ([]*Patient, int, error)
+	// CreatePatient validates and stores p in the actor's clinic (p.ClinicID
+	// for System) and sets its ID. ECONFLICT if the MRN is taken.
+	CreatePatient(ctx context.Context, p *Patient) error
+	// UpdatePatient applies u to the patient, validates and stores it, and
+	// returns the new version.
+	UpdatePatient(ctx context.Context, id int64, u PatientUpdate) (*Patient, error)
+}

@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+)
+
+// DB is ketatrack's storage on SQLite or PostgreSQL. It implements the
+// service interfaces of internal/clinic (and of the domain packages that
+// later add records); every method checks the actor's rights from the
+// context and writes its audit entries in the same transaction as its change.
+type DB struct {
+	loc   Location
+	write *sql.DB // SQLite: one connection; PostgreSQL: the pool
+	read  *sql.DB // SQLite: read-only connections; PostgreSQL: the same pool
+
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// Open connects to the database loc names (see ParseLocation) and checks that
+// it answers. It does not migrate: call Migrate.
+func Open(ctx context.Context, dbURL string) (*DB, error) {
+	loc, err := ParseLocation(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	write, read, err := openPools(loc)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{loc: loc, write: write, read: read, Now: time.Now}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Engine returns the database engine.
+func (db *DB) Engine() Engine { return db.loc.Engine }
+
+// Location returns where the database is.
+func (db *DB) Location() Location { return db.loc }
+
+// Close closes the connection pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers (the readiness probe).
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("database %s: %w", db.loc.Engine, err)
+	}
+	if db.read != db.write {
+		if err := db.read.PingContext(ctx); err != nil {
+			return fmt.Errorf("database %s (readers): %w", db.loc.Engine, err)
+		}
+	}
+	return nil
+}
+
+// now returns the current time in UTC at microsecond precision, the finest
+// both engines keep.
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
+
+// Tx is a write transaction carrying the actor and one timestamp for
+// everything it writes. Store methods that change data run inside
+// DB.update, write their rows through Tx, and call Tx.audit for each change.
+type Tx struct {
+	*sql.Tx
+	ctx   context.Context
+	actor *clinic.Actor
+	now   time.Time
+}
+
+// update runs fn in a write transaction with the actor of ctx, committing if
+// fn returns nil and rolling back otherwise. The actor may be nil only for
+// the login path, which audits anonymous attempts.
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, ctx: ctx, actor: clinic.ActorFrom(ctx), now: db.now()}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// audit appends e to the audit log inside tx, filling in the time and,
+// unless already set, the actor and their address. before and after are the
+// record as JSON (nil for none): the record before the change and after it.
+func (tx *Tx) audit(e clinic.AuditEntry, before, after any) error {
+	e.At = tx.now
+	if tx.actor != nil {
+		if e.ActorID == 0 && !tx.actor.System {
+			e.ActorID = tx.actor.UserID
+		}
+		if e.ActorLogin == "" {
+			e.ActorLogin = tx.actor.Login
+		}
+		if e.RemoteAddr == "" {
+			e.RemoteAddr = tx.actor.RemoteAddr
+		}
+	}
+	b, err := jsonOrNil(before)
+	if err != nil {
+		return err
+	}
+	a, err := jsonOrNil(after)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(tx.ctx, `INSERT INTO audit_log
+		(at, clinic_id, actor_id, actor_login, action, entity, entity_id, patient_id, before_json, after_json, remote_addr)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		e.At, nullInt(e.ClinicID), nullInt(e.ActorID), e.ActorLogin, e.Action, e.Entity,
+		nullInt(e.EntityID), nullInt(e.PatientID), b, a, e.RemoteAddr)
+	if err != nil {
+		return fmt.Errorf("audit %s %s: %w", e.Action, e.Entity, err)
+	}
+	return nil
+}
+
+func jsonOrNil(v any) (sql.NullString, error) {
+	if v == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("audit json: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
+
+// nullInt stores 0 as NULL (IDs start at 1).
+func nullInt(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }
+
+// dateArg is how a clinic.Date is written: text YYYY-MM-DD, which both
+// engines read into a DATE column.
+func dateArg(d clinic.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+// dateOf converts a scanned DATE (time.Time from both drivers) to a Date.
+func dateOf(t sql.NullTime) clinic.Date {
+	if !t.Valid {
+		return clinic.Date{}
+	}
+	return clinic.DateOf(t.Time.UTC())
+}
+
+// notFound turns sql.ErrNoRows into ENOTFOUND with msg; other errors are
+// wrapped with what.
+func notFound(err error, what, msg string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return clinic.Errorf(clinic.ENOTFOUND, "%s", msg)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// conflict turns a unique violation into ECONFLICT on field with msg.
+func conflict(err error, what, field, msg string) error {
+	if isUniqueViolation(err) {
+		return &clinic.Error{Code: clinic.ECONFLICT, Field: field, Message: msg}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// likePattern returns a LIKE pattern matching s as a substring, with LIKE's
+// wildcards in s escaped (used with ESCAPE '\').
+func likePattern(s string) string {
+	r := make([]rune, 0, len(s)+2)
+	r = append(r, '%')
+	for _, c := range s {
+		if c == '%' || c == '_' || c == '\\' {
+			r = append(r, '\\')
+		}
+		r = append(r, c)
+	}
+	return string(append(r, '%'))
+}
+
+// limit returns n bounded to [1, max], with def for 0.
+func limit(n, def, max int) int {
+	switch {
+	case n <= 0:
+		return def
+	case n > max:
+		return max
+	}
+	return n
+}

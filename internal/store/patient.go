@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+)
+
+const patientColumns = `id, clinic_id, mrn, given_name, family_name, birth_date, sex, phone, email, created_at, updated_at`
+
+func scanPatient(row interface{ Scan(...any) error }) (*clinic.Patient, error) {
+	p := &clinic.Patient{}
+	var birth sql.NullTime
+	var sex string
+	if err := row.Scan(&p.ID, &p.ClinicID, &p.MRN, &p.GivenName, &p.FamilyName, &birth, &sex,
+		&p.Phone, &p.Email, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		return nil, err
+	}
+	p.BirthDate, p.Sex = dateOf(birth), clinic.Sex(sex)
+	return p, nil
+}
+
+// FindPatientByID implements clinic.PatientService.
+func (db *DB) FindPatientByID(ctx context.Context, id int64) (*clinic.Patient, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := scanPatient(db.read.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "find patient", "No such patient.")
+	}
+	if !clinic.CanReadPatient(a, p) {
+		return nil, clinic.Errorf(clinic.ENOTFOUND, "No such patient.")
+	}
+	return p, nil
+}
+
+// FindPatients implements clinic.PatientService.
+func (db *DB) FindPatients(ctx context.Context, f clinic.PatientFilter) ([]*clinic.Patient, int, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	switch {
+	case a.System:
+	case a.Role == clinic.RolePatient:
+		where = append(where, "id = "+arg(a.PatientID))
+	case clinic.CanListPatients(a):
+		where = append(where, "clinic_id = "+arg(a.ClinicID))
+	default:
+		return nil, 0, clinic.Errorf(clinic.EFORBIDDEN, "You may not list patients.")
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		// lower() folds ASCII only on SQLite, Unicode on PostgreSQL.
+		pat := arg(likePattern(strings.ToLower(q)))
+		where = append(where, `(lower(mrn) LIKE `+pat+` ESCAPE '\' OR lower(given_name) LIKE `+pat+` ESCAPE '\'
+			OR lower(family_name) LIKE `+pat+` ESCAPE '\' OR lower(given_name || ' ' || family_name) LIKE `+pat+` ESCAPE '\')`)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM patients`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count patients: %w", err)
+	}
+	q := `SELECT ` + patientColumns + ` FROM patients` + cond +
+		` ORDER BY family_name, given_name, id LIMIT ` + arg(limit(f.Limit, 50, 500)) + ` OFFSET ` + arg(max(f.Offset, 0))
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find patients: %w", err)
+	}
+	defer rows.Close()
+	var out []*clinic.Patient
+	for rows.Next() {
+		p, err := scanPatient(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("find patients: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find patients: %w", err)
+	}
+	return out, total, nil
+}
+
+// CreatePatient implements clinic.PatientService.
+func (db *DB) CreatePatient(ctx context.Context, p *clinic.Patient) error {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if !a.System {
+		p.ClinicID = a.ClinicID
+	}
+	if !clinic.CanWritePatient(a, p) {
+		return clinic.Errorf(clinic.EFORBIDDEN, "You may not register patients.")
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		p.CreatedAt, p.UpdatedAt = tx.now, tx.now
+		err := tx.QueryRowContext(ctx, `INSERT INTO patients
+			(clinic_id, mrn, given_name, family_name, birth_date, sex, phone, email, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			p.ClinicID, p.MRN, p.GivenName, p.FamilyName, dateArg(p.BirthDate), string(p.Sex), p.Phone, p.Email,
+			p.CreatedAt, p.UpdatedAt).Scan(&p.ID)
+		if err != nil {
+			return conflict(err, "create patient", "mrn", fmt.Sprintf("The MRN %s is already in use in this clinic.", p.MRN))
+		}
+		return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, Action: clinic.ActionCreate, Entity: "patient",
+			EntityID: p.ID, PatientID: p.ID}, nil, p)
+	})
+}
+
+// UpdatePatient implements clinic.PatientService.
+func (db *DB) UpdatePatient(ctx context.Context, id int64, u clinic.PatientUpdate) (*clinic.Patient, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *clinic.Patient
+	err = db.update(ctx, func(tx *Tx) error {
+		before, err := scanPatient(tx.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1`, id))
+		if err != nil {
+			return notFound(err, "update patient", "No such patient.")
+		}
+		if !clinic.CanReadPatient(a, before) {
+			return clinic.Errorf(clinic.ENOTFOUND, "No such patient.")
+		}
+		if !clinic.CanWritePatient(a, before) {
+			return clinic.Errorf(clinic.EFORBIDDEN, "You may not change this patient's details.")
+		}
+		p := *before
+		u.Apply(&p)
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		p.UpdatedAt = tx.now
+		_, err = tx.ExecContext(ctx, `UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, birth_date = $4,
+			sex = $5, phone = $6, email = $7, updated_at = $8 WHERE id = $9`,
+			p.MRN, p.GivenName, p.FamilyName, dateArg(p.BirthDate), string(p.Sex), p.Phone, p.Email, p.UpdatedAt, id)
+		if err != nil {
+			return conflict(err, "update patient", "mrn", fmt.Sprintf("The MRN %s is already in use in this clinic.", p.MRN))
+		}
+		out = &p
+		return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, Action: clinic.ActionUpdate, Entity: "patient",
+			EntityID: p.ID, PatientID: p.ID}, before, p)
+	})
+	return out, err
+}
