@@ -205,10 +205,12 @@ func (s *State) applyAt(e Event, pendingRate, checkSeq bool) error {
 	if checkSeq && e.Seq != len(s.Events)+1 {
 		return conflict("seq", "event %d was expected, got %d", len(s.Events)+1, e.Seq)
 	}
-	want, ok := e.payloadOK()
-	if !ok {
+	if !e.Kind.known() {
+		return invalid("kind", "unknown event kind %q", string(e.Kind))
+	}
+	if want, ok := e.payloadOK(); !ok {
 		if want == "" {
-			return invalid("kind", "unknown event kind %q", string(e.Kind))
+			return invalid("", "a %s event carries no payload", e.Kind)
 		}
 		return invalid(want, "a %s event carries exactly its %q payload", e.Kind, want)
 	}

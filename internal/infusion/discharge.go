@@ -138,7 +138,10 @@ func maxDeviation(pairs [][2]int) (num, den int) {
 //
 // Circulation: "BP ± 20 % of pre-anaesthetic level" 2, 20–49 % 1, more than
 // 49 % 0 (bands as worded by the nursing-education course "Criteria for
-// assessing recovery from anesthesia", citing Aldrete); both systolic and
+// assessing recovery from anesthesia", citing Aldrete). Those are whole
+// percentages; other tabulations put the last cut at ± 50 (World J
+// Gastroenterol 2015;21:3671 Table 2), so a deviation d scores 2 for
+// d < 20 %, 1 for 20 % ≤ d < 50 %, 0 for d ≥ 50 %. Both systolic and
 // diastolic are compared and the larger deviation counts. SpO2: 2 "able to
 // maintain SpO2 > 92 % on room air", 1 "needs O2 inhalation to maintain
 // SpO2 > 90 %", 0 "SpO2 < 90 % even with O2". The source leaves room air
@@ -154,10 +157,10 @@ func AldreteScore(baseline, last Vitals, a DischargeAssessment) Score {
 	switch {
 	case num < 20*den:
 		circ.Points, circ.Basis = 2, dev+": within 20 %"
-	case num <= 49*den:
+	case num < 50*den:
 		circ.Points, circ.Basis = 1, dev+": 20–49 %"
 	default:
-		circ.Points, circ.Basis = 0, dev+": more than 49 %"
+		circ.Points, circ.Basis = 0, dev+": 50 % or more"
 	}
 	sat := ScoreItem{Item: "oxygen saturation"}
 	air := "room air"

@@ -26,6 +26,15 @@ const (
 	KindDischarge   Kind = "discharge-assessment"
 )
 
+func (k Kind) known() bool {
+	switch k {
+	case KindCheckIn, KindProgramme, KindStart, KindPause, KindResume, KindRateChange, KindStop,
+		KindVitals, KindSideEffect, KindMedication, KindAlert, KindAcknowledge, KindDischarge:
+		return true
+	}
+	return false
+}
+
 // SystemUser is the author of alerts raised by the rules.
 const SystemUser = "system"
 
