@@ -12,6 +12,8 @@ type Record struct {
 	History History `json:"history"`
 	// Severity is the CRPS Severity Score assessment, when one was done.
 	Severity *SeverityInput `json:"severity,omitempty"`
+	// PriorTreatments are the therapies tried before ketamine, with relief.
+	PriorTreatments []PriorTreatment `json:"prior_treatments,omitempty"`
 }
 
 // Validate checks every part, naming the field at fault with its full path
@@ -31,7 +33,7 @@ func (r Record) Validate() error {
 			return prefixed("severity", err)
 		}
 	}
-	return nil
+	return ValidatePriorTreatments(r.PriorTreatments)
 }
 
 // Diagnosis is what Diagnose computes from a Record.
@@ -45,6 +47,8 @@ type Diagnosis struct {
 	// Codes are the SNOMED CT codes for the subtype (empty when none is
 	// verified; see codes.go).
 	Codes []Coding `json:"codes"`
+	// PriorRelief tallies the prior treatments by relief category.
+	PriorRelief ReliefTally `json:"prior_relief"`
 }
 
 // Diagnose validates a record and computes its Budapest evaluation, subtype,
@@ -61,7 +65,7 @@ func Diagnose(r Record) (Diagnosis, error) {
 	if err != nil {
 		return Diagnosis{}, err
 	}
-	d := Diagnosis{Evaluation: ev, Classification: cl, Codes: CodesFor(cl.Type)}
+	d := Diagnosis{Evaluation: ev, Classification: cl, Codes: CodesFor(cl.Type), PriorRelief: TallyRelief(r.PriorTreatments)}
 	if r.Severity != nil {
 		s, err := ScoreSeverity(*r.Severity)
 		if err != nil {
