@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/demo"
+	"github.com/ketatrack/ketatrack/internal/store"
+	"github.com/ketatrack/ketatrack/internal/web"
+)
+
+func init() {
+	register(&command{
+		Name:     "serve",
+		Synopsis: "serve [--db URL] [--addr HOST:PORT] [--demo]",
+		Summary:  "Run the web UI and JSON API; SIGTERM finishes in-flight requests, then exits 0.",
+		Run:      runServe,
+	})
+}
+
+// shutdownGrace is how long SIGTERM waits for in-flight requests.
+const shutdownGrace = 30 * time.Second
+
+func runServe(ctx context.Context, e *env, args []string) int {
+	c := commands["serve"]
+	fs := newFlagSet(e, c)
+	dbURL := dbFlag(e, fs)
+	defAddr := e.Getenv("KETATRACK_ADDR")
+	if defAddr == "" {
+		defAddr = "localhost:8080"
+	}
+	addr := fs.String("addr", defAddr, "listen address HOST:PORT (env KETATRACK_ADDR); port 0 picks a free port")
+	withDemo := fs.Bool("demo", false, "load a demo clinic (users of each role, a dozen fictional patients) into an empty database and print the logins")
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: ketatrack %s\n\n%s\n\nFlags:\n", c.Synopsis, c.Summary)
+		fs.PrintDefaults()
+		fmt.Fprint(out, `
+Environment:
+  KETATRACK_DB                 default for --db (sqlite:ketatrack.db)
+  KETATRACK_ADDR               default for --addr (localhost:8080)
+  KETATRACK_LOG_LEVEL          debug, info (default), warn or error
+  KETATRACK_LOG_FORMAT         text (default) or json
+  KETATRACK_SECURE_COOKIES     1 when TLS ends at a reverse proxy
+  KETATRACK_CLIENT_IP_HEADER   header with the client address set by a trusted proxy, e.g. X-Forwarded-For
+`)
+	}
+	pos, err := parseFlags(e, fs, args)
+	if err != nil {
+		return flagStatus(err)
+	}
+	if len(pos) > 0 {
+		return fail(e, "serve", exitBadInput, fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if _, err := store.ParseLocation(*dbURL); err != nil {
+		return fail(e, "serve", exitBadInput, err)
+	}
+	logger, err := newLogger(e)
+	if err != nil {
+		return fail(e, "serve", exitBadInput, err)
+	}
+
+	start := time.Now()
+	db, applied, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return fail(e, "serve", exitFailure, err)
+	}
+	defer db.Close()
+	if len(applied) > 0 {
+		logger.Info("applied migrations", "versions", applied)
+	}
+	if *withDemo {
+		if err := loadDemo(ctx, e, db); err != nil {
+			return fail(e, "serve", exitFailure, err)
+		}
+	}
+
+	srv, err := web.New(web.Config{
+		Auth: db, Clinics: db, Patients: db, Users: db, Audit: db,
+		Ready:          db.Ping,
+		Logger:         logger,
+		SecureCookies:  e.Getenv("KETATRACK_SECURE_COOKIES") == "1",
+		ClientIPHeader: e.Getenv("KETATRACK_CLIENT_IP_HEADER"),
+	})
+	if err != nil {
+		return fail(e, "serve", exitFailure, err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(e, "serve", exitFailure, fmt.Errorf("addr: %w", err))
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	url := "http://" + ln.Addr().String()
+	logger.Info("serving", "url", url, "engine", db.Engine(), "startup", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(e.Stdout, "ketatrack listening on %s\n", url)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fail(e, "serve", exitFailure, err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fail(e, "serve", exitFailure, fmt.Errorf("shutdown: %w", err))
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fail(e, "serve", exitFailure, err)
+	}
+	logger.Info("stopped")
+	return exitOK
+}
+
+func newLogger(e *env) (*slog.Logger, error) {
+	var level slog.Level
+	if v := e.Getenv("KETATRACK_LOG_LEVEL"); v != "" {
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			return nil, fmt.Errorf("KETATRACK_LOG_LEVEL: %q is not debug, info, warn or error", v)
+		}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch f := e.Getenv("KETATRACK_LOG_FORMAT"); f {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(e.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.Stderr, opts)), nil
+	default:
+		return nil, fmt.Errorf("KETATRACK_LOG_FORMAT: %q is not text or json", f)
+	}
+}
+
+// loadDemo loads the demo clinic into an empty database and prints its
+// logins; a database that holds data already is left as it is.
+func loadDemo(ctx context.Context, e *env, db *store.DB) error {
+	r, err := demo.Load(ctx, db)
+	if clinic.ErrorCode(err) == clinic.ECONFLICT {
+		fmt.Fprintln(e.Stdout, "demo: the database already holds data, so no demo data were loaded (the demo logins were printed when they were created; start with a new --db file to get fresh ones)")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "demo: loaded %q with %d fictional patients. Logins (shown only now):\n", r.Clinic.Name, len(r.Patients))
+	for _, c := range r.Credentials {
+		fmt.Fprintf(&b, "  %-10s login %-10s password %s   (%s)\n", c.Role, c.Login, c.Password, c.Name)
+	}
+	fmt.Fprint(e.Stdout, b.String())
+	return nil
+}

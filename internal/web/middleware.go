@@ -1,0 +1,208 @@
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/store"
+)
+
+// contentSecurityPolicy allows only this server's own scripts, styles and
+// fonts: no inline script or style, no eval, no framing. Images may be data:
+// URIs because Pico CSS draws its icons that way.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			// Clinical pages must not linger in shared caches.
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sessionCookie is the name of the cookie holding the session token.
+const sessionCookie = "ketatrack_session"
+
+// authenticate resolves the session token (cookie, or "Authorization:
+// Bearer TOKEN" for API clients) to an actor in the request context.
+// Requests without a valid token go on anonymously; the route's guard
+// decides whether that is allowed.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		token := bearerToken(r)
+		if token == "" {
+			if c, err := r.Cookie(sessionCookie); err == nil {
+				token = c.Value
+			}
+		}
+		if token != "" {
+			a, sess, err := s.Auth.Authenticate(r.Context(), token)
+			switch {
+			case err == nil:
+				a.RemoteAddr = s.clientIP(r)
+				ctx := store.WithSession(clinic.NewContext(r.Context(), a), sess)
+				r = r.WithContext(ctx)
+			case clinic.ErrorCode(err) != clinic.ENOTFOUND && clinic.ErrorCode(err) != clinic.EUNAUTHORIZED:
+				s.fail(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func bearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+// clientIP returns the client's address: the TCP peer, or the first
+// address of the configured proxy header.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.ClientIPHeader != "" {
+		if v := r.Header.Get(s.ClientIPHeader); v != "" {
+			first, _, _ := strings.Cut(v, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		if !s.logger.Enabled(r.Context(), level) {
+			return
+		}
+		s.logger.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)), slog.String("remote", s.clientIP(r)))
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.fail(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Login attempts per client address: a token bucket refilled at
+// loginRatePerMinute with room for loginBurst. This bounds the CPU an
+// attacker can spend on argon2id and the guesses from one address; the
+// store's per-account limit (clinic.LoginFailureLimit) holds across
+// addresses and server instances.
+const (
+	loginRatePerMinute = 10
+	loginBurst         = 10
+)
+
+type ipLimiter struct {
+	mu      sync.Mutex
+	perMin  float64
+	burst   float64
+	buckets map[string]*bucket
+	now     func() time.Time
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newIPLimiter(perMinute, burst int) *ipLimiter {
+	return &ipLimiter{perMin: float64(perMinute), burst: float64(burst), buckets: map[string]*bucket{}, now: time.Now}
+}
+
+// allow takes a token for ip and reports whether there was one.
+func (l *ipLimiter) allow(ip string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b, ok := l.buckets[ip]
+	if !ok {
+		if len(l.buckets) > 100000 {
+			// Forget full buckets so the map cannot grow without bound.
+			for k, v := range l.buckets {
+				if v.tokens+now.Sub(v.last).Minutes()*l.perMin >= l.burst {
+					delete(l.buckets, k)
+				}
+			}
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[ip] = b
+	}
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Minutes()*l.perMin)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,54 @@
+package web
+
+// routeTable is every route of the server. To add a page: write its
+// template in templates/, its handler in the file of its feature, a line
+// here, and (for a menu entry) a line in nav.go. An /api/ route also needs
+// its description in openapi.json; TestOpenAPIDescribesEveryRoute fails
+// until it has one.
+func (s *Server) routeTable() []route {
+	return []route{
+		// Probes and the API description.
+		{"GET", "/healthz", public, s.healthz},
+		{"GET", "/readyz", public, s.readyz},
+		{"GET", "/api/openapi.json", public, s.openAPI},
+
+		// Logging in and out.
+		{"GET", "/login", public, s.loginPage},
+		{"POST", "/login", public, s.loginSubmit},
+		{"POST", "/logout", loggedIn, s.logoutSubmit},
+		{"POST", "/api/v1/session", public, s.apiLogin},
+		{"DELETE", "/api/v1/session", loggedIn, s.apiLogout},
+		{"GET", "/api/v1/me", loggedIn, s.apiMe},
+
+		// Pages.
+		{"GET", "/{$}", loggedIn, s.homePage},
+		{"GET", "/me", loggedIn, s.mePage},
+		{"GET", "/account", loggedIn, s.accountPage},
+		{"POST", "/account/password", loggedIn, s.accountPassword},
+
+		// Patients.
+		{"GET", "/patients", staffOnly, s.patientsPage},
+		{"GET", "/patients/new", staffOnly, s.patientNewPage},
+		{"POST", "/patients", staffOnly, s.patientCreate},
+		{"GET", "/patients/{id}", loggedIn, s.patientPage},
+		{"GET", "/patients/{id}/edit", staffOnly, s.patientEditPage},
+		{"POST", "/patients/{id}", staffOnly, s.patientUpdate},
+		{"GET", "/api/v1/patients", loggedIn, s.apiPatients},
+		{"POST", "/api/v1/patients", staffOnly, s.apiCreatePatient},
+		{"GET", "/api/v1/patients/{id}", loggedIn, s.apiPatient},
+		{"PATCH", "/api/v1/patients/{id}", staffOnly, s.apiUpdatePatient},
+
+		// Users (administrators).
+		{"GET", "/users", adminOnly, s.usersPage},
+		{"POST", "/users", adminOnly, s.userCreate},
+		{"POST", "/users/{id}", adminOnly, s.userUpdate},
+		{"POST", "/users/{id}/password", adminOnly, s.userPassword},
+		{"GET", "/api/v1/users", adminOnly, s.apiUsers},
+		{"POST", "/api/v1/users", adminOnly, s.apiCreateUser},
+		{"PATCH", "/api/v1/users/{id}", adminOnly, s.apiUpdateUser},
+
+		// The audit log.
+		{"GET", "/audit", staffOnly, s.auditPage},
+		{"GET", "/api/v1/audit", staffOnly, s.apiAudit},
+	}
+}
