@@ -134,9 +134,10 @@ type SeverityScore struct {
 	Score int `json:"score"`
 	// Max is the number of items of the form (16 for css-16).
 	Max int `json:"max"`
-	// SymptomsPresent and SignsPresent split the score.
+	// SymptomsPresent is the number of symptom items present.
 	SymptomsPresent int `json:"symptoms_present"`
-	SignsPresent    int `json:"signs_present"`
+	// SignsPresent is the number of sign items present.
+	SignsPresent int `json:"signs_present"`
 	// NotAssessable lists the items that could not be assessed (scored 0).
 	NotAssessable []string `json:"not_assessable"`
 	// Source cites the form.

@@ -116,10 +116,15 @@ func ValidatePriorTreatments(list []PriorTreatment) error {
 // ReliefTally counts a patient's prior treatments by relief category, as
 // Goldberg's Table 1 reports them (B: up to 8 weeks; A: over 8 weeks).
 type ReliefTally struct {
-	Tried   int `json:"tried"`
-	None    int `json:"none"`
+	// Tried is the number of prior treatments recorded.
+	Tried int `json:"tried"`
+	// None counts therapies that gave no relief.
+	None int `json:"none"`
+	// UpTo8Wk counts Goldberg's "B": relief for up to 8 weeks.
 	UpTo8Wk int `json:"up_to_8_weeks"`
+	// Over8Wk counts Goldberg's "A": relief for more than 8 weeks.
 	Over8Wk int `json:"over_8_weeks"`
+	// Unknown counts therapies whose relief is not known.
 	Unknown int `json:"unknown"`
 }
 

@@ -101,9 +101,10 @@ func (r Regimen) Validate() error {
 // Figure is one regimen's MME/day under a named table, or the reason it was
 // not converted.
 type Figure struct {
-	// Opioid and Name identify the regimen.
+	// Opioid is the regimen's ingredient.
 	Opioid Opioid `json:"opioid"`
-	Name   string `json:"name,omitempty"`
+	// Name is the regimen's product or opioid name, if given.
+	Name string `json:"name,omitempty"`
 	// Route is the regimen's route.
 	Route Route `json:"route"`
 	// DailyDose is the total daily dose as the factor applies to it: mg/day,
@@ -201,8 +202,8 @@ func Convert(r Regimen, t Table) (Figure, error) {
 // dose in mg, and false where the tiers give none.
 func methadoneTier2016(mgPerDay float64) (float64, bool) {
 	for _, tier := range methadone2016 {
-		if mgPerDay >= tier.LowMgPerDay && (tier.HighMgPerDay == 0 || mgPerDay <= tier.HighMgPerDay) {
-			return tier.Factor, true
+		if mgPerDay >= tier.lowMgPerDay && (tier.highMgPerDay == 0 || mgPerDay <= tier.highMgPerDay) {
+			return tier.factor, true
 		}
 	}
 	return 0, false

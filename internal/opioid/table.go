@@ -88,23 +88,21 @@ func (t Table) Validate() error {
 	return nil
 }
 
-// MethadoneTier is one band of the 2016 table's tiered methadone factor; a
-// daily dose counts in the band when Low ≤ dose ≤ High (High 0: no upper end).
-type MethadoneTier struct {
-	LowMgPerDay  float64 `json:"low_mg_per_day"`
-	HighMgPerDay float64 `json:"high_mg_per_day"`
-	Factor       float64 `json:"factor"`
+// methadoneTier is one band of the 2016 table's tiered methadone factor; a
+// daily dose counts in the band when low ≤ dose ≤ high (high 0: no upper end).
+type methadoneTier struct {
+	lowMgPerDay, highMgPerDay, factor float64
 }
 
 // methadone2016 is the 2016 table's methadone tiers: 1–20 mg/day × 4,
 // 21–40 × 8, 41–60 × 10, ≥ 61 × 12 (srcCDC2016: dose-range-conversion-factor
 // "1-20:4", "21-40:8", "41-60:10", "61-*:12"). Doses between the bands
 // (e.g. 20.5 mg/day) or below 1 mg/day have no factor in the source.
-var methadone2016 = []MethadoneTier{
-	{LowMgPerDay: 1, HighMgPerDay: 20, Factor: 4},
-	{LowMgPerDay: 21, HighMgPerDay: 40, Factor: 8},
-	{LowMgPerDay: 41, HighMgPerDay: 60, Factor: 10},
-	{LowMgPerDay: 61, HighMgPerDay: 0, Factor: 12},
+var methadone2016 = []methadoneTier{
+	{lowMgPerDay: 1, highMgPerDay: 20, factor: 4},
+	{lowMgPerDay: 21, highMgPerDay: 40, factor: 8},
+	{lowMgPerDay: 41, highMgPerDay: 60, factor: 10},
+	{lowMgPerDay: 61, highMgPerDay: 0, factor: 12},
 }
 
 // factors holds the flat factors per table: MME/day per mg/day, except
