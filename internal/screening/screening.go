@@ -200,6 +200,9 @@ func Screen(in Input) (Result, error) {
 	}
 
 	r.Tests = requiredTests(in)
+	if r.Tests == nil {
+		r.Tests = []RequiredTest{}
+	}
 	for _, t := range r.Tests {
 		id := "test." + string(t.Test)
 		why := strings.Join(t.Why, "; ")
@@ -268,11 +271,13 @@ func stateWords(state string) string {
 	return "not recorded"
 }
 
-// gradeOf returns the evidence grade of a test requirement: Cohen 2018 grades
-// its preinfusion tests C; the seed-only blood count has none.
+// gradeOf returns the evidence grade of a test requirement where it was
+// read: Cohen 2018 grades the ECG recommendation C (Guideline Central
+// summary); the grade of the liver-test recommendation was cut off in the
+// summary read, and the seed-only blood count has none.
 func gradeOf(t RequiredTest) string {
-	if t.Test == BloodCount {
-		return ""
+	if t.Test == ECG {
+		return "C"
 	}
-	return "C"
+	return ""
 }
