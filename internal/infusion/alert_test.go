@@ -133,7 +133,7 @@ func TestRateAbovePlanWhenThePlanStepsDown(t *testing.T) {
 	o := goldbergOrder()
 	o.Bag = nil
 	o.Steps = []Step{{Minutes: 60, RateMgPerH: 20}, {Minutes: 60, RateMgPerH: 10}}
-	s := chart(t, o, checkInEv(0, 71, baseVitals()), programmeEv(10, Bag{AmountMg: 80, VolumeML: 500}, mgh(20)), pumpEv(KindStart, 15),
+	s := chart(t, o, checkInEv(0, 71, baseVitals()), programmeEv(10, mustBag("80mg/500mL"), mgh(20)), pumpEv(KindStart, 15),
 		vitalsEv(30, baseVitals()), vitalsEv(74, baseVitals()))
 	if len(s.Alerts) != 0 {
 		t.Fatalf("alerts in step 1 = %v", alertRules(s))

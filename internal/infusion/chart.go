@@ -95,45 +95,53 @@ func Record(s State, e Event, now time.Time, checker RateChecker) (Result, error
 	return Result{State: n, Appended: slices.Clone(n.Events[len(s.Events):])}, nil
 }
 
-// checkRate asks the dose engine to convert and check the entered rate and
-// stores its answer on the event.
+// checkRate converts the entered rate for the bag and today's weight, asks
+// the dose engine to check it, and stores both on the event.
 func checkRate(s State, e *Event, checker RateChecker) error {
 	if checker == nil {
 		return errors.New("infusion: no dose engine to check the rate")
 	}
-	q := RateQuery{Drug: s.Order.Drug, CareArea: s.Order.CareArea, Weight: s.Weight()}
-	var entered RateEntry
+	q := RateQuery{Drug: s.Order.Drug, CareArea: s.Order.CareArea}
+	if s.CheckIn != nil {
+		q.Weight = s.CheckIn.Weight
+	}
 	var override *Override
+	var bag Bag
 	field := "rate_change.entered"
 	if e.Kind == KindProgramme {
-		q.Bag = e.Programme.Bag
-		entered, override = e.Programme.Entered, e.Programme.Override
+		q.Bag, q.Entered, override = e.Programme.Bag, e.Programme.Entered, e.Programme.Override
+		bag, _ = bagOf(e.Programme.Bag) // checked by the first pass
 		field = "programme.entered"
 	} else {
-		q.Bag, _ = s.CurrentBag()
-		entered, override = e.RateChange.Entered, e.RateChange.Override
+		q.Bag = s.Programme.Bag
+		bag, _ = s.CurrentBag()
+		q.Entered, override = e.RateChange.Entered, e.RateChange.Override
 	}
-	q.Entered = entered
-	v, err := checker.CheckRate(q)
+	r, err := convertRate(q.Entered, s.Weight(), bag)
 	if err != nil {
 		return prefixed(field, err)
 	}
-	switch v.Check.Level {
+	q.Rate = r
+	c, err := checker.CheckRate(q)
+	if err != nil {
+		return prefixed(field, err)
+	}
+	entered := q.Entered.String()
+	switch c.Level {
 	case LevelHard:
-		return errorf(EHARDLIMIT, field, "%v %s refused: over a hard limit (%s)", entered.Value, entered.Unit, limitText(v.Check))
+		return errorf(EHARDLIMIT, field, "%s (%v mg/h) refused: over a hard limit (%s)", entered, float64(r.MgPerH), limitText(c))
 	case LevelSoft:
 		if override == nil || strings.TrimSpace(override.Reason) == "" {
-			return errorf(ESOFTLIMIT, field, "%v %s is over a soft limit (%s): record it again with a reason to go ahead", entered.Value, entered.Unit, limitText(v.Check))
+			return errorf(ESOFTLIMIT, field, "%s (%v mg/h) is over a soft limit (%s): record it again with a reason to go ahead", entered, float64(r.MgPerH), limitText(c))
 		}
 	case LevelOK:
 	default:
-		return fmt.Errorf("infusion: dose engine returned unknown level %q", v.Check.Level)
+		return fmt.Errorf("infusion: dose engine returned unknown level %q", c.Level)
 	}
-	c := v.Check
 	if e.Kind == KindProgramme {
-		e.Programme.Rate, e.Programme.Check = v.Rate, &c
+		e.Programme.Rate, e.Programme.Check = r, &c
 	} else {
-		e.RateChange.Rate, e.RateChange.Check = v.Rate, &c
+		e.RateChange.Rate, e.RateChange.Check = r, &c
 	}
 	return nil
 }
@@ -350,8 +358,8 @@ func (s *State) applyCheckIn(e Event) error {
 		return conflict("kind", "the patient is already checked in (event %d)", s.Events[0].Seq)
 	}
 	c := e.CheckIn
-	if !positive(float64(c.WeightKg)) {
-		return invalid("check_in.weight_kg", "weight must be a positive number of kg, got %v", float64(c.WeightKg))
+	if !positive(c.Weight.Kilograms()) {
+		return invalid("check_in.weight", "missing: today's weight with its unit, e.g. 71kg or 154lb")
 	}
 	if err := c.Baseline.Validate(s.Rules.Limits); err != nil {
 		return prefixed("check_in.baseline", err)
@@ -395,17 +403,19 @@ func (s *State) applyProgramme(e Event, pendingRate bool) error {
 	if p.Drug != s.Order.Drug {
 		return errorf(EMISMATCH, "programme.drug", "the pump is programmed with %s but the order is for %s", p.Drug, s.Order.Drug)
 	}
-	if err := p.Bag.Validate(); err != nil {
+	bag, err := bagOf(p.Bag)
+	if err != nil {
 		return prefixed("programme.bag", err)
 	}
-	if ob := s.Order.Bag; ob != nil && (!closeRel(float64(ob.AmountMg), float64(p.Bag.AmountMg)) || !closeRel(float64(ob.VolumeML), float64(p.Bag.VolumeML))) {
-		return errorf(EMISMATCH, "programme.bag", "the bag %v mg in %v mL differs from the order's %v mg in %v mL",
-			float64(p.Bag.AmountMg), float64(p.Bag.VolumeML), float64(ob.AmountMg), float64(ob.VolumeML))
+	if s.Order.Bag != nil {
+		if ob, _ := bagOf(*s.Order.Bag); !ob.same(bag) {
+			return errorf(EMISMATCH, "programme.bag", "the bag %s differs from the order's %s", p.Bag, s.Order.Bag)
+		}
 	}
-	if err := p.Entered.Validate(); err != nil {
-		return prefixed("programme.entered", err)
+	if p.Entered.Form() == 0 {
+		return invalid("programme.entered", "missing rate with its unit, e.g. 10mg/h or 125mL/h")
 	}
-	if err := checkDouble(p); err != nil {
+	if err := checkDouble(p, bag); err != nil {
 		return err
 	}
 	if !pendingRate {
@@ -413,7 +423,7 @@ func (s *State) applyProgramme(e Event, pendingRate bool) error {
 			return prefixed("programme", err)
 		}
 	}
-	hung := HungBag{Seq: e.Seq, At: e.At, Bag: p.Bag}
+	hung := HungBag{Seq: e.Seq, At: e.At, Bag: bag}
 	if s.Phase == PhasePaused {
 		s.Bags = append(s.Bags, hung)
 	} else {
@@ -426,7 +436,7 @@ func (s *State) applyProgramme(e Event, pendingRate bool) error {
 }
 
 // checkDouble compares the nurse's independent entry with the programme.
-func checkDouble(p *Programme) error {
+func checkDouble(p *Programme, bag Bag) error {
 	d := p.DoubleCheck
 	const f = "programme.double_check"
 	if strings.TrimSpace(d.By) == "" {
@@ -438,25 +448,18 @@ func checkDouble(p *Programme) error {
 	if d.Drug != p.Drug {
 		return errorf(EMISMATCH, f+".drug", "the bag label says %s but the pump is programmed with %s", d.Drug, p.Drug)
 	}
-	byConc := d.ConcentrationMgPerML != 0
-	byLabel := d.AmountMg != 0 || d.VolumeML != 0
-	if !byConc && !byLabel {
-		return invalid(f+".concentration_mg_per_ml", "missing: enter the concentration, or the amount and volume on the label")
+	if !positive(d.Concentration.MilligramsPerMilliliter()) {
+		return invalid(f+".concentration", "missing: enter the label's amount in volume (40mg/500mL) or its concentration (0.08mg/mL)")
 	}
-	if byConc {
-		if !positive(d.ConcentrationMgPerML) {
-			return invalid(f+".concentration_mg_per_ml", "must be a positive number of mg/mL, got %v", d.ConcentrationMgPerML)
+	if label, err := bagOf(d.Concentration); err == nil {
+		if !label.same(bag) {
+			return errorf(EMISMATCH, f+".concentration", "the label's %s differs from the programme's %s", d.Concentration, p.Bag)
 		}
-		if !p.Bag.sameConcentration(d.ConcentrationMgPerML) {
-			return errorf(EMISMATCH, f+".concentration_mg_per_ml", "the label's %v mg/mL differs from the programme's %v mg in %v mL (%v mg/mL)",
-				d.ConcentrationMgPerML, float64(p.Bag.AmountMg), float64(p.Bag.VolumeML), p.Bag.ConcentrationMgPerML())
-		}
+		return nil
 	}
-	if byLabel {
-		if !closeRel(float64(d.AmountMg), float64(p.Bag.AmountMg)) || !closeRel(float64(d.VolumeML), float64(p.Bag.VolumeML)) {
-			return errorf(EMISMATCH, f+".amount_mg", "the label's %v mg in %v mL differs from the programme's %v mg in %v mL",
-				float64(d.AmountMg), float64(d.VolumeML), float64(p.Bag.AmountMg), float64(p.Bag.VolumeML))
-		}
+	if !bag.sameConcentration(d.Concentration.MilligramsPerMilliliter()) {
+		return errorf(EMISMATCH, f+".concentration", "the label's %s differs from the programme's %s (%v mg/mL)",
+			d.Concentration, p.Bag, bag.ConcentrationMgPerML())
 	}
 	return nil
 }
@@ -510,8 +513,8 @@ func (s *State) applyRateChange(e Event, pendingRate bool) error {
 		return conflict("kind", "the infusion has not started: change the programme instead")
 	}
 	rc := e.RateChange
-	if err := rc.Entered.Validate(); err != nil {
-		return prefixed("rate_change.entered", err)
+	if rc.Entered.Form() == 0 {
+		return invalid("rate_change.entered", "missing rate with its unit, e.g. 10mg/h or 125mL/h")
 	}
 	if pendingRate {
 		return nil

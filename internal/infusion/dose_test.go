@@ -32,8 +32,8 @@ func exactTotals(ps []piece) (mg, ml float64) {
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(b)) }
 
 func TestCumulativeDose(t *testing.T) {
-	bag40 := Bag{AmountMg: 40, VolumeML: 500}
-	bag80 := Bag{AmountMg: 80, VolumeML: 500}
+	bag40 := mustBag("40mg/500mL")
+	bag80 := mustBag("80mg/500mL")
 	noBag := goldbergOrder()
 	noBag.Bag = nil
 	noBag.Steps = []Step{{Minutes: 120, RateMgPerH: 20}, {Minutes: 120, RateMgPerH: 20}}
@@ -81,7 +81,7 @@ func TestCumulativeDose(t *testing.T) {
 			order: goldbergOrder(),
 			events: []Event{
 				programmeEv(10, bag40, mlh(100)), pumpEv(KindStart, 15),
-				rateEv(105, RateEntry{Value: 0.2, Unit: UnitMgPerKgPerHour}), stopEv(125),
+				rateEv(105, mustRate("0.2mg/kg/h")), stopEv(125),
 			},
 			now: 130, wantMg: 12 + 14.2/3, wantBagML: 150 + 177.5/3, wantTotalML: 150 + 177.5/3,
 			running: 110 * time.Minute,
@@ -168,7 +168,7 @@ func TestCumulativeDose(t *testing.T) {
 func TestBagRunsDry(t *testing.T) {
 	o := goldbergOrder()
 	o.Bag, o.Steps = nil, nil
-	s := chart(t, o, checkInEv(0, 71, baseVitals()), programmeEv(10, Bag{AmountMg: 40, VolumeML: 500}, mgh(20)), pumpEv(KindStart, 15))
+	s := chart(t, o, checkInEv(0, 71, baseVitals()), programmeEv(10, mustBag("40mg/500mL"), mgh(20)), pumpEv(KindStart, 15))
 	before := s.Summary(at(75)) // 1 h at 250 mL/h: 250 mL in, empties at 135
 	if !before.Flowing || before.BagEmpty || !before.BagEmptyAt.Equal(at(135)) {
 		t.Errorf("at 75: flowing %v, empty %v at %v; want flowing, projected empty at %v", before.Flowing, before.BagEmpty, before.BagEmptyAt, at(135))

@@ -3,6 +3,8 @@ package infusion
 import (
 	"strings"
 	"time"
+
+	"github.com/ketatrack/ketatrack/internal/units"
 )
 
 // Kind names what an event records.
@@ -114,13 +116,11 @@ func (e Event) payloadOK() (want string, ok bool) {
 // given before the infusion (Goldberg: clonidine 0.1 mg orally and midazolam
 // 2–4 mg).
 type CheckIn struct {
-	WeightKg Kilograms `json:"weight_kg"`
-	// WeightEntered is the weight as typed, e.g. "154lb", kept for the audit
-	// trail when it was converted to kg.
-	WeightEntered string       `json:"weight_entered,omitempty"`
-	Baseline      Vitals       `json:"baseline"`
-	BaselineAt    time.Time    `json:"baseline_at"`
-	Premedication []Medication `json:"premedication,omitempty"`
+	// Weight is today's weight as written, "71kg" or "154lb".
+	Weight        units.BodyWeight `json:"weight"`
+	Baseline      Vitals           `json:"baseline"`
+	BaselineAt    time.Time        `json:"baseline_at"`
+	Premedication []Medication     `json:"premedication,omitempty"`
 }
 
 // Route is how a medication is given.
@@ -139,10 +139,11 @@ const (
 // Medication is one drug given: premedication at check-in or a
 // co-medication later (e.g. a further midazolam dose, an antiemetic).
 type Medication struct {
-	Drug  string    `json:"drug"`
-	Dose  Dose      `json:"dose"`
-	Route Route     `json:"route"`
-	At    time.Time `json:"at"`
+	Drug string `json:"drug"`
+	// Dose as written: "0.1mg", "100mcg", or per kg ("0.05mg/kg").
+	Dose  units.Dose `json:"dose"`
+	Route Route      `json:"route"`
+	At    time.Time  `json:"at"`
 }
 
 // Validate checks the drug name, dose with unit, route and time.
@@ -150,8 +151,8 @@ func (m Medication) Validate() error {
 	if strings.TrimSpace(m.Drug) == "" {
 		return invalid("drug", "missing drug name")
 	}
-	if err := m.Dose.Validate(); err != nil {
-		return prefixed("dose", err)
+	if !positive(m.Dose.Value()) {
+		return invalid("dose", "missing dose with its unit (mg, mcg, mg/kg)")
 	}
 	switch m.Route {
 	case RoutePO, RouteIV, RouteIM, RouteSC, RouteSL, RouteIN:
@@ -167,14 +168,13 @@ func (m Medication) Validate() error {
 }
 
 // DoubleCheck is the nurse's independent entry of what the bag label says,
-// like a barcode scan: the drug and either the concentration in mg/mL or the
-// label's amount and volume. It must agree with the programme.
+// like a barcode scan: the drug and the concentration, written either as
+// the label's amount in volume ("40mg/500mL": both must match) or as a
+// concentration ("0.08mg/mL"). It must agree with the programme.
 type DoubleCheck struct {
-	By                   string      `json:"by"`
-	Drug                 Drug        `json:"drug"`
-	ConcentrationMgPerML float64     `json:"concentration_mg_per_ml,omitempty"`
-	AmountMg             Milligrams  `json:"amount_mg,omitempty"`
-	VolumeML             Millilitres `json:"volume_ml,omitempty"`
+	By            string              `json:"by"`
+	Drug          Drug                `json:"drug"`
+	Concentration units.Concentration `json:"concentration"`
 }
 
 // Programme is what the pump is set to: the bag, and the rate shown in mg/h
@@ -182,10 +182,13 @@ type DoubleCheck struct {
 // recording it while paused hangs a new bag (the infused volume of the new
 // bag starts from zero, the cumulative dose carries on).
 type Programme struct {
-	Drug        Drug        `json:"drug"`
-	Bag         Bag         `json:"bag"`
-	Entered     RateEntry   `json:"entered"`
-	DoubleCheck DoubleCheck `json:"double_check"`
+	Drug Drug `json:"drug"`
+	// Bag is the amount in the volume, as labelled: "40mg/500mL".
+	Bag units.Concentration `json:"bag"`
+	// Entered is the rate as the nurse typed it: "10mg/h", "125mL/h",
+	// "0.14mg/kg/h".
+	Entered     units.DoseRate `json:"entered"`
+	DoubleCheck DoubleCheck    `json:"double_check"`
 	// Override carries the reason for going past a soft limit.
 	Override *Override `json:"override,omitempty"`
 	// Rate and Check are filled in by Record (from the dose engine) and
@@ -196,11 +199,11 @@ type Programme struct {
 
 // RateChange sets a new rate on the running (or paused) pump.
 type RateChange struct {
-	Entered  RateEntry  `json:"entered"`
-	Reason   string     `json:"reason,omitempty"`
-	Override *Override  `json:"override,omitempty"`
-	Rate     Rate       `json:"rate"`
-	Check    *DoseCheck `json:"check,omitempty"`
+	Entered  units.DoseRate `json:"entered"`
+	Reason   string         `json:"reason,omitempty"`
+	Override *Override      `json:"override,omitempty"`
+	Rate     Rate           `json:"rate"`
+	Check    *DoseCheck     `json:"check,omitempty"`
 }
 
 // Override is the acknowledgement of a soft limit: who and why.

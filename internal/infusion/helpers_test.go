@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ketatrack/ketatrack/internal/units"
 )
 
 // t0 is the check-in time used throughout the tests.
@@ -22,7 +24,7 @@ func intp(i int) *int { return &i }
 func goldbergOrder() Order {
 	return Order{
 		SessionID: "s-1", PatientID: "p-1", Drug: Racemic, CareArea: "outpatient",
-		Bag:   &Bag{AmountMg: 40, VolumeML: 500},
+		Bag:   ptr(mustBag("40mg/500mL")),
 		Steps: []Step{{Minutes: 240, RateMgPerH: 10}},
 	}
 }
@@ -36,42 +38,66 @@ func perMin(n int) *PerMinute { p := PerMinute(n); return &p }
 
 // testLimits is a stand-in drug library for the outpatient care area with
 // the defaults of shared/CLINICAL.md ("Default drug-library limits"): soft
-// max 80 mg/h, hard max 150 mg/h. It converts mg/h, mL/h and mg/kg/h itself.
-var testLimits = RateCheckFunc(func(q RateQuery) (RateVerdict, error) {
-	r, ok := convertRate(q.Entered, q.Bag, q.Weight)
-	if !ok {
-		return RateVerdict{}, invalid("unit", "unit %q not handled by the test checker", q.Entered.Unit)
+// max 80 mg/h, hard max 150 mg/h, on the rate the chart converted.
+var testLimits = RateCheckFunc(func(q RateQuery) (DoseCheck, error) {
+	switch r := q.Rate.MgPerH; {
+	case r > 150:
+		return DoseCheck{Level: LevelHard, Limit: "hard max 150 mg/h (outpatient)", Source: "shared/CLINICAL.md"}, nil
+	case r > 80:
+		return DoseCheck{Level: LevelSoft, Limit: "soft max 80 mg/h (outpatient)", Source: "shared/CLINICAL.md"}, nil
 	}
-	v := RateVerdict{Rate: r, Check: DoseCheck{Level: LevelOK}}
-	switch {
-	case r.MgPerH > 150:
-		v.Check = DoseCheck{Level: LevelHard, Limit: "hard max 150 mg/h (outpatient)", Source: "shared/CLINICAL.md"}
-	case r.MgPerH > 80:
-		v.Check = DoseCheck{Level: LevelSoft, Limit: "soft max 80 mg/h (outpatient)", Source: "shared/CLINICAL.md"}
-	}
-	return v, nil
+	return DoseCheck{Level: LevelOK}, nil
 })
 
-func checkInEv(m float64, w Kilograms, base Vitals) Event {
+func ptr[T any](v T) *T { return &v }
+
+func mustBag(s string) units.Concentration {
+	c, err := units.ParseConcentration("bag", s)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func mustRate(s string) units.DoseRate {
+	r, err := units.ParseDoseRate("rate", s)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func mustDose(s string) units.Dose {
+	d, err := units.ParseDose("dose", s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func mgh(v float64) units.DoseRate { return mustRate(fmt.Sprint(v) + "mg/h") }
+func mlh(v float64) units.DoseRate { return mustRate(fmt.Sprint(v) + "mL/h") }
+
+func checkInEv(m float64, kg float64, base Vitals) Event {
 	return Event{Kind: KindCheckIn, At: at(m), By: "nurse.a", CheckIn: &CheckIn{
-		WeightKg: w, Baseline: base, BaselineAt: at(m),
+		Weight: units.Kilograms(kg), Baseline: base, BaselineAt: at(m),
 		Premedication: []Medication{
-			{Drug: "clonidine", Dose: Dose{Value: 0.1, Unit: UnitMg}, Route: RoutePO, At: at(m)},
-			{Drug: "midazolam", Dose: Dose{Value: 2, Unit: UnitMg}, Route: RouteIV, At: at(m)},
+			{Drug: "clonidine", Dose: mustDose("0.1mg"), Route: RoutePO, At: at(m)},
+			{Drug: "midazolam", Dose: mustDose("2mg"), Route: RouteIV, At: at(m)},
 		},
 	}}
 }
 
-func programmeEv(m float64, bag Bag, rate RateEntry) Event {
+func programmeEv(m float64, bag units.Concentration, rate units.DoseRate) Event {
 	return Event{Kind: KindProgramme, At: at(m), By: "nurse.a", Programme: &Programme{
 		Drug: Racemic, Bag: bag, Entered: rate,
-		DoubleCheck: DoubleCheck{By: "nurse.b", Drug: Racemic, AmountMg: bag.AmountMg, VolumeML: bag.VolumeML},
+		DoubleCheck: DoubleCheck{By: "nurse.b", Drug: Racemic, Concentration: bag},
 	}}
 }
 
 func pumpEv(k Kind, m float64) Event { return Event{Kind: k, At: at(m), By: "nurse.a"} }
 
-func rateEv(m float64, r RateEntry) Event {
+func rateEv(m float64, r units.DoseRate) Event {
 	return Event{Kind: KindRateChange, At: at(m), By: "nurse.a", RateChange: &RateChange{Entered: r, Reason: "titration"}}
 }
 
@@ -86,9 +112,6 @@ func vitalsEv(m float64, v Vitals) Event {
 func ackEv(m float64, alertSeq int, by, action string) Event {
 	return Event{Kind: KindAcknowledge, At: at(m), By: by, Acknowledge: &Acknowledgement{AlertSeq: alertSeq, Action: action}}
 }
-
-func mgh(v float64) RateEntry { return RateEntry{Value: v, Unit: UnitMgPerHour} }
-func mlh(v float64) RateEntry { return RateEntry{Value: v, Unit: UnitMLPerHour} }
 
 // chart records the events in order under the default rules and fails the
 // test on the first error.
@@ -117,7 +140,7 @@ func record(t testing.TB, s State, events ...Event) State {
 func started(t testing.TB) State {
 	return chart(t, goldbergOrder(),
 		checkInEv(0, 71, baseVitals()),
-		programmeEv(10, Bag{AmountMg: 40, VolumeML: 500}, mgh(10)),
+		programmeEv(10, mustBag("40mg/500mL"), mgh(10)),
 		pumpEv(KindStart, 15),
 	)
 }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ketatrack/ketatrack/internal/units"
 )
 
 // Step is one step of the planned rate profile: a rate held for a number of
@@ -24,9 +26,10 @@ type Order struct {
 	// CareArea is the dose engine's care area (outpatient, inpatient, icu):
 	// it selects the drug-library limits every rate is checked against.
 	CareArea string `json:"care_area"`
-	// Bag, when set, is the bag the plan was computed for; a programme with
-	// another amount or volume is refused. Nil means unspecified.
-	Bag *Bag `json:"bag,omitempty"`
+	// Bag, when set, is the bag the plan was computed for, as labelled
+	// ("40mg/500mL"); a programme with another amount or volume is refused.
+	// Nil means unspecified.
+	Bag *units.Concentration `json:"bag,omitempty"`
 	// Steps is the planned rate profile. Empty means the plan gives no rate
 	// for this session (unspecified): no rate-above-plan alerts are possible.
 	Steps []Step `json:"steps,omitempty"`
@@ -49,7 +52,7 @@ func (o Order) Validate() error {
 		return invalid("care_area", "missing (outpatient, inpatient or icu)")
 	}
 	if o.Bag != nil {
-		if err := o.Bag.Validate(); err != nil {
+		if _, err := bagOf(*o.Bag); err != nil {
 			return prefixed("bag", err)
 		}
 	}

@@ -1,7 +1,10 @@
 package infusion
 
 import (
+	"fmt"
 	"math"
+
+	"github.com/ketatrack/ketatrack/internal/units"
 )
 
 // Milligrams is an amount of drug in mg.
@@ -93,6 +96,16 @@ func (b Bag) sameConcentration(c float64) bool {
 	return closeRel(c*float64(b.VolumeML), float64(b.AmountMg))
 }
 
+// same reports whether two bags hold the same amount in the same volume.
+func (b Bag) same(o Bag) bool {
+	return closeRel(float64(b.AmountMg), float64(o.AmountMg)) && closeRel(float64(b.VolumeML), float64(o.VolumeML))
+}
+
+// String prints the bag as a label: "40mg/500mL".
+func (b Bag) String() string {
+	return fmt.Sprintf("%vmg/%vmL", float64(b.AmountMg), float64(b.VolumeML))
+}
+
 func closeRel(a, b float64) bool {
 	d := math.Abs(a - b)
 	m := math.Max(math.Abs(a), math.Abs(b))
@@ -107,36 +120,6 @@ func finite(x float64) bool {
 	return !math.IsInf(x, 0) && !math.IsNaN(x)
 }
 
-// RateUnit is the unit a rate was entered in.
-type RateUnit string
-
-// Rate units the chart converts itself. Other units (per minute, µg) go to
-// the dose engine, which catches per-minute and mg/µg confusions.
-const (
-	UnitMgPerHour      RateUnit = "mg/h"
-	UnitMLPerHour      RateUnit = "mL/h"
-	UnitMgPerKgPerHour RateUnit = "mg/kg/h"
-)
-
-// RateEntry is a rate exactly as the nurse entered it: a number and its
-// unit. A number without a unit is refused.
-type RateEntry struct {
-	Value float64  `json:"value"`
-	Unit  RateUnit `json:"unit"`
-}
-
-// Validate checks that the value is a finite positive number with a unit.
-// A rate of zero is a pause, and is charted as one.
-func (r RateEntry) Validate() error {
-	if r.Unit == "" {
-		return invalid("unit", "a rate needs a unit (mg/h, mL/h or mg/kg/h)")
-	}
-	if !positive(r.Value) {
-		return invalid("value", "must be a positive number, got %v (chart a pause to stop the flow)", r.Value)
-	}
-	return nil
-}
-
 // Rate is a pump rate in both units the nurse sees side by side.
 type Rate struct {
 	MgPerH MgPerHour `json:"mg_per_h"`
@@ -148,61 +131,64 @@ func (r Rate) MgPerKgPerHour(w Kilograms) float64 {
 	return float64(r.MgPerH) / float64(w)
 }
 
-// convertRate turns an entry in mg/h, mL/h or mg/kg/h into both pump units
-// for the given bag and weight. ok is false for any other unit.
-func convertRate(e RateEntry, bag Bag, w Kilograms) (r Rate, ok bool) {
-	switch e.Unit {
-	case UnitMgPerHour:
-		mg := MgPerHour(e.Value)
-		return Rate{MgPerH: mg, MLPerH: bag.MLPerHour(mg)}, true
-	case UnitMLPerHour:
-		ml := MLPerHour(e.Value)
-		return Rate{MgPerH: bag.MgPerHour(ml), MLPerH: ml}, true
-	case UnitMgPerKgPerHour:
-		mg := MgPerHour(e.Value * float64(w))
-		return Rate{MgPerH: mg, MLPerH: bag.MLPerHour(mg)}, true
+// bagOf reads a bag label written as an amount in a volume ("40mg/500mL").
+// A bare concentration ("0.08mg/mL") is refused: the chart needs the
+// volume to know what is left in the bag.
+func bagOf(c units.Concentration) (Bag, error) {
+	amount, volume, ok := c.Amount()
+	if !ok {
+		if c.MilligramsPerMilliliter() == 0 {
+			return Bag{}, invalid("", "missing: write the bag as an amount in a volume, e.g. 40mg/500mL")
+		}
+		return Bag{}, invalid("", "%s is a concentration: write the bag as an amount in a volume, e.g. 40mg/500mL", c)
 	}
-	return Rate{}, false
+	b := Bag{AmountMg: Milligrams(amount.Milligrams()), VolumeML: Millilitres(volume.Milliliters())}
+	if err := b.Validate(); err != nil {
+		return Bag{}, invalid("", "%s: %v", c, err)
+	}
+	return b, nil
 }
 
-// MassUnit is the unit of a premedication or co-medication dose.
-type MassUnit string
-
-// Mass units for medication doses.
-const (
-	UnitMg  MassUnit = "mg"
-	UnitMcg MassUnit = "mcg"
-	UnitG   MassUnit = "g"
-)
-
-// Dose is a medication dose exactly as entered, e.g. clonidine 0.1 mg.
-type Dose struct {
-	Value float64  `json:"value"`
-	Unit  MassUnit `json:"unit"`
+// convertRate turns a rate as entered into both pump units for the bag and
+// weight. A rate in mL/h converts as flow × amount ÷ volume and anything
+// else through mg/h as rate × volume ÷ amount, multiplying before dividing
+// so that 125 mL/h of 40 mg in 500 mL is exactly 10 mg/h. Per-minute, µg and
+// per-kg forms convert through internal/units' exact factors.
+func convertRate(r units.DoseRate, w Kilograms, bag Bag) (Rate, error) {
+	if r.Form() == 0 {
+		return Rate{}, invalid("", "missing rate")
+	}
+	if r.Form() == units.FormVolume {
+		ml := MLPerHour(r.Value())
+		return Rate{MgPerH: bag.MgPerHour(ml), MLPerH: ml}, nil
+	}
+	var wp *units.BodyWeight
+	if w > 0 {
+		kg := units.Kilograms(float64(w))
+		wp = &kg
+	}
+	m, err := r.MassRate(wp, nil)
+	if err != nil {
+		return Rate{}, invalid("", "%v", err)
+	}
+	mg := MgPerHour(m.MilligramsPerHour())
+	if !positive(float64(mg)) {
+		return Rate{}, invalid("", "rate %s converts to %v mg/h: not a positive rate", r, float64(mg))
+	}
+	return Rate{MgPerH: mg, MLPerH: bag.MLPerHour(mg)}, nil
 }
 
-// Validate checks the value is positive and the unit one of mg, mcg, g.
-func (d Dose) Validate() error {
-	switch d.Unit {
-	case UnitMg, UnitMcg, UnitG:
-	case "":
-		return invalid("unit", "a dose needs a unit (mg, mcg or g)")
-	default:
-		return invalid("unit", "unknown unit %q: mg, mcg or g", string(d.Unit))
+// doseMilligrams returns a medication dose in mg, for a per-kg dose at the
+// weight given.
+func doseMilligrams(d units.Dose, w Kilograms) (Milligrams, error) {
+	var wp *units.BodyWeight
+	if w > 0 {
+		kg := units.Kilograms(float64(w))
+		wp = &kg
 	}
-	if !positive(d.Value) {
-		return invalid("value", "must be a positive number, got %v", d.Value)
+	m, err := d.Mass(wp)
+	if err != nil {
+		return 0, err
 	}
-	return nil
-}
-
-// Milligrams returns the dose in mg (1 g = 1000 mg, 1 mg = 1000 mcg: SI).
-func (d Dose) Milligrams() Milligrams {
-	switch d.Unit {
-	case UnitMcg:
-		return Milligrams(d.Value / 1000)
-	case UnitG:
-		return Milligrams(d.Value * 1000)
-	}
-	return Milligrams(d.Value)
+	return Milligrams(m.Milligrams()), nil
 }

@@ -1,5 +1,7 @@
 package infusion
 
+import "github.com/ketatrack/ketatrack/internal/units"
+
 // Level is the dose engine's verdict on a rate.
 type Level string
 
@@ -22,32 +24,30 @@ type DoseCheck struct {
 	Source string `json:"source,omitempty"`
 }
 
-// RateQuery is what the dose engine needs to convert and check one rate.
+// RateQuery is one rate for the dose engine to check: the rate as entered
+// and as converted by the chart, with what the drug library needs to know.
 type RateQuery struct {
 	Drug     Drug
 	CareArea string
-	Weight   Kilograms
-	Bag      Bag
-	Entered  RateEntry
+	// Weight is today's weight as written at check-in.
+	Weight units.BodyWeight
+	// Bag is the bag label, "40mg/500mL".
+	Bag     units.Concentration
+	Entered units.DoseRate
+	// Rate is Entered converted for Bag and Weight.
+	Rate Rate
 }
 
-// RateVerdict is the dose engine's conversion of the entered rate to both
-// pump units and its check against the drug library.
-type RateVerdict struct {
-	Rate  Rate
-	Check DoseCheck
-}
-
-// RateChecker converts and checks a rate. Record calls it for every
-// programme and every rate change; an adapter over internal/dosing
-// implements it (dosecheck.go). It must be a pure function of its input and
-// the drug library.
+// RateChecker checks a rate against the drug library. Record calls it for
+// every programme and every rate change; an adapter over internal/dosing
+// implements it (dosecheck.go). It must be a pure function of its input
+// and the drug library.
 type RateChecker interface {
-	CheckRate(q RateQuery) (RateVerdict, error)
+	CheckRate(q RateQuery) (DoseCheck, error)
 }
 
 // RateCheckFunc adapts a function to RateChecker.
-type RateCheckFunc func(q RateQuery) (RateVerdict, error)
+type RateCheckFunc func(q RateQuery) (DoseCheck, error)
 
 // CheckRate calls f.
-func (f RateCheckFunc) CheckRate(q RateQuery) (RateVerdict, error) { return f(q) }
+func (f RateCheckFunc) CheckRate(q RateQuery) (DoseCheck, error) { return f(q) }

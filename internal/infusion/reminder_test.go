@@ -24,7 +24,7 @@ func TestVitalsDue(t *testing.T) {
 		{"late vitals move the schedule", record(t, s, vitalsEv(32, baseVitals())), 50, 47, true, 3 * time.Minute},
 		{"paused still needs vitals", record(t, s, pumpEv(KindPause, 20)), 36, 30, true, 6 * time.Minute},
 		{"baseline vitals before the start do not count", chart(t, goldbergOrder(), checkInEv(0, 71, baseVitals()),
-			vitalsEv(5, baseVitals()), programmeEv(10, Bag{AmountMg: 40, VolumeML: 500}, mgh(10)), pumpEv(KindStart, 15)), 20, 30, false, 0},
+			vitalsEv(5, baseVitals()), programmeEv(10, mustBag("40mg/500mL"), mgh(10)), pumpEv(KindStart, 15)), 20, 30, false, 0},
 		{"not started: nothing due", chart(t, goldbergOrder(), checkInEv(0, 71, baseVitals())), 60, -1, false, 0},
 		{"stopped: unspecified after the stop", record(t, s, stopEv(40)), 120, -1, false, 0},
 	}
@@ -60,7 +60,7 @@ func TestVitalsDueAfterStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s = record(t, s, checkInEv(0, 71, baseVitals()), programmeEv(10, Bag{AmountMg: 40, VolumeML: 500}, mgh(10)),
+	s = record(t, s, checkInEv(0, 71, baseVitals()), programmeEv(10, mustBag("40mg/500mL"), mgh(10)),
 		pumpEv(KindStart, 15), vitalsEv(30, baseVitals()), stopEv(40))
 	if sum := s.Summary(at(71)); !sum.NextVitalsDue.Equal(at(70)) || !sum.VitalsOverdue {
 		t.Errorf("due %v overdue %v; want 30 min after the stop, overdue", sum.NextVitalsDue, sum.VitalsOverdue)

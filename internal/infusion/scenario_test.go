@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func goldbergDay1(t testing.TB) State {
 	s := chart(t, goldbergOrder(),
 		checkInEv(0, 71, baseVitals()),
-		programmeEv(10, Bag{AmountMg: 40, VolumeML: 500}, mgh(10)),
+		programmeEv(10, mustBag("40mg/500mL"), mgh(10)),
 		pumpEv(KindStart, 15), // 09:00
 	)
 	for m := 30.0; m <= 255; m += 15 {

@@ -129,12 +129,12 @@ func (s State) clone() State {
 	return c
 }
 
-// Weight is today's weight from the check-in (0 before it).
+// Weight is today's weight from the check-in, in kg (0 before it).
 func (s State) Weight() Kilograms {
 	if s.CheckIn == nil {
 		return 0
 	}
-	return s.CheckIn.WeightKg
+	return Kilograms(s.CheckIn.Weight.Kilograms())
 }
 
 // Baseline is this session's baseline vitals (zero before check-in).

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/ketatrack/ketatrack/internal/units"
 )
 
 // snapshot is the chart as JSON, to prove a refused event changed nothing.
@@ -25,7 +27,7 @@ func TestBadInputIsRefused(t *testing.T) {
 		return vitalsEv(30, v)
 	}
 	prog := func(edit func(*Programme)) Event {
-		e := programmeEv(10, Bag{AmountMg: 40, VolumeML: 500}, mgh(10))
+		e := programmeEv(10, mustBag("40mg/500mL"), mgh(10))
 		edit(e.Programme)
 		return e
 	}
@@ -53,19 +55,22 @@ func TestBadInputIsRefused(t *testing.T) {
 		{"rate change before start", checkedIn, rateEv(5, mgh(10)), ECONFLICT, "kind"},
 		{"rate beyond the hard limit", started, rateEv(30, mgh(151)), EHARDLIMIT, "rate_change.entered"},
 		{"rate over the soft limit without a reason", started, rateEv(30, mgh(81)), ESOFTLIMIT, "rate_change.entered"},
-		{"rate without a unit", started, rateEv(30, RateEntry{Value: 10}), EINVALID, "rate_change.entered.unit"},
-		{"zero rate", started, rateEv(30, mgh(0)), EINVALID, "rate_change.entered.value"},
+		{"rate missing", started, rateEv(30, units.DoseRate{}), EINVALID, "rate_change.entered"},
+		{"per-kg rate converts beyond the hard limit", started, rateEv(30, mustRate("2.5mg/kg/h")), EHARDLIMIT, "rate_change.entered"},
+		{"per-minute rate converts beyond the hard limit", started, rateEv(30, mustRate("10mg/min")), EHARDLIMIT, "rate_change.entered"},
 		{"programme beyond the hard limit", checkedIn, prog(func(p *Programme) { p.Entered = mlh(2000) }), EHARDLIMIT, "programme.entered"},
 		{"double check: wrong drug", checkedIn, prog(func(p *Programme) { p.DoubleCheck.Drug = SKetamine }), EMISMATCH, "programme.double_check.drug"},
 		{"double check: ten-fold concentration", checkedIn, prog(func(p *Programme) {
-			p.DoubleCheck.AmountMg, p.DoubleCheck.VolumeML, p.DoubleCheck.ConcentrationMgPerML = 0, 0, 0.8
-		}), EMISMATCH, "programme.double_check.concentration_mg_per_ml"},
-		{"double check: other label", checkedIn, prog(func(p *Programme) { p.DoubleCheck.AmountMg = 80 }), EMISMATCH, "programme.double_check.amount_mg"},
-		{"double check: nothing entered", checkedIn, prog(func(p *Programme) { p.DoubleCheck.AmountMg, p.DoubleCheck.VolumeML = 0, 0 }), EINVALID, "programme.double_check.concentration_mg_per_ml"},
+			p.DoubleCheck.Concentration = mustBag("0.8mg/mL")
+		}), EMISMATCH, "programme.double_check.concentration"},
+		{"double check: other label", checkedIn, prog(func(p *Programme) { p.DoubleCheck.Concentration = mustBag("80mg/500mL") }), EMISMATCH, "programme.double_check.concentration"},
+		{"double check: same concentration, other volume", checkedIn, prog(func(p *Programme) { p.DoubleCheck.Concentration = mustBag("80mg/1000mL") }), EMISMATCH, "programme.double_check.concentration"},
+		{"double check: nothing entered", checkedIn, prog(func(p *Programme) { p.DoubleCheck.Concentration = units.Concentration{} }), EINVALID, "programme.double_check.concentration"},
+		{"programme: bag written as a concentration", checkedIn, prog(func(p *Programme) { p.Bag = mustBag("0.08mg/mL") }), EINVALID, "programme.bag"},
 		{"double check: by nobody", checkedIn, prog(func(p *Programme) { p.DoubleCheck.By = "" }), EINVALID, "programme.double_check.by"},
 		{"programme: drug not the order's", checkedIn, prog(func(p *Programme) { p.Drug, p.DoubleCheck.Drug = SKetamine, SKetamine }), EMISMATCH, "programme.drug"},
 		{"programme: bag not the order's", checkedIn, prog(func(p *Programme) {
-			p.Bag.AmountMg, p.DoubleCheck.AmountMg = 80, 80
+			p.Bag, p.DoubleCheck.Concentration = mustBag("80mg/500mL"), mustBag("80mg/500mL")
 		}), EMISMATCH, "programme.bag"},
 		{"programme while running", started, func() Event {
 			e := prog(func(*Programme) {})
@@ -90,9 +95,9 @@ func TestBadInputIsRefused(t *testing.T) {
 		{"other side effect undescribed", started, Event{Kind: KindSideEffect, At: at(30), By: "nurse.a",
 			SideEffect: &SideEffect{Effect: SEOther, Severity: Mild, Action: "none"}}, EINVALID, "side_effect.other"},
 		{"medication without unit", started, Event{Kind: KindMedication, At: at(30), By: "nurse.a",
-			Medication: &Medication{Drug: "midazolam", Dose: Dose{Value: 2}, Route: RouteIV, At: at(30)}}, EINVALID, "medication.dose.unit"},
+			Medication: &Medication{Drug: "midazolam", Route: RouteIV, At: at(30)}}, EINVALID, "medication.dose"},
 		{"medication given after it was charted", started, Event{Kind: KindMedication, At: at(30), By: "nurse.a",
-			Medication: &Medication{Drug: "ondansetron", Dose: Dose{Value: 4, Unit: UnitMg}, Route: RouteIV, At: at(31)}}, EINVALID, "medication.at"},
+			Medication: &Medication{Drug: "ondansetron", Dose: mustDose("4mg"), Route: RouteIV, At: at(31)}}, EINVALID, "medication.at"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -118,11 +123,10 @@ func TestCheckInValidation(t *testing.T) {
 		edit  func(c *CheckIn)
 		field string
 	}{
-		{"no weight", func(c *CheckIn) { c.WeightKg = 0 }, "check_in.weight_kg"},
+		{"no weight", func(c *CheckIn) { c.Weight = units.BodyWeight{} }, "check_in.weight"},
 		{"baseline SpO2 140", func(c *CheckIn) { c.Baseline.SpO2 = 140 }, "check_in.baseline.spo2_pct"},
 		{"baseline after check-in", func(c *CheckIn) { c.BaselineAt = at(1) }, "check_in.baseline_at"},
-		{"premedication without unit", func(c *CheckIn) { c.Premedication[0].Dose.Unit = "" }, "check_in.premedication[0].dose.unit"},
-		{"premedication in µg spelt ug", func(c *CheckIn) { c.Premedication[0].Dose.Unit = "ug" }, "check_in.premedication[0].dose.unit"},
+		{"premedication without dose", func(c *CheckIn) { c.Premedication[0].Dose = units.Dose{} }, "check_in.premedication[0].dose"},
 		{"premedication route", func(c *CheckIn) { c.Premedication[1].Route = "oral" }, "check_in.premedication[1].route"},
 		{"premedication after check-in", func(c *CheckIn) { c.Premedication[1].At = at(5) }, "check_in.premedication[1].at"},
 	}
