@@ -1,0 +1,2 @@
+-- Patient journal, functional measures and outcome definitions (issue 8).
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Intake: weight/height history, medications, diagnosis, screening decisions (issue 7).
+SELECT 1;
