@@ -55,6 +55,7 @@ type step struct {
 	Bolus  float64
 	Record int
 	Point  bool // the end of this step is a dose change (start or end)
+	dt     int  // population runs: index of the step's propagator, −1 if Dt = 0
 }
 
 // schedule merges doses and output times into steps. Doses at or after
