@@ -172,3 +172,8 @@ func nonZero(v float64, what string) string {
 	}
 	return ""
 }
+
+// FormatNumber prints v rounded to sig significant digits in plain decimal
+// form (no exponent, no trailing zero, a leading zero before a point), for
+// reading only: the text is never parsed back into a computation.
+func FormatNumber(v float64, sig int) string { return formatSig(v, sig) }
