@@ -97,12 +97,12 @@ type FindingKind string
 
 // The probable unit errors the engine looks for.
 const (
-	TenFoldHigh        FindingKind = "ten_fold_high"         // 10 times too much: a misplaced decimal point
-	HundredFoldHigh    FindingKind = "hundred_fold_high"     // 100 times too much
-	TenFoldLow         FindingKind = "ten_fold_low"          // 10 times too little
-	HundredFoldLow     FindingKind = "hundred_fold_low"      // 100 times too little
-	McgAsMg            FindingKind = "mcg_as_mg"             // mcg intended, mg written (1000 times too much)
-	MgAsMcg            FindingKind = "mg_as_mcg"             // mg intended, mcg written (1000 times too little)
+	TenFoldHigh        FindingKind = "ten_fold_high"          // 10 times too much: a misplaced decimal point
+	HundredFoldHigh    FindingKind = "hundred_fold_high"      // 100 times too much
+	TenFoldLow         FindingKind = "ten_fold_low"           // 10 times too little
+	HundredFoldLow     FindingKind = "hundred_fold_low"       // 100 times too little
+	McgAsMg            FindingKind = "mcg_as_mg"              // mcg intended, mg written (1000 times too much)
+	MgAsMcg            FindingKind = "mg_as_mcg"              // mg intended, mcg written (1000 times too little)
 	PerMinuteAsPerHour FindingKind = "per_minute_as_per_hour" // a per-hour number written per minute (60 times too much)
 	PerHourAsPerMinute FindingKind = "per_hour_as_per_minute" // a per-minute number written per hour (60 times too little)
 	PerMinuteUnit      FindingKind = "per_minute_unit"        // a per-minute unit that converts above the hard maximum
