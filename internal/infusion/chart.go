@@ -288,7 +288,11 @@ func (s *State) applyAt(e Event, pendingRate, checkSeq bool) error {
 		if m.At.After(e.At) {
 			return invalid("medication.at", "given at %s, after the time it was charted for (%s)", m.At.Format(time.RFC3339), e.At.Format(time.RFC3339))
 		}
-		s.Medications = append(s.Medications, MedicationRecord{Seq: e.Seq, By: e.By, Medication: m})
+		mg, err := doseMilligrams(m.Dose, s.Weight())
+		if err != nil {
+			return invalid("medication.dose", "%v", err)
+		}
+		s.Medications = append(s.Medications, MedicationRecord{Seq: e.Seq, By: e.By, Medication: m, DoseMg: mg})
 	case KindAlert:
 		err = s.applyAlert(e)
 	case KindAcknowledge:
@@ -370,6 +374,7 @@ func (s *State) applyCheckIn(e Event) error {
 	if c.BaselineAt.After(e.At) {
 		return invalid("check_in.baseline_at", "baseline vitals at %s are after the check-in at %s", c.BaselineAt.Format(time.RFC3339), e.At.Format(time.RFC3339))
 	}
+	var given []MedicationRecord
 	for i, m := range c.Premedication {
 		f := fmt.Sprintf("check_in.premedication[%d]", i)
 		if err := m.Validate(); err != nil {
@@ -378,12 +383,15 @@ func (s *State) applyCheckIn(e Event) error {
 		if m.At.After(e.At) {
 			return invalid(f+".at", "given at %s, after the check-in at %s", m.At.Format(time.RFC3339), e.At.Format(time.RFC3339))
 		}
+		mg, err := doseMilligrams(m.Dose, Kilograms(c.Weight.Kilograms()))
+		if err != nil {
+			return invalid(f+".dose", "%v", err)
+		}
+		given = append(given, MedicationRecord{Seq: e.Seq, By: e.By, Medication: m, DoseMg: mg})
 	}
 	s.CheckIn = c
 	s.CheckInAt = e.At
-	for _, m := range c.Premedication {
-		s.Medications = append(s.Medications, MedicationRecord{Seq: e.Seq, By: e.By, Medication: m})
-	}
+	s.Medications = append(s.Medications, given...)
 	s.Phase = PhaseCheckedIn
 	return nil
 }
@@ -397,7 +405,7 @@ func (s *State) applyProgramme(e Event, pendingRate bool) error {
 		return conflict("kind", "cannot programme the pump: the infusion is %s", s.Phase)
 	}
 	p := e.Programme
-	if err := p.Drug.Validate(); err != nil {
+	if err := validDrug(p.Drug); err != nil {
 		return prefixed("programme.drug", err)
 	}
 	if p.Drug != s.Order.Drug {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ketatrack/ketatrack/internal/druglib"
 	"github.com/ketatrack/ketatrack/internal/units"
 )
 
@@ -25,7 +26,7 @@ type Order struct {
 	Drug      Drug   `json:"drug"`
 	// CareArea is the dose engine's care area (outpatient, inpatient, icu):
 	// it selects the drug-library limits every rate is checked against.
-	CareArea string `json:"care_area"`
+	CareArea CareArea `json:"care_area"`
 	// Bag, when set, is the bag the plan was computed for, as labelled
 	// ("40mg/500mL"); a programme with another amount or volume is refused.
 	// Nil means unspecified.
@@ -45,11 +46,11 @@ func (o Order) Validate() error {
 	if strings.TrimSpace(o.PatientID) == "" {
 		return invalid("patient_id", "missing")
 	}
-	if err := o.Drug.Validate(); err != nil {
+	if err := validDrug(o.Drug); err != nil {
 		return prefixed("drug", err)
 	}
-	if strings.TrimSpace(o.CareArea) == "" {
-		return invalid("care_area", "missing (outpatient, inpatient or icu)")
+	if _, err := druglib.ParseCareArea("", string(o.CareArea)); err != nil {
+		return invalid("care_area", "%q is not a care area: outpatient, inpatient or icu", string(o.CareArea))
 	}
 	if o.Bag != nil {
 		if _, err := bagOf(*o.Bag); err != nil {

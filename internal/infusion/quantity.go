@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ketatrack/ketatrack/internal/druglib"
 	"github.com/ketatrack/ketatrack/internal/units"
 )
 
@@ -22,27 +23,29 @@ type MLPerHour float64
 // Kilograms is a body weight in kg.
 type Kilograms float64
 
-// Drug names the ketamine preparation, spelled as in the regimen file
-// contract (shared/PRODUCT.md): racemic ketamine or S-ketamine (esketamine),
-// which has about twice the analgesic potency (001_db080c63fd53018a.txt, on
-// Sigtermans) and so must never be confused with racemic ketamine.
-type Drug string
+// Drug names the ketamine preparation: the drug library's own type, so a
+// session and the dose engine cannot disagree on spelling. Racemic ketamine
+// and S-ketamine (esketamine) differ about two-fold in analgesic potency
+// (001_db080c63fd53018a.txt, on Sigtermans) and must never be confused.
+type Drug = druglib.Drug
 
 // The two ketamine preparations.
 const (
-	Racemic   Drug = "racemic"
-	SKetamine Drug = "s-ketamine"
+	Racemic   = druglib.Racemic
+	SKetamine = druglib.SKetamine
 )
 
-// Validate reports whether d is one of the known preparations.
-func (d Drug) Validate() error {
-	switch d {
-	case Racemic, SKetamine:
-		return nil
-	case "":
+// CareArea selects the drug-library limits (outpatient, inpatient, icu).
+type CareArea = druglib.CareArea
+
+func validDrug(d Drug) error {
+	if d == "" {
 		return invalid("", "missing: racemic or s-ketamine")
 	}
-	return invalid("", "unknown drug %q: racemic or s-ketamine", string(d))
+	if _, err := druglib.ParseDrug("", string(d)); err != nil {
+		return invalid("", "unknown drug %q: racemic or s-ketamine", string(d))
+	}
+	return nil
 }
 
 // Bag is the drug in one infusion bag: an amount of ketamine dissolved in a

@@ -22,13 +22,16 @@ type DoseCheck struct {
 	// "soft max 80 mg/h (outpatient)".
 	Limit  string `json:"limit,omitempty"`
 	Source string `json:"source,omitempty"`
+	// Findings are probable unit errors the engine saw (a ten-fold error,
+	// mcg typed as mg, a per-minute unit for a per-hour rate).
+	Findings []string `json:"findings,omitempty"`
 }
 
 // RateQuery is one rate for the dose engine to check: the rate as entered
 // and as converted by the chart, with what the drug library needs to know.
 type RateQuery struct {
 	Drug     Drug
-	CareArea string
+	CareArea CareArea
 	// Weight is today's weight as written at check-in.
 	Weight units.BodyWeight
 	// Bag is the bag label, "40mg/500mL".

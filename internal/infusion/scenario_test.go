@@ -141,3 +141,25 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from the golden file; run go test -update and review the diff", path)
 	}
 }
+
+// TestMedicationDoses: doses keep the unit written and are converted to mg
+// by SI factors (1 mg = 1000 mcg) and today's weight for a per-kg dose.
+func TestMedicationDoses(t *testing.T) {
+	s := started(t) // 71 kg; clonidine 0.1mg and midazolam 2mg at check-in
+	s = record(t, s,
+		Event{Kind: KindMedication, At: at(40), By: "nurse.a", Medication: &Medication{Drug: "midazolam", Dose: mustDose("0.02mg/kg"), Route: RouteIV, At: at(40)}},
+		Event{Kind: KindMedication, At: at(41), By: "nurse.a", Medication: &Medication{Drug: "clonidine", Dose: mustDose("100mcg"), Route: RoutePO, At: at(41)}},
+	)
+	want := []float64{0.1, 2, 0.02 * 71, 0.1} // 0.02 mg/kg × 71 kg = 1.42 mg; 100 mcg = 0.1 mg
+	if len(s.Medications) != len(want) {
+		t.Fatalf("%d medications, want %d", len(s.Medications), len(want))
+	}
+	for i, m := range s.Medications {
+		if !near(float64(m.DoseMg), want[i]) {
+			t.Errorf("%s %s = %v mg, want %v", m.Medication.Drug, m.Medication.Dose, float64(m.DoseMg), want[i])
+		}
+	}
+	if got := s.Medications[2].Medication.Dose.String(); got != "0.02mg/kg" {
+		t.Errorf("dose kept as %q, want it as written", got)
+	}
+}

@@ -50,11 +50,13 @@ type SideEffectRecord struct {
 	SideEffect SideEffect `json:"side_effect"`
 }
 
-// MedicationRecord is one medication given, at check-in or later.
+// MedicationRecord is one medication given, at check-in or later, with its
+// dose in mg (a per-kg dose at today's weight).
 type MedicationRecord struct {
 	Seq        int        `json:"seq"`
 	By         string     `json:"by"`
 	Medication Medication `json:"medication"`
+	DoseMg     Milligrams `json:"dose_mg"`
 }
 
 // AckRecord is the acknowledgement of an alert.
