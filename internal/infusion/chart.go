@@ -122,6 +122,9 @@ func checkRate(s State, e *Event, checker RateChecker) error {
 		return prefixed(field, err)
 	}
 	q.Rate = r
+	if override != nil {
+		q.Acknowledgement = override.Reason
+	}
 	c, err := checker.CheckRate(q)
 	if err != nil {
 		return prefixed(field, err)
@@ -146,9 +149,14 @@ func checkRate(s State, e *Event, checker RateChecker) error {
 	return nil
 }
 
+// limitText is the dose engine's explanation: its message (which names the
+// limits and their sources), or else the limit and its source.
 func limitText(c DoseCheck) string {
+	if strings.TrimSpace(c.Message) != "" {
+		return c.Message
+	}
 	parts := []string{}
-	for _, p := range []string{c.Limit, c.Message, c.Source} {
+	for _, p := range []string{c.Limit, c.Source} {
 		if strings.TrimSpace(p) != "" {
 			parts = append(parts, p)
 		}

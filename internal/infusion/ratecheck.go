@@ -39,6 +39,8 @@ type RateQuery struct {
 	Entered units.DoseRate
 	// Rate is Entered converted for Bag and Weight.
 	Rate Rate
+	// Acknowledgement is the reason given for passing a soft limit, if any.
+	Acknowledgement string
 }
 
 // RateChecker checks a rate against the drug library. Record calls it for
