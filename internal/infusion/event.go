@@ -68,46 +68,32 @@ type Event struct {
 // payloadOK returns the JSON name of the payload Kind requires ("" for
 // none) and whether exactly that payload, and no other, is set.
 func (e Event) payloadOK() (want string, ok bool) {
-	set := map[string]bool{
-		"check_in":    e.CheckIn != nil,
-		"programme":   e.Programme != nil,
-		"rate_change": e.RateChange != nil,
-		"stop":        e.Stop != nil,
-		"vitals":      e.Vitals != nil,
-		"side_effect": e.SideEffect != nil,
-		"medication":  e.Medication != nil,
-		"alert":       e.Alert != nil,
-		"acknowledge": e.Acknowledge != nil,
-		"discharge":   e.Discharge != nil,
+	payloads := [...]struct {
+		name string
+		kind Kind
+		set  bool
+	}{
+		{"check_in", KindCheckIn, e.CheckIn != nil},
+		{"programme", KindProgramme, e.Programme != nil},
+		{"rate_change", KindRateChange, e.RateChange != nil},
+		{"stop", KindStop, e.Stop != nil},
+		{"vitals", KindVitals, e.Vitals != nil},
+		{"side_effect", KindSideEffect, e.SideEffect != nil},
+		{"medication", KindMedication, e.Medication != nil},
+		{"alert", KindAlert, e.Alert != nil},
+		{"acknowledge", KindAcknowledge, e.Acknowledge != nil},
+		{"discharge", KindDischarge, e.Discharge != nil},
 	}
-	switch e.Kind {
-	case KindCheckIn:
-		want = "check_in"
-	case KindProgramme:
-		want = "programme"
-	case KindRateChange:
-		want = "rate_change"
-	case KindStop:
-		want = "stop"
-	case KindVitals:
-		want = "vitals"
-	case KindSideEffect:
-		want = "side_effect"
-	case KindMedication:
-		want = "medication"
-	case KindAlert:
-		want = "alert"
-	case KindAcknowledge:
-		want = "acknowledge"
-	case KindDischarge:
-		want = "discharge"
-	}
-	for name, isSet := range set {
-		if isSet != (name == want) {
-			return want, false
+	ok = true
+	for _, p := range payloads {
+		if p.kind == e.Kind {
+			want = p.name
+		}
+		if p.set != (p.kind == e.Kind) {
+			ok = false
 		}
 	}
-	return want, true
+	return want, ok
 }
 
 // CheckIn opens the session: the weight measured today, the baseline vitals
