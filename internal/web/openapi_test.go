@@ -188,4 +188,3 @@ func validate(doc openAPIDoc, s schema, v any, at string) error {
 	}
 	return nil
 }
-

@@ -39,8 +39,8 @@ type patientsData struct {
 	Limit    int
 }
 
-func (d patientsData) HasPrev() bool { return d.Offset > 0 }
-func (d patientsData) HasNext() bool { return d.Offset+len(d.Patients) < d.Total }
+func (d patientsData) HasPrev() bool   { return d.Offset > 0 }
+func (d patientsData) HasNext() bool   { return d.Offset+len(d.Patients) < d.Total }
 func (d patientsData) PrevOffset() int { return max(0, d.Offset-d.Limit) }
 func (d patientsData) NextOffset() int { return d.Offset + d.Limit }
 

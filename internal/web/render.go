@@ -154,9 +154,9 @@ func (s *Server) funcs() template.FuncMap {
 		"age": func(p *clinic.Patient) int {
 			return p.Age(clinic.DateOf(time.Now().In(s.Location)))
 		},
-		"roles": func() []clinic.Role { return clinic.Roles },
-		"sexes": func() []clinic.Sex { return clinic.Sexes },
-		"isStaff": func(a *clinic.Actor) bool { return a != nil && a.Role.IsStaff() },
+		"roles":    func() []clinic.Role { return clinic.Roles },
+		"sexes":    func() []clinic.Sex { return clinic.Sexes },
+		"isStaff":  func(a *clinic.Actor) bool { return a != nil && a.Role.IsStaff() },
 		"canAudit": func(a *clinic.Actor) bool { return a != nil && clinic.CanReadAudit(a, a.ClinicID) },
 		"query": func(kv ...any) template.URL {
 			v := url.Values{}
@@ -167,9 +167,9 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return template.URL(v.Encode())
 		},
-		"add":    func(a, b int) int { return a + b },
-		"sub":    func(a, b int) int { return a - b },
-		"static": func(p string) string { return path.Join("/static", p) },
+		"add":        func(a, b int) int { return a + b },
+		"sub":        func(a, b int) int { return a - b },
+		"static":     func(p string) string { return path.Join("/static", p) },
 		"prettyJSON": prettyJSON,
 		"field": func(f *form, name, label, typ string, required bool, autocomplete string) fieldView {
 			return fieldView{Name: name, Label: label, Type: typ, Required: required, Autocomplete: autocomplete,
