@@ -102,7 +102,7 @@ func bolusFindings(lib *druglib.Library, req Request, e *druglib.Entry, res *Res
 		}
 	}
 	if req.CareArea != druglib.ICU && d.Level == druglib.AboveHardMax {
-		if f, ok := icuFinding(lib, req, druglib.Bolus, v, "an induction (anaesthetic) bolus"); ok {
+		if f, ok := icuFinding(lib, req, druglib.Bolus, v, "bolus "+b.String()+" is an induction (anaesthetic) bolus"); ok {
 			fs = append(fs, f)
 		}
 	}

@@ -285,13 +285,12 @@ func (r *Result) describeChecks(drugName string) {
 		case druglib.BelowSoftMin:
 			dir, kind = "below", "soft minimum"
 		}
-		consequence := "refused: a hard limit cannot be overridden"
+		label, consequence := "HARD limit", "refused, a hard limit cannot be overridden"
 		if !c.Level.Hard() {
-			consequence = "needs an acknowledgement with a reason"
+			label, consequence = "SOFT limit", "needs an acknowledgement with a reason"
 		}
-		r.Messages = append(r.Messages, fmt.Sprintf("%s limit: %s %s is %s the %s %s of %s %s for %s (source: %s); %s",
-			strings.ToUpper(map[bool]string{true: "hard", false: "soft"}[c.Level.Hard()]),
-			num(c.Value), c.Unit, dir, area, kind, num(b.Value), c.Unit, drugName, b.Source, consequence))
+		r.Messages = append(r.Messages, fmt.Sprintf("%s: %s %s is %s the %s %s of %s %s for %s: %s (source: %s)",
+			label, num(c.Value), c.Unit, dir, area, kind, num(b.Value), c.Unit, drugName, consequence, b.Source))
 	}
 }
 
@@ -348,3 +347,6 @@ func finite(v doseValues) bool {
 	}
 	return true
 }
+
+// Bolus reports whether the result is of a bolus rather than a rate.
+func (r *Result) Bolus() bool { return r.DoseForm == druglib.Bolus }

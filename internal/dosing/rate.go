@@ -155,7 +155,7 @@ func rateFindings(lib *druglib.Library, req Request, e *druglib.Entry, res *Resu
 		add(PerMinuteUnit, "%s in a per-minute unit converts to %s, above the hard maximum: check the unit", rate, num(d.Value)+" "+string(d.Unit))
 	}
 	if req.CareArea != druglib.ICU && d.Level == druglib.AboveHardMax {
-		if f, ok := icuFinding(lib, req, e.DoseForm, v, "an anaesthetic rate"); ok {
+		if f, ok := icuFinding(lib, req, e.DoseForm, v, num(d.Value)+" "+string(d.Unit)+" is an anaesthetic rate"); ok {
 			fs = append(fs, f)
 		}
 	}
@@ -213,6 +213,6 @@ func icuFinding(lib *druglib.Library, req Request, form druglib.DoseForm, v dose
 		limits += boundsText(c.Limit)
 	}
 	return Finding{ICUDoseOutsideICU, fmt.Sprintf(
-		"%s: within the ICU limits (%s) but above the %s hard maximum; anaesthetic ketamine is given only in an ICU with intubation and ventilation (Kiefer 2008, Koffler 2007, in 001; Rasmussen 2013, 004). Is the care area right?",
+		"%s, within the ICU limits (%s) but above the %s hard maximum; anaesthetic ketamine is given only in an ICU with intubation and ventilation (Kiefer 2008, Koffler 2007, in 001; Rasmussen 2013, 004). Is the care area right?",
 		what, limits, req.CareArea)}, true
 }
