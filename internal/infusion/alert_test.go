@@ -126,6 +126,26 @@ func TestRateAbovePlan(t *testing.T) {
 	}
 }
 
+// TestLateVitalsUseTheRateOfTheirTime: vitals charted late, for a time
+// before a rate change, are judged against the rate the pump ran at then,
+// not the rate it runs at now.
+func TestLateVitalsUseTheRateOfTheirTime(t *testing.T) {
+	o := goldbergOrder()
+	o.Bag = nil
+	o.Steps = []Step{{Minutes: 60, RateMgPerH: 10}, {Minutes: 180, RateMgPerH: 20}}
+	s := chart(t, o, checkInEv(0, 71, baseVitals()), programmeEv(10, mustBag("80mg/500mL"), mgh(10)), pumpEv(KindStart, 15),
+		rateEv(80, mgh(20))) // 65 min of running: step 2, 20 mg/h is on plan
+	if len(s.Alerts) != 0 {
+		t.Fatalf("alerts = %v, want none", alertRules(s))
+	}
+	// Vitals for minute 70 (55 min of running, step 1 at 10 mg/h) charted
+	// after the change: the pump ran 10 mg/h then, on plan.
+	s = record(t, s, vitalsEv(70, baseVitals()))
+	if len(s.Alerts) != 0 {
+		t.Errorf("alerts = %v, want none", alertRules(s))
+	}
+}
+
 // TestRateAbovePlanWhenThePlanStepsDown: a plan of 20 mg/h for 60 min then
 // 10 mg/h; a pump left at 20 mg/h is caught at the first event charted in
 // step 2.

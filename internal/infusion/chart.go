@@ -179,17 +179,19 @@ func (s *State) alertsFor(e Event) []Alert {
 	return out
 }
 
-// rateAbovePlan checks the running pump's rate against the plan's step at
-// instant t. The same rate in the same step raises one alert only.
+// rateAbovePlan checks the rate the pump ran at instant t (which may be
+// earlier than the last pump event when vitals are charted late) against the
+// plan's step at t. The same rate in the same step raises one alert only.
 func (s *State) rateAbovePlan(t time.Time, cause int) (Alert, bool) {
-	if s.Phase != PhaseRunning {
+	rate, running := s.rateAt(t)
+	if !running {
 		return Alert{}, false
 	}
 	step, plan, done, ok := s.Order.PlannedRate(s.runningAt(t))
-	if !ok || !aboveRate(s.Rate.MgPerH, plan) {
+	if !ok || !aboveRate(rate.MgPerH, plan) {
 		return Alert{}, false
 	}
-	key := fmt.Sprintf("step %d: %v mg/h over %v mg/h", step+1, float64(s.Rate.MgPerH), float64(plan))
+	key := fmt.Sprintf("step %d: %v mg/h over %v mg/h", step+1, float64(rate.MgPerH), float64(plan))
 	for _, a := range s.Alerts {
 		if a.Alert.Rule == RuleRateAbovePlan && a.Alert.Key == key {
 			return Alert{}, false
@@ -201,8 +203,8 @@ func (s *State) rateAbovePlan(t time.Time, cause int) (Alert, bool) {
 	}
 	return Alert{
 		Rule: RuleRateAbovePlan, CauseSeq: cause, Key: key,
-		Message:   fmt.Sprintf("Pump rate %v mg/h is above the plan's %v mg/h for %s", float64(s.Rate.MgPerH), float64(plan), where),
-		Observed:  fmt.Sprintf("%v mg/h (%v mL/h)", float64(s.Rate.MgPerH), float64(s.Rate.MLPerH)),
+		Message:   fmt.Sprintf("Pump rate %v mg/h is above the plan's %v mg/h for %s", float64(rate.MgPerH), float64(plan), where),
+		Observed:  fmt.Sprintf("%v mg/h (%v mL/h)", float64(rate.MgPerH), float64(rate.MLPerH)),
 		Threshold: fmt.Sprintf("plan %v mg/h", float64(plan)),
 		Source:    sourcePlan,
 	}, true

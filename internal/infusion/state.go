@@ -181,6 +181,18 @@ func (s State) LastVitals() (VitalsRecord, bool) {
 	return best, true
 }
 
+// rateAt returns the rate the pump was running at at instant t, and false
+// when it was not running then.
+func (s State) rateAt(t time.Time) (Rate, bool) {
+	for i := len(s.Segments) - 1; i >= 0; i-- {
+		g := s.Segments[i]
+		if !t.Before(g.From) && (g.To.IsZero() || t.Before(g.To)) {
+			return g.Rate, true
+		}
+	}
+	return Rate{}, false
+}
+
 // runningAt is the pump-running time up to instant t.
 func (s State) runningAt(t time.Time) time.Duration {
 	var d time.Duration
