@@ -549,3 +549,33 @@ func (m *Model) cholesky() ([][]float64, error) {
 	}
 	return l, nil
 }
+
+// weightSlack is how far outside a model's population a weight may lie
+// before it is refused as an input error rather than warned about: a factor
+// of 3 either way. This is ketatrack's guard against slips (a tenfold typing
+// error, grams for kilograms), not a clinical limit; weights inside it but
+// outside the population are simulated with a warning.
+const weightSlack = 3
+
+// CheckWeight refuses a weight that cannot be a patient of this model (more
+// than a factor weightSlack outside the weights the model was fitted in, or
+// outside every model's range when the source gives none) and returns a
+// warning when the weight lies outside the model's population.
+func (m *Model) CheckWeight(weightKg float64) (warning string, err error) {
+	if !(weightKg > 0) || math.IsInf(weightKg, 0) {
+		return "", fmt.Errorf("weight %v kg must be positive", weightKg)
+	}
+	lo, hi := m.Population.WeightMinKg, m.Population.WeightMaxKg
+	if lo == 0 && hi == 0 {
+		for _, o := range catalog {
+			if o.Population.WeightMinKg > 0 && (lo == 0 || o.Population.WeightMinKg < lo) {
+				lo = o.Population.WeightMinKg
+			}
+			hi = max(hi, o.Population.WeightMaxKg)
+		}
+	}
+	if weightKg < lo/weightSlack || weightKg > hi*weightSlack {
+		return "", fmt.Errorf("%g kg is not a plausible weight for model %s (fitted in %g–%g kg; more than %d-fold outside is taken as an input error — kg and lb, or a decimal point?)", weightKg, m.ID, lo, hi, weightSlack)
+	}
+	return m.WeightOutsidePopulation(weightKg), nil
+}
