@@ -100,6 +100,14 @@ func (q quantity) mass(w units.BodyWeight) units.Mass {
 	return units.Milligrams(q.v)
 }
 
+// dose returns an amount as a units.Dose (mg or mg/kg).
+func (q quantity) dose() units.Dose {
+	if q.fam == famWeightAmount {
+		return units.DosePerKilogram(units.MilligramsPerKilogram(q.v))
+	}
+	return units.DoseOf(units.Milligrams(q.v))
+}
+
 // parseDose parses a ketamine dose: an amount (40mg, 0.5mg/kg), a rate
 // (0.35mg/kg/h, 20mg/h, 5mcg/kg/min, 22.2mg/h/70kg, 40mg/4h) or an amount
 // per day (50mg/day, read as the amount over 24 h).
