@@ -137,6 +137,7 @@ func TestClosedForms(t *testing.T) {
 					worst2 = math.Max(worst2, relErr(r2.Values[0][i], want2))
 				}
 			}
+			t.Logf("worst relative error: one-compartment %.2g, two-compartment %.2g", worst1, worst2)
 			if worst1 > 1e-9 || worst2 > 1e-9 {
 				t.Errorf("worst relative error: one-compartment %.3g, two-compartment %.3g (want ≤ 1e-9)", worst1, worst2)
 			}

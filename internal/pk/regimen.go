@@ -56,33 +56,74 @@ func ParseRegimen(r io.Reader) (*Regimen, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("regimen: empty file")
 	}
-	// JSON is YAML: one decoder reads both. Every value is read as text so
-	// that a bare number ("rate": 0.35) is refused for want of a unit.
-	var raw struct {
-		Drug  *string             `yaml:"drug"`
-		Doses []map[string]string `yaml:"doses"`
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&raw); err != nil {
+	// JSON is YAML: one decoder reads both. The document is walked node by
+	// node so that every error names its field, and every value is taken as
+	// text so that a bare number ("rate": 0.35) is refused for want of a unit.
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("regimen: %s", yamlMessage(err))
 	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("regimen: expected an object with drug and doses")
+	}
+	top := doc.Content[0]
+	var drugNode, dosesNode *yaml.Node
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i].Value, top.Content[i+1]
+		if seen[k] {
+			return nil, fmt.Errorf("%s: given twice", k)
+		}
+		seen[k] = true
+		switch k {
+		case "drug":
+			drugNode = v
+		case "doses":
+			dosesNode = v
+		default:
+			return nil, fmt.Errorf("%s: unknown field (line %d; drug, doses)", k, top.Content[i].Line)
+		}
+	}
 	reg := &Regimen{}
-	if raw.Drug == nil {
+	if drugNode == nil {
 		return nil, fmt.Errorf("drug: missing (racemic or s-ketamine)")
 	}
-	reg.Drug = strings.ToLower(strings.TrimSpace(*raw.Drug))
-	if reg.Drug != "racemic" && reg.Drug != "s-ketamine" {
-		return nil, fmt.Errorf("drug: %q is not racemic or s-ketamine", *raw.Drug)
+	if drugNode.Kind != yaml.ScalarNode {
+		return nil, fmt.Errorf("drug: line %d: expected racemic or s-ketamine", drugNode.Line)
 	}
-	if len(raw.Doses) == 0 {
+	reg.Drug = strings.ToLower(strings.TrimSpace(drugNode.Value))
+	if reg.Drug != "racemic" && reg.Drug != "s-ketamine" {
+		return nil, fmt.Errorf("drug: %q is not racemic or s-ketamine", drugNode.Value)
+	}
+	if dosesNode == nil || (dosesNode.Kind == yaml.ScalarNode && dosesNode.Tag == "!!null") {
 		return nil, fmt.Errorf("doses: no doses")
 	}
-	if len(raw.Doses) > MaxRegimenDoses {
-		return nil, fmt.Errorf("doses: %d doses, more than %d", len(raw.Doses), MaxRegimenDoses)
+	if dosesNode.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("doses: line %d: expected a list of doses", dosesNode.Line)
 	}
-	for i, m := range raw.Doses {
-		d, err := parseRegimenDose(fmt.Sprintf("doses[%d]", i), m)
+	if len(dosesNode.Content) == 0 {
+		return nil, fmt.Errorf("doses: no doses")
+	}
+	if len(dosesNode.Content) > MaxRegimenDoses {
+		return nil, fmt.Errorf("doses: %d doses, more than %d", len(dosesNode.Content), MaxRegimenDoses)
+	}
+	for i, dn := range dosesNode.Content {
+		field := fmt.Sprintf("doses[%d]", i)
+		if dn.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s: line %d: expected an object (start, duration, rate or bolus)", field, dn.Line)
+		}
+		m := map[string]string{}
+		for j := 0; j+1 < len(dn.Content); j += 2 {
+			k, v := dn.Content[j].Value, dn.Content[j+1]
+			if v.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("%s.%s: line %d: expected a quantity with its unit", field, k, v.Line)
+			}
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("%s.%s: given twice", field, k)
+			}
+			m[k] = v.Value
+		}
+		d, err := parseRegimenDose(field, m)
 		if err != nil {
 			return nil, err
 		}
@@ -90,7 +131,6 @@ func ParseRegimen(r io.Reader) (*Regimen, error) {
 	}
 	return reg, nil
 }
-
 func parseRegimenDose(field string, m map[string]string) (RegimenDose, error) {
 	var d RegimenDose
 	for k := range m {
