@@ -152,12 +152,12 @@ parameters:
 		t.Fatalf("base model rejected: %v", err)
 	}
 	for name, edit := range map[string][2]string{
-		"unsourced parameter": {"{name: CL, value: 1, unit: L/h, source: s}", "{name: CL, value: 1, unit: L/h}"},
-		"unknown unit":        {"unit: L/h, source", "unit: L/day, source"},
-		"negative value":      {"value: 10", "value: -10"},
-		"unknown parameter":   {"clearance: CL}", "clearance: CLX}"},
+		"unsourced parameter":          {"{name: CL, value: 1, unit: L/h, source: s}", "{name: CL, value: 1, unit: L/h}"},
+		"unknown unit":                 {"unit: L/h, source", "unit: L/day, source"},
+		"negative value":               {"value: 10", "value: -10"},
+		"unknown parameter":            {"clearance: CL}", "clearance: CLX}"},
 		"validated with an assumption": {"validated: false", "validated: true"},
-		"unknown drug":        {"drug: racemic", "drug: propofol"},
+		"unknown drug":                 {"drug: racemic", "drug: propofol"},
 	} {
 		src := strings.Replace(base, edit[0], edit[1], 1)
 		if name == "validated with an assumption" {
