@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -22,6 +23,12 @@ type DB struct {
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	// SQLite only: write transactions are queued to one goroutine that
+	// commits them in groups (see groupCommit).
+	writes chan *writeRequest
+	stop   chan struct{}
+	wg     sync.WaitGroup
 }
 
 // Open connects to the database loc names (see ParseLocation) and checks that
@@ -36,6 +43,11 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{loc: loc, write: write, read: read, Now: time.Now}
+	if loc.Engine == SQLite {
+		db.writes = make(chan *writeRequest, groupCommitMax)
+		db.stop = make(chan struct{})
+		db.wg.Go(db.groupCommit)
+	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -51,6 +63,11 @@ func (db *DB) Location() Location { return db.loc }
 
 // Close closes the connection pools.
 func (db *DB) Close() error {
+	if db.stop != nil {
+		close(db.stop)
+		db.wg.Wait()
+		db.stop = nil
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -88,12 +105,29 @@ type Tx struct {
 // update runs fn in a write transaction with the actor of ctx, committing if
 // fn returns nil and rolling back otherwise. The actor may be nil only for
 // the login path, which audits anonymous attempts.
+//
+// On SQLite the transaction may share its COMMIT with others (groupCommit);
+// fn's changes are rolled back alone if it fails, and update returns only
+// after the COMMIT that makes them durable.
 func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.writes != nil {
+		req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+		select {
+		case db.writes <- req:
+		case <-db.stop:
+			return errors.New("database closed")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		// Wait for the commit even if ctx ends meanwhile: once queued, the
+		// outcome must be known before answering.
+		return <-req.done
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, ctx: ctx, actor: clinic.ActorFrom(ctx), now: db.now()}
+	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now()}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -103,6 +137,126 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	return nil
 }
+
+// groupCommitMax bounds how many write transactions share one COMMIT.
+const groupCommitMax = 64
+
+type writeRequest struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan error
+}
+
+// groupCommit is SQLite's single writer. SQLite allows one writer at a time
+// and, with synchronous=FULL, each COMMIT waits for an fsync of the WAL (about
+// 1.5 ms on this project's machines), which would cap writes at some hundreds
+// per second. So the writer takes every write request waiting in the queue,
+// runs each inside its own SAVEPOINT of one transaction — a failing request
+// is rolled back to its savepoint without touching the others — and commits
+// them together with one fsync. Every request is answered only after that
+// COMMIT: an acknowledged write is durable, as before.
+func (db *DB) groupCommit() {
+	for {
+		var batch []*writeRequest
+		select {
+		case <-db.stop:
+			return
+		case r := <-db.writes:
+			batch = append(batch, r)
+		}
+	fill:
+		for len(batch) < groupCommitMax {
+			select {
+			case r := <-db.writes:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		db.commitBatch(batch)
+	}
+}
+
+func (db *DB) commitBatch(batch []*writeRequest) {
+	ctx := context.Background()
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	results := make([]error, len(batch))
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		results[i] = db.runSavepoint(sqlTx, r)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		for i, r := range batch {
+			if results[i] == nil {
+				results[i] = fmt.Errorf("commit: %w", err)
+			}
+			r.done <- results[i]
+		}
+		return
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// runSavepoint runs one request's fn inside a savepoint of sqlTx.
+func (db *DB) runSavepoint(sqlTx *sql.Tx, r *writeRequest) (err error) {
+	ctx := context.Background()
+	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in write transaction: %v", p)
+		}
+		if err != nil {
+			if _, rerr := sqlTx.ExecContext(ctx, "ROLLBACK TO w"); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+			}
+		}
+		if _, rerr := sqlTx.ExecContext(ctx, "RELEASE w"); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
+		}
+	}()
+	return r.fn(&Tx{Tx: sqlTx, ctx: context.WithoutCancel(r.ctx), actor: clinic.ActorFrom(r.ctx), now: db.now()})
+}
+
+// ExecContext runs a statement of the transaction. Once a write transaction
+// has begun it runs to its end even if the request's context is cancelled:
+// an interrupted statement would make SQLite roll back the whole
+// transaction, other requests' savepoints included.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(context.WithoutCancel(ctx), query, args...)
+}
+
+// QueryContext runs a query in the transaction (see ExecContext).
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(context.WithoutCancel(ctx), query, args...)
+}
+
+// QueryRowContext runs a one-row query in the transaction (see ExecContext).
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+}
+
+// errTxManaged is returned by Commit and Rollback: DB.update ends the
+// transaction, never the function it runs.
+var errTxManaged = errors.New("store: a write transaction is committed or rolled back by DB.update, not by its function")
+
+// Commit refuses: DB.update commits.
+func (tx *Tx) Commit() error { return errTxManaged }
+
+// Rollback refuses: return an error from the function given to DB.update.
+func (tx *Tx) Rollback() error { return errTxManaged }
 
 // audit appends e to the audit log inside tx, filling in the time and,
 // unless already set, the actor and their address. before and after are the
