@@ -160,13 +160,19 @@ var errHelp = flag.ErrHelp
 // ends flag parsing. On --help it prints usage to stdout and returns errHelp.
 func parseFlags(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
+	// The flag package prints the usage itself on an error and on -h; take
+	// that over so help goes once to stdout and errors once to stderr.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fs.SetOutput(e.Stdout)
-				fs.Usage()
+				usage()
 				return nil, errHelp
 			}
+			usage()
 			return nil, err
 		}
 		rest := fs.Args()

@@ -98,3 +98,13 @@ func TestParseFlagsHelp(t *testing.T) {
 		t.Errorf("help lacks flag text: %q", out.String())
 	}
 }
+
+// --help prints the usage once, on stdout; stderr stays empty.
+func TestHelpPrintedOnce(t *testing.T) {
+	for name := range commands {
+		code, stdout, stderr := runCmd(t, "", name, "--help")
+		if code != exitOK || strings.Count(stdout, "Usage: ketatrack") != 1 || stderr != "" {
+			t.Errorf("%s --help: status %d, %d usages on stdout, stderr %q", name, code, strings.Count(stdout, "Usage: ketatrack"), stderr)
+		}
+	}
+}
