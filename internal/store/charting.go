@@ -1,0 +1,476 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/infusion"
+)
+
+// Infusion sessions and their charts (migration 0002). Each charted event is
+// one row of infusion_events, appended in the same transaction as its audit
+// entry; the chart is rebuilt by replaying the rows through infusion.Replay,
+// and every new event goes through infusion.Record with the dose engine
+// (infusion.DoseEngine) before it is stored.
+
+// DoseEngine checks every programme and rate change; tests may replace it.
+var chartDoseEngine infusion.RateChecker = infusion.DoseEngine{}
+
+const sessionColumns = `s.id, s.clinic_id, s.patient_id, s.course_id, s.plan_version_id, v.version, s.day, s.attempt,
+	s.planned_date, s.session_date, s.order_json, s.rules_json, s.opened_by_name, s.opened_at, s.phase, s.event_count, s.open_alerts`
+
+const sessionFrom = ` FROM infusion_sessions s JOIN plan_versions v ON v.id = s.plan_version_id`
+
+// sessionRow is a session as stored, with the order and rules it replays under.
+type sessionRow struct {
+	*clinic.InfusionSession
+	order infusion.Order
+	rules infusion.Rules
+}
+
+func scanSession(row interface{ Scan(...any) error }) (*sessionRow, error) {
+	s := &sessionRow{InfusionSession: &clinic.InfusionSession{}}
+	var planned, date sql.NullTime
+	var order, rules, phase string
+	if err := row.Scan(&s.ID, &s.ClinicID, &s.PatientID, &s.CourseID, &s.PlanVersionID, &s.PlanVersion, &s.Day, &s.Attempt,
+		&planned, &date, &order, &rules, &s.OpenedByName, &s.OpenedAt, &phase, &s.EventCount, &s.OpenAlerts); err != nil {
+		return nil, err
+	}
+	s.PlannedDate, s.SessionDate, s.Phase = dateOf(planned), dateOf(date), infusion.Phase(phase)
+	if err := json.Unmarshal([]byte(order), &s.order); err != nil {
+		return nil, fmt.Errorf("session %d order: %w", s.ID, err)
+	}
+	if err := json.Unmarshal([]byte(rules), &s.rules); err != nil {
+		return nil, fmt.Errorf("session %d rules: %w", s.ID, err)
+	}
+	return s, nil
+}
+
+// events returns the session's stored events in order.
+func (db *DB) events(ctx context.Context, q queryer, sessionID int64) ([]infusion.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, event_json FROM infusion_events WHERE session_id = $1 ORDER BY seq`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("session %d events: %w", sessionID, err)
+	}
+	defer rows.Close()
+	var out []infusion.Event
+	for rows.Next() {
+		var seq int
+		var raw string
+		if err := rows.Scan(&seq, &raw); err != nil {
+			return nil, fmt.Errorf("session %d events: %w", sessionID, err)
+		}
+		var e infusion.Event
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			return nil, fmt.Errorf("session %d event %d: %w", sessionID, seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// replay rebuilds the session's chart from its stored events.
+func (db *DB) replay(ctx context.Context, q queryer, s *sessionRow) (infusion.State, error) {
+	evs, err := db.events(ctx, q, s.ID)
+	if err != nil {
+		return infusion.State{}, err
+	}
+	st, err := infusion.Replay(s.order, s.rules, evs)
+	if err != nil {
+		return infusion.State{}, fmt.Errorf("session %d: the stored chart does not replay: %w", s.ID, err)
+	}
+	return st, nil
+}
+
+// OpenSession implements clinic.ChartingService.
+func (db *DB) OpenSession(ctx context.Context, courseID int64, day int, on clinic.Date) (*clinic.InfusionSession, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if on.IsZero() {
+		return nil, clinic.Invalid("date", "the session's date is required")
+	}
+	var out *clinic.InfusionSession
+	err = db.update(ctx, func(tx *Tx) error {
+		c, err := db.courseForRead(ctx, tx, a, courseID)
+		if err != nil {
+			return err
+		}
+		if !clinic.CanChart(a, c.ClinicID) {
+			return clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may open an infusion session.")
+		}
+		v := c.Current()
+		if v == nil {
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "day", Message: "The course has no signed plan yet: a clinician must sign it before sessions can be given."}
+		}
+		d := v.Plan.Day(day)
+		if d == nil {
+			return clinic.Invalid("day", "the signed plan (version %d) has no treatment day %d (days 1–%d)", v.Version, day, len(v.Plan.Days))
+		}
+		attempt := 1
+		rows, err := tx.QueryContext(ctx, `SELECT id, attempt, phase FROM infusion_sessions WHERE course_id = $1 AND day = $2 ORDER BY attempt`, courseID, day)
+		if err != nil {
+			return fmt.Errorf("open session: %w", err)
+		}
+		var openID int64
+		for rows.Next() {
+			var id int64
+			var n int
+			var phase string
+			if err := rows.Scan(&id, &n, &phase); err != nil {
+				rows.Close()
+				return fmt.Errorf("open session: %w", err)
+			}
+			attempt = n + 1
+			if infusion.Phase(phase) != infusion.PhaseStopped {
+				openID = id
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("open session: %w", err)
+		}
+		if openID != 0 {
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "day", Message: fmt.Sprintf("Day %d already has a session in progress (session %d): chart it there.", day, openID)}
+		}
+		ref := fmt.Sprintf("course %d day %d", courseID, day)
+		if attempt > 1 {
+			ref += fmt.Sprintf(" attempt %d", attempt)
+		}
+		order, err := clinic.SessionOrder(v.Plan, day, ref, fmt.Sprintf("patient %d", c.PatientID), fmt.Sprintf("course %d plan version %d", c.ID, v.Version))
+		if err != nil {
+			return err
+		}
+		rules := clinic.SessionRules(v.Input)
+		st, err := infusion.NewSession(order, rules)
+		if err != nil {
+			return fmt.Errorf("open session: %w", err)
+		}
+		oj, err := json.Marshal(order)
+		if err != nil {
+			return err
+		}
+		rj, err := json.Marshal(rules)
+		if err != nil {
+			return err
+		}
+		s := &clinic.InfusionSession{ClinicID: c.ClinicID, PatientID: c.PatientID, CourseID: c.ID, PlanVersionID: v.ID,
+			PlanVersion: v.Version, Day: day, Attempt: attempt, PlannedDate: d.Date, SessionDate: on,
+			OpenedByName: actorName(a), OpenedAt: tx.now, Phase: st.Phase, State: &st}
+		err = tx.QueryRowContext(ctx, `INSERT INTO infusion_sessions (clinic_id, patient_id, course_id, plan_version_id, day, attempt,
+			planned_date, session_date, order_json, rules_json, opened_by, opened_by_name, opened_at, phase)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			s.ClinicID, s.PatientID, s.CourseID, s.PlanVersionID, day, attempt, dateArg(s.PlannedDate), dateArg(on),
+			string(oj), string(rj), nullInt(actorUserID(a)), s.OpenedByName, s.OpenedAt, string(s.Phase)).Scan(&s.ID)
+		if err != nil {
+			return conflict(err, "open session", "day", fmt.Sprintf("A session of day %d was opened at the same time; reload.", day))
+		}
+		out = s
+		return tx.audit(clinic.AuditEntry{ClinicID: s.ClinicID, Action: clinic.ActionCreate, Entity: "infusion_session",
+			EntityID: s.ID, PatientID: s.PatientID}, nil, struct {
+			*clinic.InfusionSession
+			Order infusion.Order `json:"order"`
+			Rules infusion.Rules `json:"rules"`
+		}{&clinic.InfusionSession{ID: s.ID, ClinicID: s.ClinicID, PatientID: s.PatientID, CourseID: s.CourseID,
+			PlanVersionID: s.PlanVersionID, PlanVersion: s.PlanVersion, Day: day, Attempt: attempt, PlannedDate: s.PlannedDate,
+			SessionDate: on, OpenedByName: s.OpenedByName, OpenedAt: s.OpenedAt, Phase: s.Phase}, order, rules})
+	})
+	return out, err
+}
+
+// sessionForRead loads a session (locked for update inside a PostgreSQL
+// transaction when lock is set) and checks the actor may read it.
+func (db *DB) sessionForRead(ctx context.Context, q queryer, a *clinic.Actor, id int64, lock bool) (*sessionRow, error) {
+	query := `SELECT ` + sessionColumns + sessionFrom + ` WHERE s.id = $1`
+	if lock && db.loc.Engine == Postgres {
+		// Two nurses charting the same session queue here instead of both
+		// replaying the same chart; SQLite's single writer already does.
+		query += ` FOR UPDATE OF s`
+	}
+	s, err := scanSession(q.QueryRowContext(ctx, query, id))
+	if err != nil {
+		return nil, notFound(err, "find session", "No such infusion session.")
+	}
+	if !clinic.CanReadPatientRecord(a, s.ClinicID, s.PatientID) {
+		return nil, clinic.Errorf(clinic.ENOTFOUND, "No such infusion session.")
+	}
+	return s, nil
+}
+
+// FindSessionByID implements clinic.ChartingService.
+func (db *DB) FindSessionByID(ctx context.Context, id int64) (*clinic.InfusionSession, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := db.sessionForRead(ctx, db.read, a, id, false)
+	if err != nil {
+		return nil, err
+	}
+	st, err := db.replay(ctx, db.read, s)
+	if err != nil {
+		return nil, err
+	}
+	s.State = &st
+	return s.InfusionSession, nil
+}
+
+// FindSessions implements clinic.ChartingService.
+func (db *DB) FindSessions(ctx context.Context, f clinic.SessionFilter) ([]*clinic.InfusionSession, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	switch {
+	case a.System:
+	case a.Role == clinic.RolePatient:
+		where = append(where, "s.patient_id = "+arg(a.PatientID))
+	case a.Role.IsStaff():
+		where = append(where, "s.clinic_id = "+arg(a.ClinicID))
+	default:
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "You may not list sessions.")
+	}
+	if !f.Date.IsZero() {
+		where = append(where, "s.session_date = "+arg(dateArg(f.Date)))
+	}
+	if f.CourseID != 0 {
+		where = append(where, "s.course_id = "+arg(f.CourseID))
+	}
+	if f.PatientID != 0 {
+		where = append(where, "s.patient_id = "+arg(f.PatientID))
+	}
+	if f.WithOpenAlerts {
+		where = append(where, "s.open_alerts > 0")
+	}
+	q := `SELECT ` + sessionColumns + sessionFrom
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY s.session_date DESC, s.id DESC LIMIT ` + arg(limit(f.Limit, 200, 1000))
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find sessions: %w", err)
+	}
+	var list []*sessionRow
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find sessions: %w", err)
+		}
+		list = append(list, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find sessions: %w", err)
+	}
+	out := make([]*clinic.InfusionSession, 0, len(list))
+	for _, s := range list {
+		if f.WithState {
+			st, err := db.replay(ctx, db.read, s)
+			if err != nil {
+				return nil, err
+			}
+			s.State = &st
+		}
+		out = append(out, s.InfusionSession)
+	}
+	return out, nil
+}
+
+// RecordEvent implements clinic.ChartingService.
+func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event) (*clinic.InfusionSession, []infusion.Event, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out *clinic.InfusionSession
+	var appended []infusion.Event
+	err = db.update(ctx, func(tx *Tx) error {
+		s, err := db.sessionForRead(ctx, tx, a, sessionID, true)
+		if err != nil {
+			return err
+		}
+		if !clinic.CanChart(a, s.ClinicID) {
+			return clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may chart an infusion session.")
+		}
+		st, err := db.replay(ctx, tx, s)
+		if err != nil {
+			return err
+		}
+		e.By = a.Login
+		if e.At.IsZero() {
+			e.At = tx.now
+		}
+		res, err := infusion.Record(st, e, tx.now, chartDoseEngine)
+		if err != nil {
+			return clinic.ChartError(err)
+		}
+		for _, ev := range res.Appended {
+			raw, err := json.Marshal(ev)
+			if err != nil {
+				return fmt.Errorf("event json: %w", err)
+			}
+			var by sql.NullInt64
+			if ev.Kind != infusion.KindAlert {
+				by = nullInt(actorUserID(a))
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO infusion_events (session_id, seq, kind, at, by_user_id, by_login, event_json, recorded_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				s.ID, ev.Seq, string(ev.Kind), ev.At.UTC(), by, ev.By, string(raw), tx.now); err != nil {
+				return conflict(err, "chart event", "seq", "The chart changed meanwhile; reload it and chart again.")
+			}
+			action := clinic.ActionCreate
+			switch ev.Kind {
+			case infusion.KindAlert:
+				action = "alert"
+			case infusion.KindAcknowledge:
+				action = "acknowledge"
+			}
+			if err := tx.audit(clinic.AuditEntry{ClinicID: s.ClinicID, Action: action, Entity: "infusion_event",
+				EntityID: s.ID, PatientID: s.PatientID}, nil, ev); err != nil {
+				return err
+			}
+		}
+		n := res.State
+		s.Phase, s.EventCount, s.OpenAlerts, s.State = n.Phase, len(n.Events), len(n.OpenAlerts()), &n
+		if _, err := tx.ExecContext(ctx, `UPDATE infusion_sessions SET phase = $1, event_count = $2, open_alerts = $3, last_event_at = $4
+			WHERE id = $5`, string(s.Phase), s.EventCount, s.OpenAlerts, tx.now, s.ID); err != nil {
+			return fmt.Errorf("chart event: %w", err)
+		}
+		out, appended = s.InfusionSession, res.Appended
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, appended, nil
+}
+
+// patientNames returns the name and MRN of the patients by ID (rights are
+// the caller's: the IDs come from records already checked).
+func (db *DB) patientNames(ctx context.Context, ids []int64) (map[int64][2]string, error) {
+	out := map[int64][2]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ph []string
+	var args []any
+	for _, id := range ids {
+		args = append(args, id)
+		ph = append(ph, fmt.Sprintf("$%d", len(args)))
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, given_name, family_name, mrn FROM patients WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("patient names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var given, family, mrn string
+		if err := rows.Scan(&id, &given, &family, &mrn); err != nil {
+			return nil, fmt.Errorf("patient names: %w", err)
+		}
+		out[id] = [2]string{strings.TrimSpace(given + " " + family), mrn}
+	}
+	return out, rows.Err()
+}
+
+// Dashboard implements clinic.ChartingService: the sessions of date (opened,
+// and planned days of signed plans not yet opened), the vitals due within
+// clinic.DueSoon or overdue at now, and every open alert of the clinic.
+func (db *DB) Dashboard(ctx context.Context, date clinic.Date, now time.Time) (*clinic.Dashboard, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.System && !a.Role.IsStaff() {
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "The dashboard is for clinic staff.")
+	}
+	d := &clinic.Dashboard{Date: date, Now: now, Today: []clinic.DashboardSession{}, VitalsDue: []clinic.DashboardSession{},
+		OpenAlerts: []clinic.DashboardAlert{}}
+	today, err := db.FindSessions(ctx, clinic.SessionFilter{Date: date, WithState: true})
+	if err != nil {
+		return nil, err
+	}
+	alerting, err := db.FindSessions(ctx, clinic.SessionFilter{WithOpenAlerts: true, WithState: true})
+	if err != nil {
+		return nil, err
+	}
+	courses, err := db.FindCourses(ctx, clinic.CourseFilter{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	ids := map[int64]bool{}
+	for _, s := range append(append([]*clinic.InfusionSession{}, today...), alerting...) {
+		ids[s.PatientID] = true
+	}
+	for _, c := range courses {
+		ids[c.PatientID] = true
+	}
+	var idList []int64
+	for id := range ids {
+		idList = append(idList, id)
+	}
+	names, err := db.patientNames(ctx, idList)
+	if err != nil {
+		return nil, err
+	}
+	days := map[int64]int{} // course → number of plan days
+	opened := map[[2]int64]bool{}
+	for _, c := range courses {
+		if v := c.Current(); v != nil {
+			days[c.ID] = len(v.Plan.Days)
+		}
+	}
+	row := func(s *clinic.InfusionSession) clinic.DashboardSession {
+		sum := s.State.Summary(now)
+		r := clinic.DashboardSession{SessionID: s.ID, CourseID: s.CourseID, PatientID: s.PatientID,
+			PatientName: names[s.PatientID][0], MRN: names[s.PatientID][1], Day: s.Day, Days: days[s.CourseID],
+			Phase: s.Phase, PlannedMg: float64(s.State.Order.PlannedTotal()), Summary: &sum}
+		return r
+	}
+	for _, s := range today {
+		r := row(s)
+		d.Today = append(d.Today, r)
+		opened[[2]int64{s.CourseID, int64(s.Day)}] = true
+		if due := r.Summary.NextVitalsDue; !due.IsZero() && !due.After(now.Add(clinic.DueSoon)) {
+			d.VitalsDue = append(d.VitalsDue, r)
+		}
+	}
+	for _, c := range courses {
+		v := c.Current()
+		if v == nil {
+			continue
+		}
+		for _, pd := range v.Plan.Days {
+			if pd.Date != date || opened[[2]int64{c.ID, int64(pd.Day)}] {
+				continue
+			}
+			d.Today = append(d.Today, clinic.DashboardSession{CourseID: c.ID, PatientID: c.PatientID,
+				PatientName: names[c.PatientID][0], MRN: names[c.PatientID][1], Day: pd.Day, Days: len(v.Plan.Days),
+				PlannedMg: pd.SessionMg})
+		}
+	}
+	sort.SliceStable(d.VitalsDue, func(i, j int) bool {
+		return d.VitalsDue[i].Summary.NextVitalsDue.Before(d.VitalsDue[j].Summary.NextVitalsDue)
+	})
+	for _, s := range alerting {
+		for _, al := range s.State.OpenAlerts() {
+			d.OpenAlerts = append(d.OpenAlerts, clinic.DashboardAlert{SessionID: s.ID, PatientID: s.PatientID,
+				PatientName: names[s.PatientID][0], MRN: names[s.PatientID][1], Alert: al})
+		}
+	}
+	sort.SliceStable(d.OpenAlerts, func(i, j int) bool { return d.OpenAlerts[i].Alert.At.Before(d.OpenAlerts[j].Alert.At) })
+	return d, nil
+}

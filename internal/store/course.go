@@ -1,0 +1,404 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+)
+
+// Treatment courses and their plan versions (migration 0002). A plan
+// version holds the clinician's input and the plan clinic.MakePlan made of
+// it; a signed version is never updated (the database refuses it too).
+
+const courseColumns = `id, clinic_id, patient_id, title, created_at, updated_at`
+
+func scanCourse(row interface{ Scan(...any) error }) (*clinic.Course, error) {
+	c := &clinic.Course{}
+	if err := row.Scan(&c.ID, &c.ClinicID, &c.PatientID, &c.Title, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+const planVersionColumns = `id, course_id, version, status, reason, input_json, plan_json,
+	created_by, created_by_name, created_at, updated_at, signed_by, signed_by_name, signed_at`
+
+func scanPlanVersion(row interface{ Scan(...any) error }) (*clinic.PlanVersion, error) {
+	v := &clinic.PlanVersion{}
+	var status, input, plan string
+	var createdBy, signedBy sql.NullInt64
+	var signedAt sql.NullTime
+	if err := row.Scan(&v.ID, &v.CourseID, &v.Version, &status, &v.Reason, &input, &plan,
+		&createdBy, &v.CreatedByName, &v.CreatedAt, &v.UpdatedAt, &signedBy, &v.SignedByName, &signedAt); err != nil {
+		return nil, err
+	}
+	v.Status, v.CreatedBy, v.SignedBy = clinic.PlanStatus(status), createdBy.Int64, signedBy.Int64
+	if signedAt.Valid {
+		v.SignedAt = signedAt.Time
+	}
+	if err := json.Unmarshal([]byte(input), &v.Input); err != nil {
+		return nil, fmt.Errorf("plan version %d input: %w", v.ID, err)
+	}
+	v.Plan = &clinic.Plan{}
+	if err := json.Unmarshal([]byte(plan), v.Plan); err != nil {
+		return nil, fmt.Errorf("plan version %d plan: %w", v.ID, err)
+	}
+	return v, nil
+}
+
+// queryer is what reads need: the read pool or a write transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// loadVersions fills the plan versions of the courses, oldest first.
+func loadVersions(ctx context.Context, q queryer, courses ...*clinic.Course) error {
+	if len(courses) == 0 {
+		return nil
+	}
+	byID := map[int64]*clinic.Course{}
+	var ph []string
+	var args []any
+	for _, c := range courses {
+		byID[c.ID] = c
+		c.Versions = nil
+		args = append(args, c.ID)
+		ph = append(ph, fmt.Sprintf("$%d", len(args)))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+planVersionColumns+` FROM plan_versions
+		WHERE course_id IN (`+strings.Join(ph, ", ")+`) ORDER BY course_id, version`, args...)
+	if err != nil {
+		return fmt.Errorf("plan versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanPlanVersion(rows)
+		if err != nil {
+			return fmt.Errorf("plan versions: %w", err)
+		}
+		byID[v.CourseID].Versions = append(byID[v.CourseID].Versions, v)
+	}
+	return rows.Err()
+}
+
+// courseForRead loads course id with its versions and checks that the actor
+// may read it (ENOTFOUND otherwise, as for a course that does not exist).
+func (db *DB) courseForRead(ctx context.Context, q queryer, a *clinic.Actor, id int64) (*clinic.Course, error) {
+	c, err := scanCourse(q.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "find course", "No such treatment course.")
+	}
+	if !clinic.CanReadPatientRecord(a, c.ClinicID, c.PatientID) {
+		return nil, clinic.Errorf(clinic.ENOTFOUND, "No such treatment course.")
+	}
+	if err := loadVersions(ctx, q, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// FindCourseByID implements clinic.CourseService.
+func (db *DB) FindCourseByID(ctx context.Context, id int64) (*clinic.Course, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return db.courseForRead(ctx, db.read, a, id)
+}
+
+// FindCourses implements clinic.CourseService.
+func (db *DB) FindCourses(ctx context.Context, f clinic.CourseFilter) ([]*clinic.Course, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	switch {
+	case a.System:
+	case a.Role == clinic.RolePatient:
+		where = append(where, "patient_id = "+arg(a.PatientID))
+	case a.Role.IsStaff():
+		where = append(where, "clinic_id = "+arg(a.ClinicID))
+	default:
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "You may not list courses.")
+	}
+	if f.PatientID != 0 {
+		where = append(where, "patient_id = "+arg(f.PatientID))
+	}
+	q := `SELECT ` + courseColumns + ` FROM courses`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id DESC LIMIT ` + arg(limit(f.Limit, 50, 500)) + ` OFFSET ` + arg(max(f.Offset, 0))
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find courses: %w", err)
+	}
+	var out []*clinic.Course
+	for rows.Next() {
+		c, err := scanCourse(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find courses: %w", err)
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find courses: %w", err)
+	}
+	if err := loadVersions(ctx, db.read, out...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateCourse implements clinic.CourseService.
+func (db *DB) CreateCourse(ctx context.Context, patientID int64, title string, in clinic.PlanInput) (*clinic.Course, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := db.FindPatientByID(ctx, patientID)
+	if err != nil {
+		return nil, err
+	}
+	if !clinic.CanPlanCourse(a, p.ClinicID) {
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "Only a clinician of the clinic may plan a treatment course.")
+	}
+	plan, err := clinic.MakePlan(in)
+	if err != nil {
+		return nil, err
+	}
+	c := &clinic.Course{ClinicID: p.ClinicID, PatientID: p.ID, Title: strings.TrimSpace(title)}
+	if c.Title == "" {
+		c.Title = clinic.CourseTitle(plan)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	err = db.update(ctx, func(tx *Tx) error {
+		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
+		if err := tx.QueryRowContext(ctx, `INSERT INTO courses (clinic_id, patient_id, title, created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			c.ClinicID, c.PatientID, c.Title, nullInt(actorUserID(a)), c.CreatedAt, c.UpdatedAt).Scan(&c.ID); err != nil {
+			return fmt.Errorf("create course: %w", err)
+		}
+		if err := tx.audit(clinic.AuditEntry{ClinicID: c.ClinicID, Action: clinic.ActionCreate, Entity: "course",
+			EntityID: c.ID, PatientID: c.PatientID}, nil, c); err != nil {
+			return err
+		}
+		v, err := tx.insertVersion(c, 1, in, plan, "")
+		if err != nil {
+			return err
+		}
+		c.Versions = []*clinic.PlanVersion{v}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func actorUserID(a *clinic.Actor) int64 {
+	if a == nil || a.System {
+		return 0
+	}
+	return a.UserID
+}
+
+func actorName(a *clinic.Actor) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.Login
+}
+
+// insertVersion stores a new draft version of c and audits it.
+func (tx *Tx) insertVersion(c *clinic.Course, n int, in clinic.PlanInput, plan *clinic.Plan, reason string) (*clinic.PlanVersion, error) {
+	v := &clinic.PlanVersion{CourseID: c.ID, Version: n, Status: clinic.PlanDraft, Reason: reason, Input: in, Plan: plan,
+		CreatedBy: actorUserID(tx.actor), CreatedByName: actorName(tx.actor), CreatedAt: tx.now, UpdatedAt: tx.now}
+	inJSON, planJSON, err := versionJSON(v)
+	if err != nil {
+		return nil, err
+	}
+	err = tx.QueryRowContext(tx.ctx, `INSERT INTO plan_versions
+		(course_id, version, protocol_id, status, reason, input_json, plan_json, created_by, created_by_name, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		c.ID, n, in.ProtocolID, string(v.Status), reason, inJSON, planJSON, nullInt(v.CreatedBy), v.CreatedByName,
+		v.CreatedAt, v.UpdatedAt).Scan(&v.ID)
+	if err != nil {
+		return nil, conflict(err, "create plan version", "version", "Another version was saved at the same time; reload the course.")
+	}
+	if _, err := tx.ExecContext(tx.ctx, `UPDATE courses SET updated_at = $1 WHERE id = $2`, tx.now, c.ID); err != nil {
+		return nil, fmt.Errorf("touch course: %w", err)
+	}
+	return v, tx.audit(clinic.AuditEntry{ClinicID: c.ClinicID, Action: clinic.ActionCreate, Entity: "plan_version",
+		EntityID: v.ID, PatientID: c.PatientID}, nil, v)
+}
+
+func versionJSON(v *clinic.PlanVersion) (string, string, error) {
+	in, err := json.Marshal(v.Input)
+	if err != nil {
+		return "", "", fmt.Errorf("plan input: %w", err)
+	}
+	plan, err := json.Marshal(v.Plan)
+	if err != nil {
+		return "", "", fmt.Errorf("plan: %w", err)
+	}
+	return string(in), string(plan), nil
+}
+
+// courseForPlanning loads the course inside tx and checks the clinician's
+// right to plan it.
+func (tx *Tx) courseForPlanning(db *DB, id int64) (*clinic.Course, error) {
+	c, err := db.courseForRead(tx.ctx, tx, tx.actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if !clinic.CanPlanCourse(tx.actor, c.ClinicID) {
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "Only a clinician of the clinic may change a treatment plan.")
+	}
+	return c, nil
+}
+
+// ReviseCourse implements clinic.CourseService.
+func (db *DB) ReviseCourse(ctx context.Context, courseID int64, in clinic.PlanInput, reason string) (*clinic.PlanVersion, error) {
+	if _, err := clinic.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	var out *clinic.PlanVersion
+	err := db.update(ctx, func(tx *Tx) error {
+		c, err := tx.courseForPlanning(db, courseID)
+		if err != nil {
+			return err
+		}
+		if err := c.CheckChangeReason(reason); err != nil {
+			return err
+		}
+		plan, err := clinic.MakePlan(in)
+		if err != nil {
+			return err
+		}
+		out, err = tx.insertVersion(c, c.Latest().Version+1, in, plan, reason)
+		return err
+	})
+	return out, err
+}
+
+// UpdateDraft implements clinic.CourseService.
+func (db *DB) UpdateDraft(ctx context.Context, courseID int64, n int, in clinic.PlanInput, reason string) (*clinic.PlanVersion, error) {
+	if _, err := clinic.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	var out *clinic.PlanVersion
+	err := db.update(ctx, func(tx *Tx) error {
+		c, err := tx.courseForPlanning(db, courseID)
+		if err != nil {
+			return err
+		}
+		before := c.Version(n)
+		switch {
+		case before == nil:
+			return clinic.Errorf(clinic.ENOTFOUND, "This course has no plan version %d.", n)
+		case before.Status == clinic.PlanSigned:
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: fmt.Sprintf(
+				"Version %d was signed by %s on %s and cannot be changed; make a new version instead (its history stays visible).",
+				n, before.SignedByName, before.SignedAt.UTC().Format("2006-01-02 15:04 UTC"))}
+		case before.Version != c.Latest().Version:
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: fmt.Sprintf(
+				"Version %d is not the latest (%d); only the latest draft can be edited.", n, c.Latest().Version)}
+		}
+		if err := c.CheckChangeReason(reason); err != nil {
+			return err
+		}
+		plan, err := clinic.MakePlan(in)
+		if err != nil {
+			return err
+		}
+		v := *before
+		v.Input, v.Plan, v.Reason, v.UpdatedAt = in, plan, reason, tx.now
+		inJSON, planJSON, err := versionJSON(&v)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE plan_versions SET protocol_id = $1, reason = $2, input_json = $3, plan_json = $4,
+			updated_at = $5 WHERE id = $6 AND status = 'draft'`, in.ProtocolID, reason, inJSON, planJSON, v.UpdatedAt, v.ID)
+		if err != nil {
+			return fmt.Errorf("update draft: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: "The version was signed meanwhile; make a new version."}
+		}
+		out = &v
+		return tx.audit(clinic.AuditEntry{ClinicID: c.ClinicID, Action: clinic.ActionUpdate, Entity: "plan_version",
+			EntityID: v.ID, PatientID: c.PatientID}, before, v)
+	})
+	return out, err
+}
+
+// SignPlan implements clinic.CourseService.
+func (db *DB) SignPlan(ctx context.Context, courseID int64, n int) (*clinic.PlanVersion, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *clinic.PlanVersion
+	err = db.update(ctx, func(tx *Tx) error {
+		c, err := db.courseForRead(ctx, tx, a, courseID)
+		if err != nil {
+			return err
+		}
+		if !clinic.CanSignPlan(a, c.ClinicID) {
+			return clinic.Errorf(clinic.EFORBIDDEN, "Only a clinician of the clinic may sign a treatment plan.")
+		}
+		before := c.Version(n)
+		switch {
+		case before == nil:
+			return clinic.Errorf(clinic.ENOTFOUND, "This course has no plan version %d.", n)
+		case before.Status == clinic.PlanSigned:
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: fmt.Sprintf("Version %d is already signed (by %s).", n, before.SignedByName)}
+		case before.Version != c.Latest().Version:
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: fmt.Sprintf(
+				"Version %d is not the latest (%d): sign the latest version.", n, c.Latest().Version)}
+		}
+		// The plan is made again: a signature covers only a plan the
+		// protocol and drug libraries still produce from its input.
+		again, err := clinic.MakePlan(before.Input)
+		if err != nil {
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: "The plan can no longer be made from its input (" +
+				clinic.ErrorMessage(err) + "); make a new version."}
+		}
+		if !samePlan(again, before.Plan) {
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: "The protocol or drug library changed since this draft was made and the plan would now differ; make a new version and review it."}
+		}
+		v := *before
+		v.Status, v.SignedBy, v.SignedByName, v.SignedAt = clinic.PlanSigned, a.UserID, actorName(a), tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE plan_versions SET status = 'signed', signed_by = $1, signed_by_name = $2,
+			signed_at = $3 WHERE id = $4 AND status = 'draft'`, v.SignedBy, v.SignedByName, v.SignedAt, v.ID); err != nil {
+			return fmt.Errorf("sign plan: %w", err)
+		}
+		out = &v
+		return tx.audit(clinic.AuditEntry{ClinicID: c.ClinicID, Action: clinic.ActionSign, Entity: "plan_version",
+			EntityID: v.ID, PatientID: c.PatientID}, before, v)
+	})
+	return out, err
+}
+
+// samePlan compares what two plans give: days, steps, doses and status.
+func samePlan(a, b *clinic.Plan) bool {
+	ja, err1 := json.Marshal([]any{a.Days, a.CourseMg, a.Status, a.Drug, a.CareArea})
+	jb, err2 := json.Marshal([]any{b.Days, b.CourseMg, b.Status, b.Drug, b.CareArea})
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
