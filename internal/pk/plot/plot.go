@@ -179,17 +179,29 @@ func ticks(lo, hi float64, n int) []float64 {
 	}
 	raw := (hi - lo) / float64(n)
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := mag
-	for _, m := range []float64{1, 2, 5, 10} {
+	mult := 10.0
+	for _, m := range []float64{1, 2, 5} {
 		if m*mag >= raw {
-			step = m * mag
+			mult = m
 			break
 		}
 	}
-	start := math.Floor(lo/step) * step
+	// tick k is k·mult·mag, computed as k·mult/10^j for mag = 10^−j so that
+	// 0.3 prints as 0.3
+	at := func(k float64) float64 {
+		if mag < 1 {
+			return k * mult / math.Round(1/mag)
+		}
+		return k * mult * mag
+	}
+	step := mult * mag
 	var ts []float64
-	for v := start; v < hi+step*0.999; v += step {
-		ts = append(ts, math.Round(v/step)*step)
+	for k := math.Floor(lo / step); ; k++ {
+		v := at(k)
+		ts = append(ts, v)
+		if v >= hi*(1-1e-12) {
+			break
+		}
 	}
 	return ts
 }
