@@ -42,7 +42,7 @@ func (db *DB) FindAuditEntries(ctx context.Context, f clinic.AuditFilter) ([]*cl
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY id DESC LIMIT " + arg(limit(f.Limit, 100, 1000))
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find audit entries: %w", err)
 	}

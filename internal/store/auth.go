@@ -52,7 +52,7 @@ func (db *DB) Login(ctx context.Context, req clinic.LoginRequest) (*clinic.Sessi
 	anon := clinic.NewContext(ctx, &clinic.Actor{Login: login, RemoteAddr: req.RemoteAddr})
 	now := db.now()
 
-	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE login = $1`, login))
+	u, err := scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE login = $1`, login))
 	if err != nil {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return nil, "", fmt.Errorf("login: %w", err)
@@ -66,7 +66,7 @@ func (db *DB) Login(ctx context.Context, req clinic.LoginRequest) (*clinic.Sessi
 		attempt.ClinicID, attempt.ActorID = u.ClinicID, u.ID
 	}
 	var failures int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM audit_log
+	if err := db.queryRow(ctx, `SELECT count(*) FROM audit_log
 		WHERE actor_login = $1 AND action = $2 AND at > $3`,
 		login, clinic.ActionLoginFailed, now.Add(-clinic.LoginFailureWindow)).Scan(&failures); err != nil {
 		return nil, "", fmt.Errorf("login: count failures: %w", err)
@@ -141,7 +141,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*clinic.Actor, *c
 	a := &clinic.Actor{}
 	var role string
 	var patientID *int64
-	err := db.read.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.remote_addr,
+	err := db.queryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.remote_addr,
 			u.clinic_id, u.login, u.name, u.role, u.patient_id
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled`, hashToken(token), db.now()).

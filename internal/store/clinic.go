@@ -36,7 +36,7 @@ func (db *DB) FindClinicByID(ctx context.Context, id int64) (*clinic.Clinic, err
 		return nil, clinic.Errorf(clinic.ENOTFOUND, "No such clinic.")
 	}
 	c := &clinic.Clinic{}
-	err = db.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM clinics WHERE id = $1`, id).
+	err = db.queryRow(ctx, `SELECT id, name, created_at FROM clinics WHERE id = $1`, id).
 		Scan(&c.ID, &c.Name, &c.CreatedAt)
 	if err != nil {
 		return nil, notFound(err, "find clinic", "No such clinic.")
@@ -48,7 +48,7 @@ func (db *DB) FindClinicByID(ctx context.Context, id int64) (*clinic.Clinic, err
 // loaded only then).
 func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
 	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM clinics`).Scan(&n); err != nil {
+	if err := db.queryRow(ctx, `SELECT count(*) FROM clinics`).Scan(&n); err != nil {
 		return false, fmt.Errorf("count clinics: %w", err)
 	}
 	return n == 0, nil

@@ -29,6 +29,10 @@ type DB struct {
 	writes chan *writeRequest
 	stop   chan struct{}
 	wg     sync.WaitGroup
+
+	// stmts caches prepared read statements by query text (SQLite only:
+	// pgx caches prepared statements per connection itself).
+	stmts sync.Map
 }
 
 // Open connects to the database loc names (see ParseLocation) and checks that
@@ -61,6 +65,64 @@ func (db *DB) Engine() Engine { return db.loc.Engine }
 // Location returns where the database is.
 func (db *DB) Location() Location { return db.loc }
 
+// readStmt returns the prepared statement for q on the read pool, preparing
+// it once. Parsing and planning a query costs SQLite about as much as running
+// a small one, so the hot reads (session lookup, patient pages) reuse theirs.
+// Queries built from a filter have a few shapes only, so the cache stays small.
+func (db *DB) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := db.stmts.Load(q); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(q, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+// query runs a read query on the read pool (through the statement cache on
+// SQLite).
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if db.loc.Engine != SQLite {
+		return db.read.QueryContext(ctx, q, args...)
+	}
+	s, err := db.readStmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// row is a one-row result of queryRow.
+type row struct {
+	row *sql.Row
+	err error
+}
+
+// Scan copies the row's columns into dest, or returns the query's error.
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.row.Scan(dest...)
+}
+
+// queryRow runs a one-row read query on the read pool (see query).
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) row {
+	if db.loc.Engine != SQLite {
+		return row{row: db.read.QueryRowContext(ctx, q, args...)}
+	}
+	s, err := db.readStmt(ctx, q)
+	if err != nil {
+		return row{err: err}
+	}
+	return row{row: s.QueryRowContext(ctx, args...)}
+}
+
 // Close closes the connection pools.
 func (db *DB) Close() error {
 	if db.stop != nil {
@@ -68,6 +130,11 @@ func (db *DB) Close() error {
 		db.wg.Wait()
 		db.stop = nil
 	}
+	db.stmts.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		db.stmts.Delete(k)
+		return true
+	})
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

@@ -29,7 +29,7 @@ func (db *DB) FindPatientByID(ctx context.Context, id int64) (*clinic.Patient, e
 	if err != nil {
 		return nil, err
 	}
-	p, err := scanPatient(db.read.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1`, id))
+	p, err := scanPatient(db.queryRow(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, "find patient", "No such patient.")
 	}
@@ -68,12 +68,12 @@ func (db *DB) FindPatients(ctx context.Context, f clinic.PatientFilter) ([]*clin
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM patients`+cond, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT count(*) FROM patients`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count patients: %w", err)
 	}
 	q := `SELECT ` + patientColumns + ` FROM patients` + cond +
 		` ORDER BY family_name, given_name, id LIMIT ` + arg(limit(f.Limit, 50, 500)) + ` OFFSET ` + arg(max(f.Offset, 0))
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find patients: %w", err)
 	}

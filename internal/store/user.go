@@ -28,7 +28,7 @@ func (db *DB) FindUserByID(ctx context.Context, id int64) (*clinic.User, error) 
 	if err != nil {
 		return nil, err
 	}
-	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, "find user", "No such user.")
 	}
@@ -53,7 +53,7 @@ func (db *DB) FindUsers(ctx context.Context, f clinic.UserFilter) ([]*clinic.Use
 	if a.System {
 		clinicID = 0
 	}
-	rows, err := db.read.QueryContext(ctx, q, clinicID, string(f.Role), limit(f.Limit, 100, 1000), max(f.Offset, 0))
+	rows, err := db.query(ctx, q, clinicID, string(f.Role), limit(f.Limit, 100, 1000), max(f.Offset, 0))
 	if err != nil {
 		return nil, fmt.Errorf("find users: %w", err)
 	}
