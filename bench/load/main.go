@@ -166,7 +166,9 @@ func runEngine(bin, engine, dbURL string, d time.Duration, conns int) {
 		return call(client, "PATCH", fmt.Sprintf("%s/api/v1/patients/%d", base, id), token,
 			fmt.Sprintf(`{"phone":"+1 555 01%02d"}`, n%100))
 	}
-	read := func() error { return call(client, "GET", fmt.Sprintf("%s/api/v1/patients/%d", base, 1+seq.Add(1)%12), token, "") }
+	read := func() error {
+		return call(client, "GET", fmt.Sprintf("%s/api/v1/patients/%d", base, 1+seq.Add(1)%12), token, "")
+	}
 	mixed := func() error {
 		if seq.Load()%5 == 0 {
 			return write()
@@ -231,7 +233,9 @@ func drive(fn func() error, d time.Duration, conns int) result {
 	if len(all) == 0 {
 		return result{errors: errs.Load()}
 	}
-	q := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))].Round(10 * time.Microsecond) }
+	q := func(p float64) time.Duration {
+		return all[min(len(all)-1, int(p*float64(len(all))))].Round(10 * time.Microsecond)
+	}
 	return result{rps: float64(len(all)) / elapsed.Seconds(), p50: q(0.50), p99: q(0.99), max: all[len(all)-1].Round(10 * time.Microsecond), errors: errs.Load()}
 }
 

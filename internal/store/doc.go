@@ -35,27 +35,32 @@
 //
 //  1. Declare it on the service interface in internal/clinic, with a comment
 //     that says who may call it.
+//
 //  2. Implement it on *DB in the file of its record type. Queries use $1, $2, …
 //     placeholders on both engines (modernc.org/sqlite binds $N by position).
 //     Reads use db.read; changes run in db.update, which gives a *Tx with
 //     the actor and one timestamp (tx.now).
+//
 //  3. Check rights first, with the actor from clinic.RequireActor(ctx): a read
 //     the actor may not make returns ENOTFOUND (never reveal that a record
 //     exists), a write returns EFORBIDDEN. Records that belong to a patient
 //     use clinic.CanReadPatientRecord / CanWritePatientRecord with the
 //     patient's clinic and ID.
+//
 //  4. Audit every create, update and delete of a clinical record inside the
 //     same transaction, with the record before and after:
 //
-//	return db.update(ctx, func(tx *Tx) error {
-//		// … INSERT/UPDATE through tx …
-//		return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, PatientID: p.ID,
-//			Action: clinic.ActionUpdate, Entity: "patient", EntityID: p.ID}, before, after)
-//	})
+//     return db.update(ctx, func(tx *Tx) error {
+//     // … INSERT/UPDATE through tx …
+//     return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, PatientID: p.ID,
+//     Action: clinic.ActionUpdate, Entity: "patient", EntityID: p.ID}, before, after)
+//     })
 //
 //     If the audit insert fails, the change is rolled back with it.
+//
 //  5. Map errors once: notFound for sql.ErrNoRows, conflict for UNIQUE
 //     violations, clinic.Invalid from Validate; wrap the rest with context.
+//
 //  6. Test it in the shared suite: a TestXxx in this package that calls
 //     storetest.ForEach(t, func(t *testing.T, db *store.DB) { … }) runs on
 //     SQLite and on PostgreSQL (each test in its own schema; with
