@@ -38,8 +38,10 @@
 //
 //  2. Implement it on *DB in the file of its record type. Queries use $1, $2, …
 //     placeholders on both engines (modernc.org/sqlite binds $N by position).
-//     Reads use db.read; changes run in db.update, which gives a *Tx with
-//     the actor and one timestamp (tx.now).
+//     Reads use db.query and db.queryRow (prepared once and cached on
+//     SQLite); changes run in db.update, which gives a *Tx with the actor and
+//     one timestamp (tx.now). Never commit or roll back a Tx yourself: return
+//     an error to roll back.
 //
 //  3. Check rights first, with the actor from clinic.RequireActor(ctx): a read
 //     the actor may not make returns ENOTFOUND (never reveal that a record
@@ -48,15 +50,8 @@
 //     patient's clinic and ID.
 //
 //  4. Audit every create, update and delete of a clinical record inside the
-//     same transaction, with the record before and after:
-//
-//     return db.update(ctx, func(tx *Tx) error {
-//     // … INSERT/UPDATE through tx …
-//     return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, PatientID: p.ID,
-//     Action: clinic.ActionUpdate, Entity: "patient", EntityID: p.ID}, before, after)
-//     })
-//
-//     If the audit insert fails, the change is rolled back with it.
+//     same transaction, with the record before and after (example below). If
+//     the audit insert fails, the change is rolled back with it.
 //
 //  5. Map errors once: notFound for sql.ErrNoRows, conflict for UNIQUE
 //     violations, clinic.Invalid from Validate; wrap the rest with context.
@@ -67,13 +62,24 @@
 //     KETATRACK_REQUIRE_POSTGRES=1 an unreachable PostgreSQL fails the test).
 //     Include a rights case (another clinic, another patient).
 //
+// A change and its audit entry:
+//
+//	return db.update(ctx, func(tx *Tx) error {
+//		// … INSERT/UPDATE through tx …
+//		return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, PatientID: p.ID,
+//			Action: clinic.ActionUpdate, Entity: "patient", EntityID: p.ID}, before, after)
+//	})
+//
 // # Concurrency and durability
 //
 // SQLite runs in WAL mode with synchronous=FULL: a write is on disk when its
 // transaction commits, so an acknowledged write survives a crash or power
 // loss (cmd/ketatrack's TestCrashKeepsAcknowledgedWrites kills a server with
-// SIGKILL mid-stream). All writes share one connection (BEGIN IMMEDIATE), so
-// keep write transactions short: hash passwords and compute before db.update.
+// SIGKILL mid-stream). All writes share one connection: one goroutine runs
+// the waiting write transactions, each in its own savepoint, and commits them
+// together (group commit, one fsync for many writes). Keep write
+// transactions short — hash passwords and compute before db.update — and
+// never call db.update from inside a db.update function.
 // PostgreSQL uses a pool of 16 connections; several ketatrack servers may
 // share one database, since sessions and login throttling live in it.
 package store
