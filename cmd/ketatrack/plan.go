@@ -240,7 +240,7 @@ func printPlan(w io.Writer, pl *protocol.Plan) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nCourse total: %s mg over %d treatment day(s)\n", show(pl.CourseMg), len(pl.Days))
-	fmt.Fprintln(w, "START is from the start of the course, AT from the start of that day's session.")
+	fmt.Fprintln(w, "START is from the start of the course; AT from the start of that day (its session, or its 24 hours of a continuous infusion).")
 
 	fmt.Fprintln(w, "\nPremedication and co-medication:")
 	if len(pl.Days) > 0 && len(pl.Days[0].Premedication) == 0 {

@@ -109,6 +109,8 @@ type medJSON struct {
 	When        string `json:"when"`
 	Purpose     string `json:"purpose,omitempty"`
 	Source      string `json:"source"`
+	DoseSource  string `json:"dose_source"`
+	RouteSource string `json:"route_source"`
 }
 
 type monitorJSON struct {
@@ -222,9 +224,9 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 
 // export returns the medication without its unexported fields, for JSON.
 func (m PlannedMedication) export() struct {
-	Drug, Role, Dose, PatientDose, Route, When, Purpose, Source string
+	Drug, Role, Dose, PatientDose, Route, When, Purpose, Source, DoseSource, RouteSource string
 } {
 	return struct {
-		Drug, Role, Dose, PatientDose, Route, When, Purpose, Source string
-	}{m.Drug, m.Role, m.Dose, m.PatientDose, m.Route, m.When, m.Purpose, m.Source}
+		Drug, Role, Dose, PatientDose, Route, When, Purpose, Source, DoseSource, RouteSource string
+	}{m.Drug, m.Role, m.Dose, m.PatientDose, m.Route, m.When, m.Purpose, m.Source, m.DoseSource, m.RouteSource}
 }

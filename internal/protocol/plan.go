@@ -110,7 +110,8 @@ type Step struct {
 	Bolus bool
 	// StartH is the start, in hours from the start of the course.
 	StartH float64
-	// SessionOffsetH is the start in hours from the start of its session.
+	// SessionOffsetH is the start in hours from the start of its session;
+	// for a continuous infusion, from the start of its 24-hour day.
 	SessionOffsetH float64
 	// DurationH is how long the infusion runs (0 for a bolus).
 	DurationH float64
@@ -148,6 +149,9 @@ type PlannedMedication struct {
 	Dose, PatientDose string
 	Route, When       string
 	Purpose, Source   string
+	// DoseSource and RouteSource say where the dose and route came from:
+	// the file's source, or "set by the clinician: KEY=VALUE".
+	DoseSource, RouteSource string
 
 	firstOnly bool
 }
@@ -197,6 +201,11 @@ type InputError struct {
 }
 
 func (e *InputError) Error() string { return e.Field + ": " + e.Reason }
+
+// maxContinuousHours bounds a continuous infusion: the longest seed
+// infusion is 10 days (Kiefer's S-ketamine pilot, 001); 90 days leaves room
+// for a clinic's own protocols and keeps a plan's size bounded.
+const maxContinuousHours = 90.0 * 24
 
 // expander carries the state of one expansion.
 type expander struct {
@@ -509,10 +518,14 @@ func (b *builder) schedule() {
 	case KindContinuous:
 		if v, _, ok := x.value(r.Length); ok {
 			d, err := parseDuration("length", v)
-			if err != nil || !(d.Hours() > 0) {
+			switch {
+			case err != nil || !(d.Hours() > 0):
 				x.bad(fieldName(r.Length, "length"), "%q is not a positive duration", v)
+			case d.Hours() > maxContinuousHours:
+				x.bad(fieldName(r.Length, "length"), "%q is longer than %g days: plan a continuous infusion of at most that", v, maxContinuousHours/24)
+			default:
+				b.length = d
 			}
-			b.length = d
 		}
 	}
 }
@@ -615,6 +628,10 @@ func (b *builder) stages(spec *DoseSpec, pd *plannedDose, first quantity, firstS
 			iv, err := parseDuration("interval", v)
 			if err != nil || !(iv.Hours() > 0) {
 				x.bad(fieldName(t.Interval, "titration interval"), "%q is not a positive duration", v)
+				return nil, nil
+			}
+			if iv.Hours() < 1.0/60 {
+				x.bad(fieldName(t.Interval, "titration interval"), "%q: titrate at most once a minute", v)
 				return nil, nil
 			}
 			pd.stageLen = iv
@@ -751,8 +768,8 @@ func (b *builder) medications() []PlannedMedication {
 	x := b.x
 	var out []PlannedMedication
 	for _, m := range b.x.p.Premedication {
-		dose, _, okD := x.value(m.Dose)
-		route, _, okR := x.value(m.Route)
+		dose, doseSrc, okD := x.value(m.Dose)
+		route, routeSrc, okR := x.value(m.Route)
 		x.sources[sourceKey(m.Source)] = true
 		if !okD || !okR {
 			continue
@@ -762,7 +779,7 @@ func (b *builder) medications() []PlannedMedication {
 			x.bad(fieldName(m.Dose, "dose"), "%v", err)
 			continue
 		}
-		pm := PlannedMedication{Drug: m.Drug, Role: m.Role, Dose: dose, Route: route, When: m.When, Purpose: m.Purpose, Source: m.Source}
+		pm := PlannedMedication{Drug: m.Drug, Role: m.Role, Dose: dose, Route: route, When: m.When, Purpose: m.Purpose, Source: m.Source, DoseSource: doseSrc, RouteSource: routeSrc}
 		if md.perKilogram() {
 			pm.PatientDose = md.forPatient(b.plan.Weight)
 		}
@@ -829,6 +846,8 @@ func (b *builder) build(meds []PlannedMedication) error {
 			lo, hi := float64(d)*24, float64(d+1)*24
 			for _, s := range steps {
 				if piece, ok := clip(s, lo, hi); ok {
+					// A continuous infusion's "session" is its 24-hour day.
+					piece.SessionOffsetH = piece.StartH - lo
 					day.Steps = append(day.Steps, piece)
 				}
 			}
