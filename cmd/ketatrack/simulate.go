@@ -16,6 +16,7 @@ import (
 
 	"github.com/ketatrack/ketatrack/internal/pk"
 	"github.com/ketatrack/ketatrack/internal/pk/plot"
+	"github.com/ketatrack/ketatrack/internal/protocol"
 	"github.com/ketatrack/ketatrack/internal/units"
 )
 
@@ -106,7 +107,16 @@ func runSimulate(ctx context.Context, e *env, args []string) int {
 	case *regimenFile != "" && *protocolID != "":
 		return bad(errors.New("--regimen and --protocol: choose one"))
 	case *protocolID != "":
-		return bad(fmt.Errorf("--protocol: %s", errProtocolPlans))
+		var err error
+		doses, err = sim.protocolDoses(ctx, *protocolID, *weight, sets)
+		if err != nil {
+			var missing *protocol.MissingError
+			var input *protocol.InputError
+			if errors.As(err, &missing) || errors.As(err, &input) || errors.Is(err, errSimInput) {
+				return bad(err)
+			}
+			return fail(e, "simulate", exitFailure, err)
+		}
 	case *regimenFile != "":
 		reg, err := readRegimen(e, *regimenFile)
 		if err != nil {
@@ -174,8 +184,47 @@ func runSimulate(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// errProtocolPlans says why --protocol is not available yet.
-var errProtocolPlans = errors.New("the protocol library does not yet turn a protocol into a patient plan with doses; write the regimen as a file (--regimen)")
+// errSimInput marks a bad --protocol or --set (exit 2).
+var errSimInput = errors.New("bad input")
+
+// protocolDoses expands a protocol of the library for the patient (package
+// protocol, as "ketatrack plan" does) and returns its doses.
+func (s *simulation) protocolDoses(ctx context.Context, id, weight string, sets []string) ([]pk.Dose, error) {
+	lib, err := loadProtocols(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	p, req, err := planRequest(lib, id, weight, "", "", "", sets, "")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errSimInput, err)
+	}
+	plan, err := protocol.Expand(p, req)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Drug != s.model.Drug {
+		return nil, fmt.Errorf("%w: --protocol %s: drug: %s does not match model %s (%s); choose a %s model (ketatrack models)", errSimInput, id, plan.Drug, s.model.ID, s.model.Drug, plan.Drug)
+	}
+	switch plan.Status {
+	case protocol.StatusHardLimit:
+		s.warnings = append(s.warnings, "the plan has a step over a hard limit of the drug library (ketatrack plan refuses it); simulated as a what-if only")
+	case protocol.StatusSoftLimit:
+		s.warnings = append(s.warnings, "the plan has a step over a soft limit of the drug library (ketatrack plan needs --acknowledge)")
+	}
+	var doses []pk.Dose
+	for _, d := range plan.Doses() {
+		doses = append(doses, pk.Dose{Start: d.Start.Time(), Duration: d.Duration.Time(), RateMgH: d.Rate.MilligramsPerHour(), BolusMg: d.Bolus.Milligrams()})
+	}
+	if len(doses) == 0 {
+		return nil, fmt.Errorf("%w: --protocol %s: the plan has no doses", errSimInput, id)
+	}
+	desc := fmt.Sprintf("protocol %s (%d doses, %s mg over the course)", id, len(doses), units.FormatNumber(plan.CourseMg, 4))
+	if len(sets) > 0 {
+		desc += ", " + strings.Join(sets, ", ")
+	}
+	s.regimen = plan.Drug + ": " + desc
+	return doses, nil
+}
 
 // simFlagGiven reports whether the flag was set on the command line.
 func simFlagGiven(fs *flag.FlagSet, name string) bool {

@@ -168,7 +168,10 @@ func TestSimulateBadInput(t *testing.T) {
 		{"negative population", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--regimen", good, "--population", "-3"}, "--population"},
 		{"seed alone", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--regimen", good, "--seed", "4"}, "--seed"},
 		{"json and csv", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--regimen", good, "--json", "--csv"}, "--json"},
-		{"protocol", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--protocol", "schwartzman-2009"}, "--protocol"},
+		{"protocol details unfilled", []string{"--model", "kamp-2020-racemic", "--weight", "70kg", "--protocol", "goldberg-2005"}, "--set"},
+		{"unknown protocol", []string{"--model", "kamp-2020-racemic", "--weight", "70kg", "--protocol", "nope-1999"}, "--protocol"},
+		{"protocol drug mismatch", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--protocol", "goldberg-2005", "--set", "daily-step=linear", "--set", "midazolam-route=IV"}, "drug"},
+		{"regimen and protocol", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--protocol", "goldberg-2005", "--regimen", good}, "--regimen"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, "", append([]string{"simulate"}, tc.args...)...)
@@ -183,6 +186,25 @@ func TestSimulateBadInput(t *testing.T) {
 				t.Errorf("stderr %q: want one line naming %s", stderr, tc.field)
 			}
 		})
+	}
+}
+
+// --protocol expands the protocol library's plan (package protocol) and
+// simulates its doses: Goldberg 2005 gives 40 mg over 4 h on day 1
+// (seed 003_55ad5919aae10607.txt), so the first 4 h run at 10 mg/h.
+func TestSimulateProtocol(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "", "simulate", "--model", "kamp-2020-racemic", "--weight", "70kg", "--protocol", "goldberg-2005",
+		"--set", "daily-step=linear", "--set", "midazolam-route=IV", "--until", "4h", "--step", "4h", "--csv")
+	if code != exitOK {
+		t.Fatalf("status %d: %s", code, stderr)
+	}
+	// one compartment, V 252 L, CL 79 L/h (Kamp 2020 abstract): at 4 h of
+	// 10 mg/h, C = 1000·R/CL·(1 − e^{−CL/V·4}) ng/mL
+	want := 1000 * 10 / 79.0 * -math.Expm1(-79.0/252*4)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	got, _ := strconv.ParseFloat(strings.Split(lines[2], ",")[1], 64)
+	if math.Abs(got-want) > 1e-6*want {
+		t.Errorf("ketamine at 4 h = %v, want %v", got, want)
 	}
 }
 
