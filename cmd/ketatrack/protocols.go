@@ -131,6 +131,9 @@ func scheduleText(r protocol.Regimen) string {
 // doseText describes a dose and its titration in a few words.
 func doseText(d protocol.DoseSpec) string {
 	s := d.Kind + " " + d.Dose.String()
+	if v := d.Dose.Value; d.Kind == protocol.DoseInfusion && (strings.HasSuffix(v, "mg") || strings.HasSuffix(v, "mg/kg")) {
+		s += " over the session"
+	}
 	if d.Kind == protocol.DosePulses {
 		s = fmt.Sprintf("%s pulses of %s every %s, from %s", d.Count, d.Duration, d.Every, d.Dose)
 	}

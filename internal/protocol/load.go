@@ -200,3 +200,14 @@ func (l *Library) IDs() []string {
 
 // Evidence returns the evidence library protocols link to.
 func (l *Library) Evidence() *evidence.Library { return l.evidence }
+
+// Plan looks up protocol id and expands it for req: the one call a caller
+// such as `simulate --protocol` needs. An unknown id is an *InputError
+// naming --protocol.
+func (l *Library) Plan(id string, req Request) (*Plan, error) {
+	p, ok := l.Lookup(id)
+	if !ok {
+		return nil, &InputError{Field: "--protocol", Reason: fmt.Sprintf("unknown protocol %q (ketatrack protocols lists them)", id)}
+	}
+	return Expand(p, req)
+}
