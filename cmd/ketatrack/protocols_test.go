@@ -26,7 +26,7 @@ func TestProtocolsList(t *testing.T) {
 		byID[p.ID] = p
 	}
 	g := byID["goldberg-2005"]
-	if g.Drug != "racemic" || g.CareArea != "outpatient" || !strings.Contains(g.Dose, "40mg -> 80mg") || !strings.Contains(g.Schedule, "weekdays") {
+	if g.Drug != "racemic" || g.CareArea != "outpatient" || !strings.Contains(g.Dose, "40mg over the session -> 80mg") || !strings.Contains(g.Schedule, "weekdays") {
 		t.Errorf("goldberg-2005 summary %+v", g)
 	}
 	if !strings.Contains(strings.Join(g.Unspecified, ","), "daily-step") {
