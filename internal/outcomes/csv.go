@@ -120,6 +120,7 @@ func ReadJournalCSV(r io.Reader) ([]JournalRow, error) {
 		patients = map[string]int{}
 		days     [][]uint64 // per patient, a bit per day seen
 		names    []string   // interned patient identifiers
+		last     int        // index of the previous row's patient
 	)
 	for {
 		rec, err := cr.Read()
@@ -145,6 +146,10 @@ func ReadJournalCSV(r io.Reader) ([]JournalRow, error) {
 				if text == "" {
 					return nil, &ParseError{Line: line, Column: i + 1, Field: header[i], Err: errors.New("empty patient identifier")}
 				}
+				if len(names) > 0 && text == names[last] {
+					p = last // the same patient as the row before: skip the map
+					break
+				}
 				idx, ok := patients[text]
 				if !ok {
 					idx = len(names)
@@ -154,6 +159,7 @@ func ReadJournalCSV(r io.Reader) ([]JournalRow, error) {
 					days = append(days, nil)
 				}
 				p = idx
+				last = idx
 			case colDay:
 				d, err := parseDay(text)
 				if err != nil {
