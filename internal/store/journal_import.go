@@ -1,0 +1,350 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/outcomes"
+)
+
+// importBatch is how many rows one multi-row INSERT carries on SQLite
+// (SQLite allows 32,766 parameters per statement; 500 rows × 19 = 9,500).
+const importBatch = 500
+
+// ImportJournal implements clinic.JournalService. Every row goes in one
+// transaction; before writing, every row is checked against the entries
+// the patients already have, so that a clash names its file line. Rows are
+// written with COPY on PostgreSQL and with batched prepared multi-row
+// INSERTs on SQLite. Each patient's import is audited (rows, first and last
+// journal day).
+func (db *DB) ImportJournal(ctx context.Context, in []clinic.JournalImportRow) (*clinic.JournalImport, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &clinic.JournalImport{}
+	run := db.updateOnConn
+	if db.loc.Engine == SQLite {
+		// SQLite needs no COPY: the import is one more write request of
+		// the single writer (db.update).
+		run = func(ctx context.Context, fn func(*Tx, *sql.Conn) error) error {
+			return db.update(ctx, func(tx *Tx) error { return fn(tx, nil) })
+		}
+	}
+	err = run(ctx, func(tx *Tx, conn *sql.Conn) error {
+		// The patients, their clinics, rights and day 1.
+		type patientInfo struct {
+			clinicID        int64
+			day1            clinic.Date
+			rows            []int // indices into in
+			existing        bool
+			firstDay, lastD int
+		}
+		patients := map[int64]*patientInfo{}
+		var order []int64
+		for i := range in {
+			r := &in[i]
+			if err := r.Row.Validate(); err != nil {
+				return &clinic.ImportRowError{Line: r.Line, Column: 1, Field: "row", Err: err}
+			}
+			p, ok := patients[r.PatientID]
+			if !ok {
+				clinicID, err := patientClinic(tx.one(), a, r.PatientID)
+				if err != nil {
+					return &clinic.ImportRowError{Line: r.Line, Column: 1, Field: "patient_id", Err: err}
+				}
+				if !clinic.CanWritePatientRecord(a, clinicID, r.PatientID) {
+					return &clinic.ImportRowError{Line: r.Line, Column: 1, Field: "patient_id",
+						Err: clinic.Errorf(clinic.EFORBIDDEN, "you may not write this patient's journal")}
+				}
+				day1, err := journalDay1(tx.one(), r.PatientID)
+				if err != nil {
+					return err
+				}
+				p = &patientInfo{clinicID: clinicID, day1: day1, firstDay: r.Row.Day, lastD: r.Row.Day}
+				patients[r.PatientID] = p
+				order = append(order, r.PatientID)
+			}
+			p.rows = append(p.rows, i)
+			p.firstDay, p.lastD = min(p.firstDay, r.Row.Day), max(p.lastD, r.Row.Day)
+		}
+		// Clashes with entries already there (and within the file: the
+		// CSV reader already refuses two rows for one patient and day, but
+		// two identifiers may name the same patient).
+		for _, pid := range order {
+			p := patients[pid]
+			taken := map[int]string{}
+			days, err := tx.QueryContext(ctx, `SELECT day, entry_date FROM journal_entries WHERE patient_id = $1 AND day IS NOT NULL`, pid)
+			if err != nil {
+				return fmt.Errorf("import journal: %w", err)
+			}
+			for days.Next() {
+				var d int
+				var date sql.NullTime
+				if err := days.Scan(&d, &date); err != nil {
+					days.Close()
+					return fmt.Errorf("import journal: %w", err)
+				}
+				taken[d] = "an entry already in the journal"
+				p.existing = true
+			}
+			days.Close()
+			if err := days.Err(); err != nil {
+				return fmt.Errorf("import journal: %w", err)
+			}
+			if !p.existing {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM journal_entries WHERE patient_id = $1`, pid).Scan(&n); err != nil {
+					return fmt.Errorf("import journal: %w", err)
+				}
+				p.existing = n > 0
+			}
+			for _, i := range p.rows {
+				r := &in[i]
+				if what, ok := taken[r.Row.Day]; ok {
+					return &clinic.ImportRowError{Line: r.Line, Column: 2, Field: "day",
+						Err: clinic.Errorf(clinic.ECONFLICT, "patient %s already has journal day %d (%s)", r.Row.Patient, r.Row.Day, what)}
+				}
+				taken[r.Row.Day] = fmt.Sprintf("line %d", r.Line)
+			}
+		}
+		if err := db.insertImportRows(tx, conn, in, func(pid int64) (int64, clinic.Date) {
+			p := patients[pid]
+			return p.clinicID, p.day1
+		}); err != nil {
+			return err
+		}
+		for _, pid := range order {
+			p := patients[pid]
+			type importJSON struct {
+				Rows     int `json:"rows"`
+				FirstDay int `json:"first_day"`
+				LastDay  int `json:"last_day"`
+			}
+			if err := tx.audit(clinic.AuditEntry{ClinicID: p.clinicID, Action: "import", Entity: "journal",
+				EntityID: pid, PatientID: pid}, nil, importJSON{len(p.rows), p.firstDay, p.lastD}); err != nil {
+				return err
+			}
+			// A patient new to the journal: pack the imported rows as they
+			// are; otherwise merge with what is there by reading it back.
+			if p.existing {
+				if err := refreshSeries(tx, p.clinicID, pid); err != nil {
+					return err
+				}
+				continue
+			}
+			rows := make([]outcomes.JournalRow, len(p.rows))
+			for k, i := range p.rows {
+				rows[k] = in[i].Row
+			}
+			if err := writeSeries(tx, p.clinicID, pid, rows); err != nil {
+				return err
+			}
+		}
+		res.Rows, res.Patients = len(in), len(order)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// importColumns are the columns an imported row fills.
+var importColumns = append([]string{"clinic_id", "patient_id", "entry_date", "day", "source", "version",
+	"created_by", "created_at", "updated_by", "updated_by_name", "updated_at"}, strings.Split(scoreColumns, ", ")...)
+
+// importValues returns an imported row's values in importColumns order.
+func importValues(tx *Tx, r *clinic.JournalImportRow, clinicID int64, day1 clinic.Date, by any, name string) []any {
+	var date any
+	if !day1.IsZero() {
+		date = day1.AddDays(r.Row.Day - 1).Time()
+	}
+	v := []any{clinicID, r.PatientID, date, int64(r.Row.Day), string(clinic.JournalImported), int64(1),
+		by, tx.now, by, name, tx.now}
+	return append(v, scoreArgs(&r.Row.Scores)...)
+}
+
+func (db *DB) insertImportRows(tx *Tx, conn *sql.Conn, in []clinic.JournalImportRow, info func(int64) (int64, clinic.Date)) error {
+	var by any
+	name := tx.actor.Login
+	if !tx.actor.System {
+		by, name = tx.actor.UserID, tx.actor.Name
+	}
+	if db.loc.Engine == Postgres {
+		return copyImportRows(tx, conn, in, info, by, name)
+	}
+	// SQLite: one prepared statement of importBatch rows, reused, and one
+	// for the remainder.
+	stmtFor := map[int]*sql.Stmt{}
+	defer func() {
+		for _, s := range stmtFor {
+			s.Close()
+		}
+	}()
+	for start := 0; start < len(in); start += importBatch {
+		end := min(start+importBatch, len(in))
+		n := end - start
+		st, ok := stmtFor[n]
+		if !ok {
+			var b strings.Builder
+			b.WriteString(`INSERT INTO journal_entries (` + strings.Join(importColumns, ", ") + `) VALUES `)
+			for i := range n {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(" + placeholders(1+i*len(importColumns), len(importColumns)) + ")")
+			}
+			var err error
+			if st, err = tx.PrepareContext(tx.ctx, b.String()); err != nil {
+				return fmt.Errorf("import journal: %w", err)
+			}
+			stmtFor[n] = st
+		}
+		args := make([]any, 0, n*len(importColumns))
+		for i := start; i < end; i++ {
+			clinicID, day1 := info(in[i].PatientID)
+			vals := importValues(tx, &in[i], clinicID, day1, by, name)
+			if !day1.IsZero() {
+				vals[2] = dateArg(day1.AddDays(in[i].Row.Day - 1))
+			}
+			args = append(args, vals...)
+		}
+		if _, err := st.ExecContext(tx.ctx, args...); err != nil {
+			return fmt.Errorf("import journal: %w", err)
+		}
+	}
+	return nil
+}
+
+// copyImportRows writes the rows with PostgreSQL's COPY through the pgx
+// connection under the transaction.
+func copyImportRows(tx *Tx, conn *sql.Conn, in []clinic.JournalImportRow, info func(int64) (int64, clinic.Date), by any, name string) error {
+	pc, err := pgxConn(conn)
+	if err != nil {
+		return err
+	}
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(in) {
+			return nil, nil
+		}
+		clinicID, day1 := info(in[i].PatientID)
+		v := importValues(tx, &in[i], clinicID, day1, by, name)
+		i++
+		return v, nil
+	})
+	if _, err := pc.CopyFrom(tx.ctx, pgx.Identifier{"journal_entries"}, importColumns, src); err != nil {
+		return fmt.Errorf("import journal (COPY): %w", err)
+	}
+	return nil
+}
+
+// pgxConn returns the pgx connection under conn. It stays valid while
+// conn is held; the transaction begun on conn runs on it, so what is
+// written through it (COPY) is part of the transaction.
+func pgxConn(conn *sql.Conn) (*pgx.Conn, error) {
+	var pc *pgx.Conn
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("import journal: driver connection is %T, not pgx", dc)
+		}
+		pc = c.Conn()
+		return nil
+	})
+	return pc, err
+}
+
+// updateOnConn is DB.update (PostgreSQL) on a connection of its own, which fn also
+// receives: for work that needs the driver's connection inside the
+// transaction (PostgreSQL COPY).
+func (db *DB) updateOnConn(ctx context.Context, fn func(tx *Tx, conn *sql.Conn) error) error {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now()}
+	if err := fn(tx, conn); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ClinicIDs returns the IDs of every clinic (the command-line operator
+// only), for commands that must choose one.
+func (db *DB) ClinicIDs(ctx context.Context) ([]int64, error) {
+	if a := clinic.ActorFrom(ctx); a == nil || !a.System {
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "Only the command-line operator may list clinics.")
+	}
+	rows, err := db.query(ctx, `SELECT id FROM clinics ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list clinics: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list clinics: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// PatientIDsByMRN maps medical record numbers to the IDs of the patients of
+// clinicID who hold them; an MRN no patient holds is absent from the map.
+// Staff of the clinic and the command-line operator may ask.
+func (db *DB) PatientIDsByMRN(ctx context.Context, clinicID int64, mrns []string) (map[string]int64, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.System && !(a.Role.IsStaff() && a.ClinicID == clinicID) {
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "You may not look up this clinic's patients.")
+	}
+	out := map[string]int64{}
+	const chunk = 500
+	for start := 0; start < len(mrns); start += chunk {
+		part := mrns[start:min(start+chunk, len(mrns))]
+		args := []any{clinicID}
+		for _, m := range part {
+			args = append(args, m)
+		}
+		rows, err := db.query(ctx, `SELECT mrn, id FROM patients WHERE clinic_id = $1 AND mrn IN (`+placeholders(2, len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("find patients by MRN: %w", err)
+		}
+		for rows.Next() {
+			var mrn string
+			var id int64
+			if err := rows.Scan(&mrn, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("find patients by MRN: %w", err)
+			}
+			out[mrn] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("find patients by MRN: %w", err)
+		}
+	}
+	return out, nil
+}
+

@@ -1,0 +1,25 @@
+-- PostgreSQL part of 0003.
+
+-- The journal's version history refuses changes, truncation included.
+CREATE FUNCTION journal_entry_versions_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'journal_entry_versions is append-only';
+END
+$$;
+CREATE TRIGGER journal_entry_versions_no_change BEFORE UPDATE OR DELETE ON journal_entry_versions
+    FOR EACH ROW EXECUTE FUNCTION journal_entry_versions_refuse_change();
+CREATE TRIGGER journal_entry_versions_no_truncate BEFORE TRUNCATE ON journal_entry_versions
+    FOR EACH STATEMENT EXECUTE FUNCTION journal_entry_versions_refuse_change();
+
+-- Each patient's journal on the day axis packed in one row (store/series.go
+-- describes the layout): rewritten in the same transaction as every change
+-- to the patient's journal_entries, so that a cohort report reads one row
+-- per patient instead of one per day. It can always be rebuilt from
+-- journal_entries.
+CREATE TABLE journal_series (
+    patient_id BIGINT PRIMARY KEY REFERENCES patients (id),
+    clinic_id  BIGINT NOT NULL REFERENCES clinics (id),
+    days       INTEGER NOT NULL,
+    packed     BYTEA NOT NULL
+);
+CREATE INDEX journal_series_by_clinic ON journal_series (clinic_id);
