@@ -83,8 +83,8 @@ func TestWeightHistoryAndCurrentWeight(t *testing.T) {
 			at    time.Time
 			field string
 		}{
-			{"70g", t0, "weight"},        // 0.07 kg: a unit error for 70 kg
-			{"700kg", t0, "weight"},      // above the heaviest ever recorded (635 kg)
+			{"70g", t0, "weight"},   // 0.07 kg: a unit error for 70 kg
+			{"700kg", t0, "weight"}, // above the heaviest ever recorded (635 kg)
 			{"70kg", time.Time{}, "measured_at"},
 			{"70kg", time.Now().Add(time.Hour), "measured_at"},
 		} {
