@@ -45,7 +45,7 @@ type ParseError struct {
 	Line   int    // 1-based line number
 	Column int    // 1-based column (field) number; 0 when the whole line is at fault
 	Field  string // the column's header name, when known
-	Err    error
+	Err    error  // what is wrong
 }
 
 // Error reads "line 5, column 3 (pain_now): …".

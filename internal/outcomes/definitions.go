@@ -11,10 +11,10 @@ import (
 // how a booster is timed. DefaultDefinitions gives ketatrack's defaults,
 // each with its source; a clinic may change any of them.
 type Definitions struct {
-	Baseline  Baseline            `json:"baseline"`
-	Responses []ResponseCriterion `json:"responses"`
-	Relief    ReliefRule          `json:"relief"`
-	Booster   BoosterRule         `json:"booster"`
+	Baseline  Baseline            `json:"baseline"`  // which entry is the baseline
+	Responses []ResponseCriterion `json:"responses"` // the responses reported
+	Relief    ReliefRule          `json:"relief"`    // when relief begins and ends
+	Booster   BoosterRule         `json:"booster"`   // how a booster is timed
 }
 
 // Baseline names the journal day whose entry is the baseline.
@@ -22,17 +22,17 @@ type Baseline struct {
 	// Day is the journal day of the baseline entry; 1 is the entry made on
 	// the first infusion day before the infusion.
 	Day    int    `json:"day"`
-	Source string `json:"source"`
+	Source string `json:"source"` // where the choice comes from
 }
 
 // ResponseCriterion is a response: every listed measure at least
 // MinReductionPct percent below its baseline.
 type ResponseCriterion struct {
-	ID              string    `json:"id"`
-	Name            string    `json:"name"`
-	Measures        []Measure `json:"measures"`
-	MinReductionPct float64   `json:"min_reduction_pct"`
-	Source          string    `json:"source"`
+	ID              string    `json:"id"`                // stable identifier, e.g. "immpact-30"
+	Name            string    `json:"name"`              // label shown to clinicians
+	Measures        []Measure `json:"measures"`          // every one must fall by MinReductionPct
+	MinReductionPct float64   `json:"min_reduction_pct"` // percentage reduction from baseline, (0, 100]
+	Source          string    `json:"source"`            // publication or clinic decision behind it
 }
 
 // ReliefRule says when relief begins and ends. Relief begins on the first
@@ -43,17 +43,17 @@ type ResponseCriterion struct {
 // it). Without a relapse, relief is censored at the last journal day on
 // which those measures were recorded.
 type ReliefRule struct {
-	Response         string  `json:"response"`
-	RelapseWithinPct float64 `json:"relapse_within_pct"`
-	RelapseDays      int     `json:"relapse_days"`
-	Source           string  `json:"source"`
+	Response         string  `json:"response"`           // ID of the criterion that starts relief
+	RelapseWithinPct float64 `json:"relapse_within_pct"` // back within this % of baseline is relapse
+	RelapseDays      int     `json:"relapse_days"`       // on this many consecutive journal days
+	Source           string  `json:"source"`             // publication or clinic decision behind it
 }
 
 // BoosterRule times a booster course from the patient's own relief history:
 // LeadDays before the shortest relief that ended in relapse.
 type BoosterRule struct {
-	LeadDays int    `json:"lead_days"`
-	Source   string `json:"source"`
+	LeadDays int    `json:"lead_days"` // days before the expected end of relief
+	Source   string `json:"source"`    // publication or clinic decision behind it
 }
 
 // Response criterion identifiers of the defaults.

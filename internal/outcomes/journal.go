@@ -16,9 +16,9 @@ const MaxDay = 100_000
 // 003_55ad5919aae10607.txt), so the day-1 entry is the pre-infusion
 // baseline.
 type JournalRow struct {
-	Patient string
-	Day     int
-	Scores  [NumMeasures]Score
+	Patient string             // patient identifier
+	Day     int                // journal day, 1 = first infusion day
+	Scores  [NumMeasures]Score // values indexed by Measure; Missing for empty cells
 }
 
 // NewJournalRow returns a row for patient and day with every value missing.

@@ -56,8 +56,8 @@ func Run(ctx context.Context, dir, script string, args ...string) ([]byte, error
 // absolutely for values near zero (a statistic R prints as 1e-15 where
 // ketatrack computes 0).
 type Tolerance struct {
-	Relative float64
-	Absolute float64
+	Relative float64 // |a − b| ≤ Relative·max(|a|, |b|) passes
+	Absolute float64 // |a − b| ≤ Absolute passes
 }
 
 // Close reports whether a and b agree within the tolerance.

@@ -16,8 +16,8 @@ import (
 // ended by relapse) when Event is true, or until follow-up ended with the
 // patient still relieved when Event is false.
 type Observation struct {
-	Time  float64
-	Event bool
+	Time  float64 // duration, in days for relief
+	Event bool    // true: relapse at Time; false: censored at Time
 }
 
 // Curve is a Kaplan–Meier estimate. Its JSON form is the document of

@@ -19,10 +19,10 @@ const DateLayout = "2006-01-02"
 // ended by relapse on End when Relapsed, otherwise still relieved on End
 // (follow-up ended: censored). Dates are calendar days (UTC midnight).
 type Period struct {
-	Patient  string
-	Start    time.Time
-	End      time.Time
-	Relapsed bool
+	Patient  string    // patient identifier
+	Start    time.Time // first day of relief
+	End      time.Time // day of relapse, or last day of follow-up
+	Relapsed bool      // relief ended on End; false: censored on End
 }
 
 // Days is the length of the period, End − Start in whole days.
@@ -58,7 +58,7 @@ type ParseError struct {
 	Line   int    // 1-based line number
 	Column int    // 1-based column (field) number; 0 when the whole line is at fault
 	Field  string // the column's header name, when known
-	Err    error
+	Err    error  // what is wrong
 }
 
 // Error reads "line 5, column 3 (end): …".
