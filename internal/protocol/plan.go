@@ -552,6 +552,9 @@ func (b *builder) doses() {
 			if err == nil {
 				err = doseFitsKind(spec.Kind, q)
 			}
+			if err == nil && b.reg.Kind == KindContinuous && spec.Kind == DoseInfusion && !q.fam.isRate() {
+				err = fmt.Errorf("%s is an amount: a continuous infusion needs a rate (mg/h, mg/kg/h, mg/h/70kg or mg/day)", q)
+			}
 			if err != nil {
 				x.bad(fieldName(spec.Dose, "dose"), "%v", err)
 				okFirst = false

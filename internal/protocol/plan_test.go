@@ -205,6 +205,10 @@ func TestRequestErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want an InputError naming %s", tt.name, err, tt.field)
 		}
 	}
+	// Correll's rate must be a rate: an amount would be spread over 4.7 days.
+	if _, err := lib.Plan("correll-2004", Request{Weight: mustWeight(t, "70kg"), Settings: map[string]string{"rate": "40mg", "length": "4.7d"}}); err == nil || !strings.Contains(err.Error(), "--set rate: 40mg is an amount") {
+		t.Errorf("amount as a continuous rate: %v", err)
+	}
 	if _, err := lib.Plan("nobody", Request{Weight: mustWeight(t, "70kg")}); err == nil || !strings.Contains(err.Error(), "--protocol") {
 		t.Errorf("unknown protocol: %v", err)
 	}
@@ -216,5 +220,23 @@ func TestIgnoredSettingWarns(t *testing.T) {
 		"midazolam-dose": "2mg", "midazolam-route": "IV", "ondansetron-dose": "4mg", "ondansetron-route": "IV"})
 	if !strings.Contains(strings.Join(pl.Warnings, "\n"), "--set interval=3wk was not needed") {
 		t.Errorf("warnings %v", pl.Warnings)
+	}
+}
+
+func TestRepeatEveryNWeeks(t *testing.T) {
+	// Patil 001: every three to four weeks; later doses as the clinician lists them.
+	set := map[string]string{"infusions": "3", "interval": "3wk", "infusion-duration": "45min", "later-doses": "0.5mg/kg,0.7mg/kg,0.9mg/kg",
+		"midazolam-dose": "2mg", "midazolam-route": "IV", "ondansetron-dose": "4mg", "ondansetron-route": "IV"}
+	pl := plan(t, "patil-2012", "154lb", "", set)
+	kg := 154 * 0.45359237 // 1 lb = 0.45359237 kg exactly
+	for i, want := range []struct {
+		courseDay int
+		date      string
+		perKg     float64
+	}{{1, "2026-01-05", 0.5}, {22, "2026-01-26", 0.7}, {43, "2026-02-16", 0.9}} {
+		d := pl.Days[i]
+		if d.CourseDay != want.courseDay || d.Date.Format(time.DateOnly) != want.date || !approx(d.SessionMg, want.perKg*kg) || !approx(d.Steps[0].MgPerH, want.perKg*kg/0.75) {
+			t.Errorf("infusion %d: day %d %s, %v mg at %v mg/h; want day %d %s, %v mg", i+1, d.CourseDay, d.Date.Format(time.DateOnly), d.SessionMg, d.Steps[0].MgPerH, want.courseDay, want.date, want.perKg*kg)
+		}
 	}
 }

@@ -385,6 +385,9 @@ func (v *validator) dose(at string, r *Regimen, d *DoseSpec) {
 		if err := doseFitsKind(d.Kind, q); err != nil {
 			return err
 		}
+		if r.Kind == KindContinuous && d.Kind == DoseInfusion && !q.fam.isRate() {
+			return fmt.Errorf("%s is an amount: a continuous infusion needs a rate (mg/h, mg/kg/h, mg/h/70kg or mg/day)", q)
+		}
 		first = &q
 		return nil
 	}
