@@ -167,50 +167,55 @@ func (k *modalKernel) advance(p0, p1 int, steps []step, out records) {
 			k.dense.advance(p, p+1, steps, out)
 		}
 	}
-	n := k.n
+	n, stride, nOut := k.n, k.stride, k.nOut
 	base := k.nDt * 2 * n
 	var conc [maxStates]float64
 	for si := range steps {
 		s := &steps[si]
+		decOff, gOff := s.dt*2*n, s.dt*2*n+n
+		rate, bolus := s.Rate, s.Bolus
+		var row []float64
+		if s.Record >= 0 {
+			row = out.buf[(s.Record-out.rec0)*out.n:]
+		}
 		for p := p0; p < p1; p++ {
 			if k.isDense[p] {
 				continue
 			}
-			d := k.data[p*k.stride : (p+1)*k.stride]
-			z := k.z[p*n : (p+1)*n]
+			d := k.data[p*stride : (p+1)*stride : (p+1)*stride]
+			z := k.z[p*n : (p+1)*n : (p+1)*n]
 			if s.dt >= 0 {
-				dec := d[s.dt*2*n : s.dt*2*n+n]
-				if s.Rate != 0 {
-					g := d[s.dt*2*n+n : s.dt*2*n+2*n]
+				dec := d[decOff : decOff+n : decOff+n]
+				if rate != 0 {
+					g := d[gOff : gOff+n : gOff+n]
 					for i := range z {
-						z[i] = dec[i]*z[i] + s.Rate*g[i]
+						z[i] = dec[i&(maxStates-1)]*z[i] + rate*g[i&(maxStates-1)]
 					}
 				} else {
 					for i := range z {
-						z[i] *= dec[i]
+						z[i] *= dec[i&(maxStates-1)]
 					}
 				}
 			}
-			if s.Bolus != 0 {
-				w := d[base : base+n]
+			if bolus != 0 {
+				w := d[base : base+n : base+n]
 				for i := range z {
-					z[i] += s.Bolus * w[i]
+					z[i] += bolus * w[i&(maxStates-1)]
 				}
 			}
-			if s.Record >= 0 {
-				row := (s.Record - out.rec0) * out.n
-				for o := 0; o < k.nOut; o++ {
-					c := d[base+n+o*n : base+n+o*n+n]
+			if row != nil {
+				for o := 0; o < nOut; o++ {
+					c := d[base+n+o*n : base+n+o*n+n : base+n+o*n+n]
 					v := 0.0
 					for i := range z {
-						v += c[i] * z[i]
+						v += c[i&(maxStates-1)] * z[i]
 					}
-					conc[o] = v
-					out.buf[o*out.block*out.n+row+p] = v
+					conc[o&(maxStates-1)] = v
+					row[o*out.block*out.n+p] = v
 				}
 				for e := 0; e < k.nEff; e++ {
 					ef := &k.effects[p*k.nEff+e]
-					out.buf[(k.nOut+e)*out.block*out.n+row+p] = ef.Value(conc[ef.Input])
+					row[(nOut+e)*out.block*out.n+p] = ef.Value(conc[ef.Input&(maxStates-1)])
 				}
 			}
 		}

@@ -267,17 +267,35 @@ func (bt *bandTracker) next(vals []float64) (q [3]float64) {
 	if !(th[1] < th[2] && th[3] < th[4]) { // brackets overlap
 		return bt.full(vals)
 	}
-	var cnt [7]int
+	// Count the values at or above each lower bound and above each upper
+	// bound without branches; the rare values inside a bracket are kept.
+	var ge [6]int
 	for t := range bt.win {
 		bt.win[t] = bt.win[t][:0]
 	}
+	t0, t1, t2, t3, t4, t5 := th[0], th[1], th[2], th[3], th[4], th[5]
 	for p, v := range vals {
-		idx := b2i(v >= th[0]) + b2i(v > th[1]) + b2i(v >= th[2]) + b2i(v > th[3]) + b2i(v >= th[4]) + b2i(v > th[5])
-		cnt[idx]++
-		if idx&1 == 1 {
-			bt.win[idx>>1] = append(bt.win[idx>>1], ranked{v, int32(p)})
+		a0, a1, a2 := b2i(v >= t0), b2i(v > t1), b2i(v >= t2)
+		a3, a4, a5 := b2i(v > t3), b2i(v >= t4), b2i(v > t5)
+		ge[0] += a0
+		ge[1] += a1
+		ge[2] += a2
+		ge[3] += a3
+		ge[4] += a4
+		ge[5] += a5
+		if a0 != a1 || a2 != a3 || a4 != a5 {
+			w := 0
+			if a2 != a3 {
+				w = 1
+			} else if a4 != a5 {
+				w = 2
+			}
+			bt.win[w] = append(bt.win[w], ranked{v, int32(p)})
 		}
 	}
+	// values below bracket t: n − #{v ≥ lower bound t}; between brackets
+	// t and t+1: #{v > upper t} − #{v ≥ lower t+1}
+	cnt := [7]int{n - ge[0], 0, ge[1] - ge[2], 0, ge[3] - ge[4], 0, ge[5]}
 	below := cnt[0]
 	for t, pq := range bandQuantiles {
 		h := float64(n-1) * pq
@@ -287,17 +305,78 @@ func (bt *bandTracker) next(vals []float64) (q [3]float64) {
 			bt.widen(t, n)
 			return bt.full(vals)
 		}
-		sortRanked(w)
+		// the percentile and its bracket for the next time, by selection
 		j := k - below
-		q[t] = w[j].v + (h-float64(k))*(w[j+1].v-w[j].v)
-		// the bracket held: let it narrow again slowly
-		bt.margin[t] = max(bt.margin[t]-bt.margin[t]/32, max(16, n/256))
+		selectRanked(w, j)
+		next := w[j+1]
+		for _, r := range w[j+2:] {
+			if r.v < next.v {
+				next = r
+			}
+		}
+		q[t] = w[j].v + (h-float64(k))*(next.v-w[j].v)
+		// the bracket held: let it narrow again, slowly
+		bt.margin[t] = max(bt.margin[t]-bt.margin[t]/128, baseMargin(n))
 		m := bt.margin[t]
-		bt.lo[t] = w[max(0, j-m)].i
-		bt.hi[t] = w[min(len(w)-1, j+1+m)].i
+		lo := max(0, j-m)
+		if lo < j {
+			selectRanked(w[:j], lo)
+		}
+		bt.lo[t] = w[lo].i
+		hi := min(len(w)-1, j+1+m)
+		right := w[j+1:]
+		selectRanked(right, hi-(j+1))
+		bt.hi[t] = right[hi-(j+1)].i
 		below += len(w) + cnt[2*t+2]
 	}
 	return q
+}
+
+// baseMargin is how many ranks a bracket reaches beyond its percentile at
+// least.
+func baseMargin(n int) int { return max(16, n/128) }
+
+// selectRanked reorders a so that a[k] holds the k-th smallest value, the
+// smaller before it and the larger after (Hoare's quickselect, median of
+// three).
+func selectRanked(a []ranked, k int) {
+	lo, hi := 0, len(a)-1
+	for hi-lo > 12 {
+		mid := lo + (hi-lo)/2
+		if a[mid].v < a[lo].v {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi].v < a[lo].v {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi].v < a[mid].v {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		pivot := a[mid].v
+		i, j := lo, hi
+		for i <= j {
+			for a[i].v < pivot {
+				i++
+			}
+			for a[j].v > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+	sortRanked(a[lo : hi+1])
 }
 
 // widen doubles bracket t's margin after a miss (at most n/8 ranks).
@@ -365,7 +444,7 @@ func (bt *bandTracker) full(vals []float64) (q [3]float64) {
 	sortRanked(bt.all)
 	for t, pq := range bandQuantiles {
 		if bt.margin[t] == 0 {
-			bt.margin[t] = max(16, n/256)
+			bt.margin[t] = baseMargin(n)
 		}
 		m := bt.margin[t]
 		h := float64(n-1) * pq
