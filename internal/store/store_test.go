@@ -393,3 +393,52 @@ func TestAuditLogAppendOnly(t *testing.T) {
 		}
 	})
 }
+
+func TestParseLocation(t *testing.T) {
+	tests := []struct {
+		in     string
+		engine store.Engine
+		ok     bool
+	}{
+		{"sqlite:ketatrack.db", store.SQLite, true},
+		{"sqlite:/var/lib/ketatrack/k.db", store.SQLite, true},
+		{"sqlite://rel.db", store.SQLite, true},
+		{"sqlite:", "", false},
+		{"sqlite::memory:", "", false},
+		{"sqlite:x.db?_pragma=foo", "", false}, // no DSN injection through the path
+		{"postgres://u@h:5432/db?sslmode=disable", store.Postgres, true},
+		{"postgresql://u@h/db", store.Postgres, true},
+		{"mysql://u@h/db", "", false},
+		{"ketatrack.db", "", false},
+	}
+	for _, tt := range tests {
+		loc, err := store.ParseLocation(tt.in)
+		if (err == nil) != tt.ok || loc.Engine != tt.engine {
+			t.Errorf("ParseLocation(%q) = %+v, %v", tt.in, loc, err)
+		}
+	}
+}
+
+func FuzzParseLocation(f *testing.F) {
+	for _, s := range []string{"sqlite:k.db", "postgres://u@h/db", "sqlite:a?b", "postgres://%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		loc, err := store.ParseLocation(s)
+		if err != nil {
+			return
+		}
+		switch loc.Engine {
+		case store.SQLite:
+			if loc.Path == "" || strings.ContainsAny(loc.Path, "?#") {
+				t.Errorf("%q: SQLite path %q", s, loc.Path)
+			}
+		case store.Postgres:
+			if loc.URL != s {
+				t.Errorf("%q: URL %q", s, loc.URL)
+			}
+		default:
+			t.Errorf("%q: engine %q", s, loc.Engine)
+		}
+	})
+}
