@@ -135,6 +135,13 @@ func runSimulate(ctx context.Context, e *env, args []string) int {
 	if len(sets) > 0 && *protocolID == "" {
 		return bad(errors.New("--set: only with --protocol"))
 	}
+	last := time.Duration(0)
+	for _, d := range doses {
+		last = max(last, d.Start+d.Duration)
+	}
+	if last > grid.Until {
+		sim.warnings = append(sim.warnings, fmt.Sprintf("the regimen runs to %g h, past --until %g h: later doses are not simulated", last.Hours(), grid.Until.Hours()))
+	}
 
 	if *population > 0 {
 		spec := pk.PopulationSpec{Model: m, WeightKg: sim.weightKg, Doses: doses, Grid: grid, N: *population, Seed: *seed}
