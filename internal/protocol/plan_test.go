@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ketatrack/ketatrack/internal/units"
 )
 
 func plan(t *testing.T, id, weight string, area string, set map[string]string) *Plan {
@@ -237,6 +239,24 @@ func TestRepeatEveryNWeeks(t *testing.T) {
 		d := pl.Days[i]
 		if d.CourseDay != want.courseDay || d.Date.Format(time.DateOnly) != want.date || !approx(d.SessionMg, want.perKg*kg) || !approx(d.Steps[0].MgPerH, want.perKg*kg/0.75) {
 			t.Errorf("infusion %d: day %d %s, %v mg at %v mg/h; want day %d %s, %v mg", i+1, d.CourseDay, d.Date.Format(time.DateOnly), d.SessionMg, d.Steps[0].MgPerH, want.courseDay, want.date, want.perKg*kg)
+		}
+	}
+}
+
+// BenchmarkExpand measures one Goldberg 2005 plan (10 sessions, every step
+// checked by the drug library): go test -bench Expand ./internal/protocol.
+func BenchmarkExpand(b *testing.B) {
+	lib, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, _ := lib.Lookup("goldberg-2005")
+	w, _ := units.ParseBodyWeight("weight", "71kg")
+	bag, _ := units.ParseConcentration("bag", "80mg/500mL")
+	req := Request{Weight: w, Bag: &bag, Settings: map[string]string{"daily-step": "+5mg", "midazolam-route": "IV"}}
+	for b.Loop() {
+		if _, err := Expand(p, req); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
