@@ -29,7 +29,7 @@ func Analyze(rows []JournalRow) (Report, error) {
 	for m := range acc {
 		acc[m] = c.newAccumulator(Measure(m))
 	}
-	if err := c.eachPatient(rows, func(patient []int32) error {
+	if err := c.eachPatient(func(patient []int32) error {
 		return c.addPatient(rows, patient, acc)
 	}); err != nil {
 		return Report{}, err
@@ -55,11 +55,12 @@ func Analyze(rows []JournalRow) (Report, error) {
 // how to visit each one's rows, the days and score levels each measure uses.
 type cohortIndex struct {
 	patients int
-	// grouped: each patient's rows are contiguous, so runs are visited in
-	// place; otherwise order lists row indices patient by patient.
+	// order lists row indices patient by patient: patient p's rows are
+	// order[starts[p]:starts[p+1]]. grouped: each patient's rows are
+	// contiguous already, so order is the identity.
 	grouped bool
 	order   []int32
-	starts  []int32 // patient p's rows are order[starts[p]:starts[p+1]]
+	starts  []int32
 	maxDay  int
 	// daySeen[m][d] and levelSeen[m][s]: measure m has a value on day d /
 	// a value s.
@@ -123,8 +124,12 @@ func indexCohort(rows []JournalRow) (*cohortIndex, error) {
 	}
 	c.patients = len(ids)
 	c.stamp = make([]int32, c.maxDay+1)
+	c.order = make([]int32, len(rows))
 	if c.grouped {
 		c.starts = append(c.starts, int32(len(rows)))
+		for i := range c.order {
+			c.order[i] = int32(i)
+		}
 		return c, nil
 	}
 	// Rows of some patient are not contiguous: list row indices patient by
@@ -144,7 +149,6 @@ func indexCohort(rows []JournalRow) (*cohortIndex, error) {
 		c.starts[p] = c.starts[p-1] + counts[p]
 	}
 	next := append([]int32(nil), c.starts[:len(ids)]...)
-	c.order = make([]int32, len(rows))
 	for i, p := range patientOf {
 		c.order[next[p]] = int32(i)
 		next[p]++
@@ -153,20 +157,7 @@ func indexCohort(rows []JournalRow) (*cohortIndex, error) {
 }
 
 // eachPatient calls fn with the row indices of each patient in turn.
-func (c *cohortIndex) eachPatient(rows []JournalRow, fn func(patient []int32) error) error {
-	if c.grouped {
-		run := make([]int32, 0, 1024)
-		for p := 0; p+1 < len(c.starts); p++ {
-			run = run[:0]
-			for i := c.starts[p]; i < c.starts[p+1]; i++ {
-				run = append(run, i)
-			}
-			if err := fn(run); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+func (c *cohortIndex) eachPatient(fn func(patient []int32) error) error {
 	for p := 0; p+1 < len(c.starts); p++ {
 		if err := fn(c.order[c.starts[p]:c.starts[p+1]]); err != nil {
 			return err
