@@ -51,11 +51,16 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 // login runs the rate limits and the store's login; both the form and the
 // API use it.
 func (s *Server) login(r *http.Request, login, password string) (*clinic.Session, string, error) {
-	if !s.loginRate.allow(s.clientIP(r)) {
+	ip := s.clientIP(r)
+	if !s.loginRate.allow(ip) {
 		return nil, "", clinic.Errorf(clinic.ERATELIMIT, "Too many login attempts from your address. Wait a minute and try again.")
 	}
-	return s.Auth.Login(r.Context(), clinic.LoginRequest{Login: login, Password: password,
-		RemoteAddr: s.clientIP(r), UserAgent: r.UserAgent()})
+	sess, token, err := s.Auth.Login(r.Context(), clinic.LoginRequest{Login: login, Password: password,
+		RemoteAddr: ip, UserAgent: r.UserAgent()})
+	if err == nil {
+		s.loginRate.refund(ip)
+	}
+	return sess, token, err
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {

@@ -154,10 +154,11 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 }
 
 // Login attempts per client address: a token bucket refilled at
-// loginRatePerMinute with room for loginBurst. This bounds the CPU an
-// attacker can spend on argon2id and the guesses from one address; the
-// store's per-account limit (clinic.LoginFailureLimit) holds across
-// addresses and server instances.
+// loginRatePerMinute with room for loginBurst; a successful login gives its
+// token back, so a clinic whose staff share one address (NAT) is not slowed
+// at a change of shift. This bounds the CPU an attacker can spend on
+// argon2id and the guesses from one address; the store's per-account limit
+// (clinic.LoginFailureLimit) holds across addresses and server instances.
 const (
 	loginRatePerMinute = 10
 	loginBurst         = 10
@@ -205,4 +206,13 @@ func (l *ipLimiter) allow(ip string) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// refund gives back the token of an attempt that succeeded.
+func (l *ipLimiter) refund(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[ip]; ok {
+		b.tokens = min(l.burst, b.tokens+1)
+	}
 }
