@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -91,8 +92,12 @@ func VerifyPassword(hash, pw string) bool {
 }
 
 // dummyHash is verified against when a login does not exist, so that the
-// response time does not tell whether a login exists.
-var dummyHash, _ = HashPassword("no such user; this hash only spends time")
+// response time does not tell whether a login exists. It is made on first
+// use, not at start-up: every command of the binary would pay for it.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("no such user; this hash only spends time")
+	return h
+})
 
 // SpendPasswordTime does the work of one VerifyPassword without a user.
-func SpendPasswordTime(pw string) { VerifyPassword(dummyHash, pw) }
+func SpendPasswordTime(pw string) { VerifyPassword(dummyHash(), pw) }
