@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 )
@@ -55,7 +56,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if code == clinic.EUNAUTHORIZED && r.Method == http.MethodGet {
-		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		login := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
+		if isHTMX(r) {
+			// A fragment request after the session ended: send the whole
+			// page to the login form rather than swap it into a fragment.
+			if cu, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil && cu.Path != "" {
+				login = "/login?next=" + url.QueryEscape(cu.RequestURI())
+			}
+			w.Header().Set("HX-Redirect", login)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		http.Redirect(w, r, login, http.StatusSeeOther)
 		return
 	}
 	s.render(w, r, status, "error", &page{Title: http.StatusText(status), Data: errorPage{

@@ -102,14 +102,14 @@ func (f *form) setErr(err error) {
 	f.Error = clinic.ErrorMessage(err)
 }
 
-// render executes the page template name (the "layout" template, or the
-// fragment named by HX-Target-less partial requests through renderPartial)
-// into a buffer first, so a template error never sends half a page.
+// render executes page name inside the layout. Templates are executed into
+// a buffer first, so a template error never sends half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	s.renderTemplate(w, r, status, name, "layout", p)
 }
 
-// renderPartial executes one named template of page name, for htmx.
+// renderPartial executes only the template block of page name: the
+// fragment an htmx request asked for.
 func (s *Server) renderPartial(w http.ResponseWriter, r *http.Request, name, block string, p *page) {
 	s.renderTemplate(w, r, http.StatusOK, name, block, p)
 }
@@ -184,4 +184,5 @@ type fieldView struct {
 	Required                                    bool
 }
 
+// urlQueryEscape escapes s for a query parameter (flash messages, next=).
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

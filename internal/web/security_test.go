@@ -248,3 +248,21 @@ func TestInjectionThroughAPIStoredLiterally(t *testing.T) {
 		}
 	})
 }
+
+// An htmx fragment request after the session ended sends the whole page to
+// the login form (HX-Redirect), instead of swapping the form into the list.
+func TestHTMXRequestWithoutSessionRedirectsPage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	req, _ := http.NewRequest("GET", ts.URL+"/patients?q=al", nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "patient-results")
+	req.Header.Set("HX-Current-URL", ts.URL+"/patients?q=a")
+	resp, err := ts.client(t, "").Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("HX-Redirect") != "/login?next=%2Fpatients%3Fq%3Da" {
+		t.Errorf("status %d, HX-Redirect %q", resp.StatusCode, resp.Header.Get("HX-Redirect"))
+	}
+}
