@@ -36,8 +36,8 @@
 //  1. Declare it on the service interface in internal/clinic, with a comment
 //     that says who may call it.
 //
-//  2. Implement it on *DB in the file of its record type. Queries use $1, $2, …
-//     placeholders on both engines (modernc.org/sqlite binds $N by position).
+//  2. Implement it on *DB in the file of its record type. Query parameters are written
+//     $1, $2, … on both engines (modernc.org/sqlite binds $N by position).
 //     Reads use db.query and db.queryRow (prepared once and cached on
 //     SQLite); changes run in db.update, which gives a *Tx with the actor and
 //     one timestamp (tx.now). Never commit or roll back a Tx yourself: return
