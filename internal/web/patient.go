@@ -126,6 +126,7 @@ func (s *Server) patientCreate(w http.ResponseWriter, r *http.Request) error {
 type patientData struct {
 	Patient *clinic.Patient
 	History []*clinic.AuditEntry // shown to those who may read the audit log
+	Workup  *workupView          // intake, diagnosis, screening (intake.go)
 }
 
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) error {
@@ -138,6 +139,9 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := patientData{Patient: p}
+	if d.Workup, err = s.workupView(r, p); err != nil {
+		return err
+	}
 	if a := actor(r); clinic.CanReadAudit(a, p.ClinicID) {
 		d.History, err = s.Audit.FindAuditEntries(r.Context(), clinic.AuditFilter{PatientID: p.ID, Limit: 10})
 		if err != nil {

@@ -50,5 +50,29 @@ func (s *Server) routeTable() []route {
 		// The audit log.
 		{"GET", "/audit", staffOnly, s.auditPage},
 		{"GET", "/api/v1/audit", staffOnly, s.apiAudit},
+
+		// Intake, CRPS diagnosis and screening (intake.go, diagnosis.go, screening.go).
+		{"GET", "/patients/{id}/intake", loggedIn, s.intakePage},
+		{"POST", "/patients/{id}/intake", staffOnly, s.intakeSubmit},
+		{"POST", "/patients/{id}/weights", staffOnly, s.weightSubmit},
+		{"GET", "/patients/{id}/diagnosis", loggedIn, s.diagnosisPage},
+		{"POST", "/patients/{id}/diagnosis", staffOnly, s.diagnosisSubmit},
+		{"GET", "/patients/{id}/screening", loggedIn, s.screeningPage},
+		{"POST", "/patients/{id}/screening", staffOnly, s.screeningSubmit},
+		{"POST", "/patients/{id}/screening/{sid}/decision", staffOnly, s.decisionSubmit},
+		{"GET", "/api/v1/workup/reference", loggedIn, s.apiWorkupReference},
+		{"GET", "/api/v1/patients/{id}/workup", loggedIn, s.apiWorkup},
+		{"GET", "/api/v1/patients/{id}/weights", loggedIn, s.apiWeights},
+		{"POST", "/api/v1/patients/{id}/weights", staffOnly, s.apiRecordWeight},
+		{"GET", "/api/v1/patients/{id}/heights", loggedIn, s.apiHeights},
+		{"POST", "/api/v1/patients/{id}/heights", staffOnly, s.apiRecordHeight},
+		{"GET", "/api/v1/patients/{id}/intakes", loggedIn, s.apiIntakes},
+		{"POST", "/api/v1/patients/{id}/intakes", staffOnly, s.apiSaveIntake},
+		{"GET", "/api/v1/patients/{id}/diagnoses", loggedIn, s.apiDiagnoses},
+		{"POST", "/api/v1/patients/{id}/diagnoses", staffOnly, s.apiSaveDiagnosis},
+		{"GET", "/api/v1/patients/{id}/screenings", loggedIn, s.apiScreenings},
+		{"POST", "/api/v1/patients/{id}/screenings", staffOnly, s.apiSaveScreening},
+		{"GET", "/api/v1/patients/{id}/screening-decision", loggedIn, s.apiLatestDecision},
+		{"POST", "/api/v1/screenings/{id}/decisions", staffOnly, s.apiDecideScreening},
 	}
 }

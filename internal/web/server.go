@@ -26,6 +26,10 @@ type Config struct {
 	Patients clinic.PatientService
 	Users    clinic.UserService
 	Audit    clinic.AuditService
+	// Workup is intake, CRPS diagnosis and screening (intake.go,
+	// diagnosis.go, screening.go); when nil, Patients is used if it
+	// implements it (the store does).
+	Workup clinic.WorkupService
 	// Ready reports whether the database answers (GET /readyz).
 	Ready func(context.Context) error
 
@@ -57,6 +61,12 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Auth == nil || cfg.Patients == nil || cfg.Users == nil || cfg.Audit == nil || cfg.Clinics == nil {
 		return nil, errors.New("web: every service in Config must be set")
+	}
+	if cfg.Workup == nil {
+		cfg.Workup, _ = cfg.Patients.(clinic.WorkupService)
+		if cfg.Workup == nil {
+			return nil, errors.New("web: Config.Workup must be set")
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
