@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 )
@@ -18,31 +17,25 @@ func (db *DB) FindAuditEntries(ctx context.Context, f clinic.AuditFilter) ([]*cl
 	if !clinic.CanReadAudit(a, a.ClinicID) {
 		return nil, clinic.Errorf(clinic.EFORBIDDEN, "You may not read the audit log.")
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var w where
 	if !a.System {
-		where = append(where, "clinic_id = "+arg(a.ClinicID))
+		w.add("clinic_id = " + w.arg(a.ClinicID))
 	}
 	if f.PatientID != 0 {
-		where = append(where, "patient_id = "+arg(f.PatientID))
+		w.add("patient_id = " + w.arg(f.PatientID))
 	}
 	if f.Entity != "" {
-		where = append(where, "entity = "+arg(f.Entity))
+		w.add("entity = " + w.arg(f.Entity))
 	}
 	if f.Action != "" {
-		where = append(where, "action = "+arg(f.Action))
+		w.add("action = " + w.arg(f.Action))
 	}
 	if f.BeforeID != 0 {
-		where = append(where, "id < "+arg(f.BeforeID))
+		w.add("id < " + w.arg(f.BeforeID))
 	}
 	q := `SELECT id, at, clinic_id, actor_id, actor_login, action, entity, entity_id, patient_id, before_json, after_json, remote_addr
-		FROM audit_log`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT " + arg(limit(f.Limit, 100, 1000))
-	rows, err := db.query(ctx, q, args...)
+		FROM audit_log` + w.sql() + " ORDER BY id DESC LIMIT " + w.arg(limit(f.Limit, 100, 1000))
+	rows, err := db.query(ctx, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("find audit entries: %w", err)
 	}

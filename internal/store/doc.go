@@ -8,7 +8,8 @@
 // # Files
 //
 //	engine.go    URLs, connection settings (SQLite pragmas and why), the dialect tokens
-//	db.go        DB, Open, the write transaction Tx and Tx.audit
+//	db.go        DB, Open, the write transaction Tx and Tx.audit, group commit, statement cache
+//	query.go     where: WHERE clauses with numbered parameters
 //	migrate.go   the migration runner; migrations/ holds the SQL
 //	backup.go    Backup and Restore
 //	clinic.go, user.go, auth.go, patient.go, audit.go   one file per record type
@@ -39,7 +40,8 @@
 //  2. Implement it on *DB in the file of its record type. Query parameters are written
 //     $1, $2, … on both engines (modernc.org/sqlite binds $N by position).
 //     Reads use db.query and db.queryRow (prepared once and cached on
-//     SQLite); changes run in db.update, which gives a *Tx with the actor and
+//     SQLite); a query assembled from a filter builds its WHERE clause with
+//     the where type (query.go), never by pasting values into SQL; changes run in db.update, which gives a *Tx with the actor and
 //     one timestamp (tx.now). Never commit or roll back a Tx yourself: return
 //     an error to roll back.
 //

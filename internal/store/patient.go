@@ -45,35 +45,29 @@ func (db *DB) FindPatients(ctx context.Context, f clinic.PatientFilter) ([]*clin
 	if err != nil {
 		return nil, 0, err
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var w where
 	switch {
 	case a.System:
 	case a.Role == clinic.RolePatient:
-		where = append(where, "id = "+arg(a.PatientID))
+		w.add("id = " + w.arg(a.PatientID))
 	case clinic.CanListPatients(a):
-		where = append(where, "clinic_id = "+arg(a.ClinicID))
+		w.add("clinic_id = " + w.arg(a.ClinicID))
 	default:
 		return nil, 0, clinic.Errorf(clinic.EFORBIDDEN, "You may not list patients.")
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		// lower() folds ASCII only on SQLite, Unicode on PostgreSQL.
-		pat := arg(likePattern(strings.ToLower(q)))
-		where = append(where, `(lower(mrn) LIKE `+pat+` ESCAPE '\' OR lower(given_name) LIKE `+pat+` ESCAPE '\'
-			OR lower(family_name) LIKE `+pat+` ESCAPE '\' OR lower(given_name || ' ' || family_name) LIKE `+pat+` ESCAPE '\')`)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+		pat := w.arg(likePattern(strings.ToLower(q)))
+		w.add(`(lower(mrn) LIKE ` + pat + ` ESCAPE '\' OR lower(given_name) LIKE ` + pat + ` ESCAPE '\'
+			OR lower(family_name) LIKE ` + pat + ` ESCAPE '\' OR lower(given_name || ' ' || family_name) LIKE ` + pat + ` ESCAPE '\')`)
 	}
 	var total int
-	if err := db.queryRow(ctx, `SELECT count(*) FROM patients`+cond, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT count(*) FROM patients`+w.sql(), w.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count patients: %w", err)
 	}
-	q := `SELECT ` + patientColumns + ` FROM patients` + cond +
-		` ORDER BY family_name, given_name, id LIMIT ` + arg(limit(f.Limit, 50, 500)) + ` OFFSET ` + arg(max(f.Offset, 0))
-	rows, err := db.query(ctx, q, args...)
+	q := `SELECT ` + patientColumns + ` FROM patients` + w.sql() +
+		` ORDER BY family_name, given_name, id LIMIT ` + w.arg(limit(f.Limit, 50, 500)) + ` OFFSET ` + w.arg(max(f.Offset, 0))
+	rows, err := db.query(ctx, q, w.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find patients: %w", err)
 	}
