@@ -70,11 +70,11 @@ func jsonBody(t *testing.T, v any) string {
 // (all 4 symptom categories) not met (Harden 2007, Pain Med 8:326).
 func budapestForm() url.Values {
 	v := url.Values{
-		"assessment.disproportionate_pain":   {"yes"},
+		"assessment.disproportionate_pain":    {"yes"},
 		"assessment.other_diagnosis_explains": {"no"},
-		"assessment.symptoms":                {"symptom.allodynia", "symptom.skin_colour_changes", "symptom.oedema"},
-		"assessment.signs":                   {"sign.allodynia_light_touch", "sign.temperature_asymmetry"},
-		"history.nerve_injury_confirmed":     {"no"},
+		"assessment.symptoms":                 {"symptom.allodynia", "symptom.skin_colour_changes", "symptom.oedema"},
+		"assessment.signs":                    {"sign.allodynia_light_touch", "sign.temperature_asymmetry"},
+		"history.nerve_injury_confirmed":      {"no"},
 	}
 	for i, it := range crps.SeverityForms[crps.CSS16].Items {
 		st := "absent"
