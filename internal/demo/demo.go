@@ -33,8 +33,18 @@ type Result struct {
 	Patients    []*clinic.Patient
 }
 
-// Step adds demo data of one feature. ctx carries the System actor; rng is
-// seeded so that the demo looks the same on every load (passwords aside).
+// As returns ctx acting as the demo user of role, for steps whose records
+// must be made by a named member of staff (a plan signed by the clinician,
+// a session charted by the nurse) rather than by the System actor.
+func (r *Result) As(ctx context.Context, role clinic.Role) context.Context {
+	u := r.Users[role]
+	return clinic.NewContext(ctx, &clinic.Actor{UserID: u.ID, ClinicID: u.ClinicID, Login: u.Login, Name: u.Name,
+		Role: u.Role, PatientID: u.PatientID})
+}
+
+// Step adds demo data of one feature. ctx carries the System actor (use
+// Result.As to act as a demo user); rng is seeded so that the demo looks the
+// same on every load (passwords aside).
 type Step func(ctx context.Context, db *store.DB, r *Result, rng *mrand.Rand) error
 
 type namedStep struct {
