@@ -252,12 +252,12 @@ func scoreJSON(s outcomes.Score) string {
 // journal entry through the API: the measures by CSV column as numbers (or
 // null), sleep_hours, phq9, opioids and note. Unknown fields are refused.
 type JournalInput struct {
-	Date       Date             `json:"date"`
-	Values     map[string]*json.Number
-	SleepHours *json.Number     `json:"sleep_hours"`
-	PHQ9       *PHQ9            `json:"phq9"`
-	Opioids    []opioid.Regimen `json:"opioids"`
-	Note       string           `json:"note"`
+	Date       Date                    `json:"date"`
+	Values     map[string]*json.Number `json:"-"`
+	SleepHours *json.Number            `json:"sleep_hours"`
+	PHQ9       *PHQ9                   `json:"phq9"`
+	Opioids    []opioid.Regimen        `json:"opioids"`
+	Note       string                  `json:"note"`
 }
 
 // UnmarshalJSON reads a JournalInput, refusing unknown fields and numbers

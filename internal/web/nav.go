@@ -28,6 +28,8 @@ var navigation = []navItem{
 	{Label: "Home", Path: "/", Roles: everyone},
 	{Label: "Patients", Path: "/patients", Roles: staff},
 	{Label: "My record", Path: "/me", Roles: []clinic.Role{clinic.RolePatient}},
+	{Label: "My journal", Path: "/journal", Roles: []clinic.Role{clinic.RolePatient}},
+	{Label: "Analytics", Path: "/analytics", Roles: []clinic.Role{clinic.RoleAdmin, clinic.RoleClinician}},
 	{Label: "Users", Path: "/users", Roles: []clinic.Role{clinic.RoleAdmin}},
 	{Label: "Audit log", Path: "/audit", Roles: []clinic.Role{clinic.RoleAdmin, clinic.RoleClinician}},
 }

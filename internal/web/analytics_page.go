@@ -1,0 +1,344 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/outcomes"
+	"github.com/ketatrack/ketatrack/internal/survival"
+)
+
+// The clinic's analytics page, its CSV exports and its API.
+
+type dayRow struct {
+	Day, N                int
+	MeanSD, Median, IQR   string
+	Mean, SD, Med, Q1, Q3 string // full precision, for CSV
+}
+
+type measureTable struct {
+	Measure  outcomes.Measure
+	Days     []dayRow
+	First    dayRow
+	Last     dayRow
+	KW       string
+	Friedman string
+	Wilcoxon string
+	Chart    chartSpec
+}
+
+type responderRow struct {
+	Measure outcomes.Measure
+	Rate    outcomes.ResponderRate
+	R30     string
+	R50     string
+}
+
+type survivalView struct {
+	Protocol string
+	Title    string
+	N        int
+	Events   int
+	Median   string
+	CI       string
+	AtRisk   []int
+}
+
+type boosterRow struct {
+	Outcome *patientOutcome
+	Due     string
+}
+
+type analyticsPageData struct {
+	Analysis   *cohortAnalysis
+	Measures   []measureTable
+	Responders []responderRow
+	Criteria   []criterionRate
+	Survival   []survivalView
+	KMChart    chartSpec
+	Boosters   []boosterRow
+	Relief     outcomes.ReliefRule
+	Criterion  outcomes.ResponseCriterion
+	Tables     []string
+}
+
+// csvTables are the analytics tables offered as CSV, by file name.
+var csvTables = []string{"cohort.csv", "tests.csv", "responders.csv", "criteria.csv", "survival.csv", "relief.csv", "boosters.csv", "journal.csv"}
+
+func fullFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+func fullPtr(x *float64) string {
+	if x == nil {
+		return "NA"
+	}
+	return fullFloat(*x)
+}
+
+func newDayRow(d outcomes.DaySummary) dayRow {
+	r := dayRow{Day: d.Day, N: d.N, MeanSD: f2(d.Mean) + " ± " + fp(d.SD, 2), Median: f2(d.Median), IQR: f2(d.Q1) + "–" + f2(d.Q3),
+		Mean: fullFloat(d.Mean), SD: fullPtr(d.SD), Med: fullFloat(d.Median), Q1: fullFloat(d.Q1), Q3: fullFloat(d.Q3)}
+	return r
+}
+
+func (c *cohortAnalysis) pageData() analyticsPageData {
+	d := analyticsPageData{Analysis: c, Criteria: c.criterionRates(), Tables: csvTables, Relief: c.Definitions.Definitions.Relief}
+	d.Criterion, _ = c.Definitions.Definitions.Criterion(d.Relief.Response)
+	for _, m := range outcomes.Measures() {
+		mr, ok := c.Report.Measures[m]
+		if !ok {
+			continue
+		}
+		t := measureTable{Measure: m, Chart: measureChart(m, mr)}
+		for _, day := range mr.Days {
+			t.Days = append(t.Days, newDayRow(day))
+		}
+		t.First, t.Last = t.Days[0], t.Days[len(t.Days)-1]
+		kw := mr.KruskalWallis
+		t.KW = "H = " + fp(kw.Statistic, 3) + ", df = " + strconv.Itoa(kw.DF) + ", p " + pEq(kw.P)
+		fr := mr.Friedman
+		t.Friedman = "χ² = " + fp(fr.Statistic, 3) + ", df = " + strconv.Itoa(fr.DF) + ", p " + pEq(fr.P) + " (" + strconv.Itoa(fr.NComplete) + " patients with every day)"
+		w := mr.WilcoxonFirstLast
+		t.Wilcoxon = "V = " + fp(w.Statistic, 1) + ", p " + pEq(w.P) + " (day " + strconv.Itoa(w.FirstDay) + " vs " + strconv.Itoa(w.LastDay) + ", n = " + strconv.Itoa(w.N)
+		if w.P != nil {
+			if w.Exact {
+				t.Wilcoxon += ", exact"
+			} else {
+				t.Wilcoxon += ", normal approximation"
+			}
+		}
+		t.Wilcoxon += ")"
+		d.Measures = append(d.Measures, t)
+		if rr, ok := c.Report.Responders[m]; ok {
+			d.Responders = append(d.Responders, responderRow{Measure: m, Rate: rr, R30: fp(rr.Reduction30Pct, 0), R50: fp(rr.Reduction50Pct, 0)})
+		}
+	}
+	for _, ps := range c.Survival {
+		v := survivalView{Protocol: ps.Protocol, Title: ps.Title, N: ps.Curve.N, Events: ps.Curve.Events, AtRisk: ps.AtRisk, Median: "not reached"}
+		if ps.Curve.MedianDays != nil {
+			v.Median = fp(ps.Curve.MedianDays, 0) + " days"
+		}
+		v.CI = fp(ps.Curve.MedianCI95[0], 0) + " – " + fp(ps.Curve.MedianCI95[1], 0)
+		if ps.Curve.MedianCI95[1] == nil {
+			v.CI = fp(ps.Curve.MedianCI95[0], 0) + " – not reached"
+		}
+		d.Survival = append(d.Survival, v)
+	}
+	if len(c.Survival) > 0 {
+		d.KMChart = c.survivalChart()
+	}
+	for _, p := range c.Patients {
+		b := boosterRow{Outcome: p}
+		if p.Booster.Suggested {
+			b.Due = dateOfTime(p.Booster.Due).String()
+		}
+		d.Boosters = append(d.Boosters, b)
+	}
+	slices.SortStableFunc(d.Boosters, func(a, b boosterRow) int {
+		switch {
+		case a.Due == b.Due:
+			return 0
+		case a.Due == "":
+			return 1
+		case b.Due == "":
+			return -1
+		case a.Due < b.Due:
+			return -1
+		}
+		return 1
+	})
+	return d
+}
+
+func pEq(p *float64) string {
+	v := pValue(p)
+	if v == "–" || v[0] == '<' {
+		return v
+	}
+	return "= " + v
+}
+
+func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.cohortAnalysis(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "analytics_cohort", &page{Title: "Outcomes of the clinic", Data: c.pageData()})
+	return nil
+}
+
+// analyticsCSV serves one of csvTables.
+func (s *Server) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("table")
+	if !slices.Contains(csvTables, name) {
+		return clinic.Errorf(clinic.ENOTFOUND, "There is no table %s.", name)
+	}
+	c, err := s.cohortAnalysis(r.Context())
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if name == "relief.csv" {
+		var periods []survival.Period
+		for _, p := range c.Patients {
+			periods = append(periods, p.Periods...)
+		}
+		if err := survival.WriteReliefCSV(&b, periods); err != nil {
+			return err
+		}
+		writeCSV(w, name, b.Bytes())
+		return nil
+	}
+	if name == "journal.csv" {
+		js, err := s.journals()
+		if err != nil {
+			return err
+		}
+		rows, err := js.CohortJournal(r.Context(), clinic.CohortFilter{})
+		if err != nil {
+			return err
+		}
+		if err := outcomes.WriteJournalCSV(&b, rows.Rows); err != nil {
+			return err
+		}
+		writeCSV(w, name, b.Bytes())
+		return nil
+	}
+	cw := csv.NewWriter(&b)
+	d := c.pageData()
+	switch name {
+	case "cohort.csv":
+		_ = cw.Write([]string{"measure", "day", "n", "mean", "sd", "median", "q1", "q3"})
+		for _, t := range d.Measures {
+			for _, r := range t.Days {
+				_ = cw.Write([]string{t.Measure.Column(), strconv.Itoa(r.Day), strconv.Itoa(r.N), r.Mean, r.SD, r.Med, r.Q1, r.Q3})
+			}
+		}
+	case "tests.csv":
+		_ = cw.Write([]string{"measure", "test", "statistic", "df", "p", "n", "first_day", "last_day"})
+		for _, m := range outcomes.Measures() {
+			mr, ok := c.Report.Measures[m]
+			if !ok {
+				continue
+			}
+			kw, fr, wx := mr.KruskalWallis, mr.Friedman, mr.WilcoxonFirstLast
+			_ = cw.Write([]string{m.Column(), "kruskal_wallis", fullPtr(kw.Statistic), strconv.Itoa(kw.DF), fullPtr(kw.P), "", "", ""})
+			_ = cw.Write([]string{m.Column(), "friedman", fullPtr(fr.Statistic), strconv.Itoa(fr.DF), fullPtr(fr.P), strconv.Itoa(fr.NComplete), "", ""})
+			_ = cw.Write([]string{m.Column(), "wilcoxon_first_last", fullPtr(wx.Statistic), "", fullPtr(wx.P), strconv.Itoa(wx.N),
+				strconv.Itoa(wx.FirstDay), strconv.Itoa(wx.LastDay)})
+		}
+	case "responders.csv":
+		_ = cw.Write([]string{"measure", "first_day", "last_day", "n", "reduction_30_pct", "reduction_50_pct"})
+		for _, rr := range d.Responders {
+			_ = cw.Write([]string{rr.Measure.Column(), strconv.Itoa(rr.Rate.FirstDay), strconv.Itoa(rr.Rate.LastDay), strconv.Itoa(rr.Rate.N),
+				fullPtr(rr.Rate.Reduction30Pct), fullPtr(rr.Rate.Reduction50Pct)})
+		}
+	case "criteria.csv":
+		_ = cw.Write([]string{"criterion", "name", "measures", "min_reduction_pct", "met", "evaluable"})
+		for _, cr := range d.Criteria {
+			var ms []string
+			for _, m := range cr.Criterion.Measures {
+				ms = append(ms, m.Column())
+			}
+			_ = cw.Write([]string{cr.Criterion.ID, cr.Criterion.Name, joinSemicolon(ms), fullFloat(cr.Criterion.MinReductionPct),
+				strconv.Itoa(cr.Met), strconv.Itoa(cr.Evaluable)})
+		}
+	case "survival.csv":
+		_ = cw.Write([]string{"protocol", "day", "at_risk", "events", "survival", "lower", "upper"})
+		for _, ps := range c.Survival {
+			for _, p := range ps.Curve.Points {
+				_ = cw.Write([]string{ps.Title, fullFloat(p.Day), strconv.Itoa(p.AtRisk), strconv.Itoa(p.Events), fullFloat(p.Survival),
+					fullPtr(p.Lower), fullPtr(p.Upper)})
+			}
+		}
+	case "boosters.csv":
+		_ = cw.Write([]string{"mrn", "patient", "suggested", "due", "relapses", "shortest_days", "median_days", "basis"})
+		for _, b := range d.Boosters {
+			bs := b.Outcome.Booster
+			_ = cw.Write([]string{b.Outcome.Patient.MRN, b.Outcome.Patient.FullName(), strconv.FormatBool(bs.Suggested), b.Due,
+				strconv.Itoa(bs.Relapses), strconv.Itoa(bs.ShortestDays), fullFloat(bs.MedianDays), bs.Basis})
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	writeCSV(w, name, b.Bytes())
+	return nil
+}
+
+func joinSemicolon(s []string) string {
+	out := ""
+	for i, v := range s {
+		if i > 0 {
+			out += ";"
+		}
+		out += v
+	}
+	return out
+}
+
+// The JSON API.
+
+// apiCohort answers the cohort report in the document of
+// `ketatrack analyze --json` (shared/PRODUCT.md), computed from the clinic's
+// journal.
+func (s *Server) apiCohort(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.cohortAnalysis(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c.Report)
+	return nil
+}
+
+type apiSurvivalCurve struct {
+	// Protocol is the protocol's ID, "" when no course records one.
+	Protocol string         `json:"protocol"`
+	Title    string         `json:"title"`
+	Curve    survival.Curve `json:"curve"`
+	AtRisk   []apiAtRisk    `json:"at_risk"`
+}
+
+type apiAtRisk struct {
+	Day    int `json:"day"`
+	AtRisk int `json:"at_risk"`
+}
+
+type apiBooster struct {
+	PatientID int64                      `json:"patient_id"`
+	MRN       string                     `json:"mrn"`
+	Booster   outcomes.BoosterSuggestion `json:"booster"`
+}
+
+type apiSurvivalDoc struct {
+	Relief   outcomes.ReliefRule `json:"relief_rule"`
+	Curves   []apiSurvivalCurve  `json:"curves"`
+	Boosters []apiBooster        `json:"boosters"`
+}
+
+// apiSurvival answers the Kaplan–Meier curves of relief by protocol (each
+// curve in the document of `ketatrack survival --json`) and every patient's
+// booster suggestion.
+func (s *Server) apiSurvival(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.cohortAnalysis(r.Context())
+	if err != nil {
+		return err
+	}
+	doc := apiSurvivalDoc{Relief: c.Definitions.Definitions.Relief, Curves: []apiSurvivalCurve{}, Boosters: []apiBooster{}}
+	for _, ps := range c.Survival {
+		cv := apiSurvivalCurve{Protocol: ps.Protocol, Title: ps.Title, Curve: ps.Curve}
+		for i, d := range c.AtRiskDays {
+			cv.AtRisk = append(cv.AtRisk, apiAtRisk{Day: d, AtRisk: ps.AtRisk[i]})
+		}
+		doc.Curves = append(doc.Curves, cv)
+	}
+	for _, p := range c.Patients {
+		doc.Boosters = append(doc.Boosters, apiBooster{PatientID: p.Patient.ID, MRN: p.Patient.MRN, Booster: p.Booster})
+	}
+	writeJSON(w, http.StatusOK, doc)
+	return nil
+}
