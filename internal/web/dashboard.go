@@ -1,0 +1,70 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+)
+
+// The clinic dashboard (staff): today's sessions, vitals due, open alerts,
+// all from clinic.ChartingService.Dashboard.
+
+type dashboardData struct {
+	views
+	*clinic.Dashboard
+}
+
+// DueSoon is how far ahead vitals count as due.
+func (dashboardData) DueSoon() time.Duration { return clinic.DueSoon }
+
+// dashboardDate reads ?date=YYYY-MM-DD, default the clinic's today.
+func (s *Server) dashboardDate(r *http.Request) (clinic.Date, error) {
+	if v := r.URL.Query().Get("date"); v != "" {
+		d, err := clinic.ParseDate(v)
+		if err != nil {
+			return clinic.Date{}, clinic.Invalid("date", "%v", err)
+		}
+		return d, nil
+	}
+	return s.today(), nil
+}
+
+func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	date, err := s.dashboardDate(r)
+	if err != nil {
+		return err
+	}
+	d, err := svc.Dashboard(r.Context(), date, time.Now())
+	if err != nil {
+		return err
+	}
+	p := &page{Title: "Dashboard", Data: dashboardData{views: s.views(), Dashboard: d}}
+	if r.URL.Query().Get("part") == "live" {
+		s.renderPartial(w, r, "dashboard_page", "dashboard_live", p)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "dashboard_page", p)
+	return nil
+}
+
+func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	date, err := s.dashboardDate(r)
+	if err != nil {
+		return err
+	}
+	d, err := svc.Dashboard(r.Context(), date, time.Now())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
