@@ -267,3 +267,8 @@ func (d diagnosisPageData) ItemStates() [][2]string {
 
 // CategoryLabel names a Budapest category as the published table does.
 func (d diagnosisPageData) CategoryLabel(c crps.Category) string { return c.Label() }
+
+// EventLabel names an inciting event.
+func (d diagnosisPageData) EventLabel(e crps.IncitingEvent) string {
+	return intakePageData{}.EventLabel(e)
+}

@@ -613,3 +613,23 @@ func (s *Server) workupView(r *http.Request, p *clinic.Patient) (*workupView, er
 	}
 	return &workupView{ID: p.ID, Summary: sum}, nil
 }
+
+// MedMME returns the MME/day figure of medication i of an intake (opioids
+// only): the figures are in the order of the opioid medications.
+func (d intakePageData) MedMME(it *clinic.Intake, i int) string {
+	k := 0
+	for j, m := range it.Medications {
+		if m.Opioid == nil {
+			continue
+		}
+		if j == i && k < len(it.MME.Figures) {
+			f := it.MME.Figures[k]
+			if !f.Converted || f.MMEPerDay == nil {
+				return "not converted: " + f.Note
+			}
+			return strconv.FormatFloat(*f.MMEPerDay, 'f', -1, 64) + " MME/day"
+		}
+		k++
+	}
+	return ""
+}

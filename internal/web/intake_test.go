@@ -263,7 +263,7 @@ func TestWorkupFlowHTTP(t *testing.T) {
 func TestWeightsAPI(t *testing.T) {
 	ts := newTestServer(t, storetest.Engines[0])
 	nurse := ts.client(t, clinic.RoleNurse)
-	pid := ts.demo.Patients[5].ID
+	pid := ts.demo.Patients[10].ID // no weight in the demo data
 	base := fmt.Sprintf("/api/v1/patients/%d/weights", pid)
 	mustStatus(t, ts.do(t, nurse, "POST", base, "application/json", `{"weight":"68.4kg","measured_at":"2026-01-10T08:00:00Z"}`), 201)
 	mustStatus(t, ts.do(t, nurse, "POST", base, "application/json", `{"weight":"69kg","measured_at":"2025-12-01T08:00:00Z","note":"from the GP letter"}`), 201)

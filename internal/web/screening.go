@@ -155,6 +155,13 @@ func screeningFromValues(f *form) (clinic.ScreeningForm, []string, error) {
 		CardiovascularRisk: screening.Answer(f.Get("cardiovascular_risk")), LiverRisk: screening.Answer(f.Get("liver_risk")),
 		RepeatedInfusions: screening.Answer(f.Get("repeated_infusions")), HighDoseFrequent: screening.Answer(f.Get("high_dose_frequent")),
 		MultiDayContinuous: screening.Answer(f.Get("multi_day_continuous")), Tests: []screening.TestRecord{}}
+	if in.RepeatedInfusions != screening.Yes {
+		// The page always shows the follow-up question; it applies only
+		// when more than one infusion is planned, so an answer to it is
+		// dropped otherwise (the API refuses it instead).
+		in.HighDoseFrequent = ""
+		delete(f.Values, "high_dose_frequent")
+	}
 	for _, c := range screening.Conditions {
 		if v := f.Get("conditions." + c.ID); v != "" {
 			in.Conditions[c.ID] = screening.Answer(v)
