@@ -16,8 +16,8 @@ import (
 
 func init() { AddStep("journal", loadJournal) }
 
-// The demo journal: every demo patient has a treatment course (when the
-// store offers courses), a journal from its day 1 until yesterday, and a
+// The demo journal: every demo patient has a journal from its day 1 until
+// yesterday (the last three with a signed course), and the first three a
 // few functional measures, so that the journal, the measures and the
 // analytics show real numbers. It is fiction shaped by the seeds:
 //
@@ -38,18 +38,17 @@ func init() { AddStep("journal", loadJournal) }
 // 8–12. The demo patient account (the first patient) is in relief and has
 // written every day until yesterday, so today's entry is theirs to write.
 
-// demoCourse is a protocol of the demo courses, with the choices a
-// clinician made for the details its source leaves unspecified (each
-// choice is one the protocol file offers, with its source there).
-type demoCourse struct {
-	protocol string
-	settings map[string]string
-}
+// demoCourseSettings are a clinician's choices for the details
+// schwartzman-2009 leaves unspecified, each one the protocol file offers
+// with its source (internal/protocol/data/schwartzman-2009.yaml).
+var demoCourseSettings = map[string]string{"clonidine-dose": "0.1mg", "clonidine-route": "PO", "midazolam-dose": "2mg", "midazolam-route": "IV"}
 
-var demoCourses = []demoCourse{
-	{"goldberg-2005", map[string]string{"daily-step": "linear", "midazolam-route": "IV"}},
-	{"schwartzman-2009", map[string]string{"clonidine-dose": "0.1mg", "clonidine-route": "PO", "midazolam-dose": "2mg", "midazolam-route": "IV"}},
-}
+// demoCoursePatients is how many of the last demo patients get a signed
+// course (schwartzman-2009) from this step, so that relief shows by
+// protocol; the others' journals have no course here (the course pages
+// have their own demo data), which the analytics show as "protocol not
+// recorded".
+const demoCoursePatients = 3
 
 // demoCourseDays is the calendar length of the course: 10 weekday
 // infusions over two weeks.
@@ -90,8 +89,10 @@ func loadJournal(ctx context.Context, db *store.DB, r *Result, rng *mrand.Rand) 
 		if err := db.SetJournalDay1(ctx, p.ID, day1); err != nil {
 			return err
 		}
-		if err := demoCourse1(r.As(ctx, clinic.RoleClinician), db, p, day1, i); err != nil {
-			return err
+		if i >= n-demoCoursePatients {
+			if err := demoCourse1(r.As(ctx, clinic.RoleClinician), db, p, day1); err != nil {
+				return err
+			}
 		}
 		rows := journal[i*demoCourseDays : (i+1)*demoCourseDays]
 		base := rows[0].Scores
@@ -172,9 +173,9 @@ func mondayOnOrBefore(d clinic.Date) clinic.Date {
 	return d.AddDays(-((wd + 6) % 7))
 }
 
-// demoCourse1 gives the patient a signed course starting on day1, when the
-// store offers courses and the patient has none yet.
-func demoCourse1(ctx context.Context, db *store.DB, p *clinic.Patient, day1 clinic.Date, i int) error {
+// demoCourse1 gives the patient a signed schwartzman-2009 course starting on
+// day1, unless the patient has a course already.
+func demoCourse1(ctx context.Context, db *store.DB, p *clinic.Patient, day1 clinic.Date) error {
 	var courses clinic.CourseService = db
 	existing, err := courses.FindCourses(ctx, clinic.CourseFilter{PatientID: p.ID})
 	if err != nil {
@@ -183,12 +184,7 @@ func demoCourse1(ctx context.Context, db *store.DB, p *clinic.Patient, day1 clin
 	if len(existing) > 0 {
 		return nil
 	}
-	dc := demoCourses[0]
-	if i%3 == 2 {
-		dc = demoCourses[1]
-	}
-	weight := fmt.Sprintf("%dkg", 58+(i*7)%30)
-	c, err := courses.CreateCourse(ctx, p.ID, "", clinic.PlanInput{ProtocolID: dc.protocol, Weight: weight, StartDate: day1, Settings: dc.settings})
+	c, err := courses.CreateCourse(ctx, p.ID, "", clinic.PlanInput{ProtocolID: "schwartzman-2009", Weight: "70kg", StartDate: day1, Settings: demoCourseSettings})
 	if err != nil {
 		return fmt.Errorf("demo course of %s: %w", p.MRN, err)
 	}

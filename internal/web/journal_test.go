@@ -34,6 +34,9 @@ func TestJournalPortal(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != fmt.Sprintf("/patients/%d/journal", me.ID) {
 		t.Fatalf("/journal: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	if rec := body(ts.do(t, pat, "GET", fmt.Sprintf("/patients/%d", me.ID), "", "")); !strings.Contains(rec, fmt.Sprintf(`href="/patients/%d/journal"`, me.ID)) {
+		t.Errorf("the patient's record does not link to the journal")
+	}
 	page := body(ts.do(t, pat, "GET", fmt.Sprintf("/patients/%d/journal", me.ID), "", ""))
 	for _, want := range []string{"My journal", "Not written yet", "Upcoming sessions", `data-chart=`} {
 		if !strings.Contains(page, want) {
