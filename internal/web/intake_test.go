@@ -280,3 +280,50 @@ func TestWeightsAPI(t *testing.T) {
 	wantPage(t, ts.do(t, nurse, "POST", fmt.Sprintf("/patients/%d/weights", pid), form, url.Values{"weight.value": {"68,4kg"}}.Encode()), 400,
 		"a decimal comma or digit separator is ambiguous", `value="68,4kg"`)
 }
+
+// The workup API's responses match the schemas openapi.json gives them
+// (demo patient 0 has an intake, an evaluation and a decided screening).
+func TestOpenAPIWorkupSchemas(t *testing.T) {
+	ts := newTestServer(t, storetest.Engines[0])
+	doc := loadOpenAPI(t, ts)
+	nurse := ts.client(t, clinic.RoleNurse)
+	base := fmt.Sprintf("/api/v1/patients/%d", ts.demo.Patients[0].ID)
+	cases := []struct {
+		path, schema, list string
+	}{
+		{base + "/workup", "WorkupSummary", ""},
+		{base + "/weights", "WeightRecord", "weights"},
+		{base + "/heights", "HeightRecord", "heights"},
+		{base + "/intakes", "Intake", "intakes"},
+		{base + "/diagnoses", "Diagnosis", "diagnoses"},
+		{base + "/screenings", "Screening", "screenings"},
+		{base + "/screening-decision", "ScreeningDecision", ""},
+		{"/api/v1/workup/reference", "WorkupReference", ""},
+	}
+	for _, c := range cases {
+		resp := ts.do(t, nurse, "GET", c.path, "", "")
+		mustStatus(t, resp, 200)
+		var v any
+		decode(t, resp, &v)
+		if c.list == "" {
+			if err := validate(doc, schema{Ref: "#/components/schemas/" + c.schema}, v, "$"); err != nil {
+				t.Errorf("%s: %v", c.path, err)
+			}
+			continue
+		}
+		items, _ := v.(map[string]any)[c.list].([]any)
+		if len(items) == 0 {
+			t.Errorf("%s: no %s in the demo data", c.path, c.list)
+		}
+		for _, it := range items {
+			if err := validate(doc, schema{Ref: "#/components/schemas/" + c.schema}, it, c.list+"[]"); err != nil {
+				t.Errorf("%s: %v", c.path, err)
+			}
+		}
+	}
+	var v any
+	decode(t, ts.do(t, nurse, "POST", base+"/weights", "application/json", `{"weight":"70"}`), &v)
+	if err := validate(doc, schema{Ref: "#/components/schemas/Error"}, v, "$"); err != nil {
+		t.Error(err)
+	}
+}
