@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/csv"
 	"net/http"
 	"strconv"
 
@@ -93,6 +95,40 @@ func (s *Server) loadPatientOutcomes(r *http.Request) (*patientOutcomesData, err
 		}
 	}
 	return d, nil
+}
+
+// patientOutcomesCSV exports the relief by course and the responses.
+func (s *Server) patientOutcomesCSV(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.loadPatientOutcomes(r)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	_ = cw.Write([]string{"mrn", "table", "course", "protocol", "day1", "journal_days", "criterion", "responded_or_met", "onset_day", "end_day",
+		"relapsed", "relief_days", "reduction_pct", "reason"})
+	if po := d.Outcome; po != nil {
+		for _, co := range po.Courses {
+			rel := co.Relief
+			_ = cw.Write([]string{d.Patient.MRN, "relief", strconv.FormatInt(co.Window.CourseID, 10), co.Window.ProtocolID, co.Window.Day1.String(),
+				strconv.Itoa(len(co.Rows)), rel.Criterion, strconv.FormatBool(rel.Responded), strconv.Itoa(rel.OnsetDay), strconv.Itoa(rel.EndDay),
+				strconv.FormatBool(rel.Relapsed), strconv.Itoa(rel.Days), "", rel.Reason})
+		}
+		for _, res := range po.Responses {
+			var pcts []string
+			for _, p := range res.ReductionPct {
+				pcts = append(pcts, fullFloat(p))
+			}
+			_ = cw.Write([]string{d.Patient.MRN, "response", "", "", "", "", res.Criterion, strconv.FormatBool(res.Met), "", strconv.Itoa(res.Day),
+				"", "", joinSemicolon(pcts), res.Reason})
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	writeCSV(w, "outcomes-"+d.Patient.MRN+".csv", b.Bytes())
+	return nil
 }
 
 // apiPatientOutcomes answers the same as JSON.

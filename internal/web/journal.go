@@ -79,6 +79,11 @@ func (s *Server) loadJournalPage(r *http.Request) (*journalPageData, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.journalPageFor(r, id)
+}
+
+// journalPageFor loads the journal page of patient id.
+func (s *Server) journalPageFor(r *http.Request, id int64) (*journalPageData, error) {
 	js, err := s.journals()
 	if err != nil {
 		return nil, err
@@ -142,6 +147,23 @@ func (s *Server) loadJournalPage(r *http.Request) (*journalPageData, error) {
 	d.Entries = slices.Clone(entries)
 	slices.Reverse(d.Entries)
 	return d, nil
+}
+
+// journalReminder is the patient's reminder card on the home page, loaded
+// by htmx (home.html): today's entry, the PHQ-9 and the next session.
+// Staff get nothing (204).
+func (s *Server) journalReminder(w http.ResponseWriter, r *http.Request) error {
+	a := actor(r)
+	if a.Role != clinic.RolePatient || a.PatientID == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	d, err := s.journalPageFor(r, a.PatientID)
+	if err != nil {
+		return err
+	}
+	s.renderPartial(w, r, "journal_reminder", "journal_reminder", &page{Title: "Reminders", Data: d})
+	return nil
 }
 
 // journalFormData is the form page of today's entry.

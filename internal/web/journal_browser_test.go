@@ -55,6 +55,7 @@ func TestBrowserJournalEntryOnChart(t *testing.T) {
 	me := ts.demo.Patients[0]
 
 	do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), loginAs(clinic.RolePatient),
+		chromedp.WaitVisible(css(`#journal-reminder`)), shot("j00-home-reminder-phone"),
 		chromedp.Navigate(ts.URL+"/journal"), chromedp.WaitVisible(css(`#write-today`)),
 		chromedp.WaitVisible(css(`#chart-pain canvas`)), shot("j01-portal-phone"),
 		chromedp.Click(css(`#write-today`)), chromedp.WaitVisible(css(`#save-entry`)), shot("j02-form-phone"),

@@ -92,6 +92,19 @@ func TestJournalPortal(t *testing.T) {
 	if resp := ts.do(t, pat, "POST", fmt.Sprintf("/patients/%d/journal/today", other.ID), jformType, jform("pain_now", "1")); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("patient writes another's journal: %d", resp.StatusCode)
 	}
+	// The home page's reminder card (htmx) and the measures export.
+	if r := body(ts.do(t, pat, "GET", "/journal/reminder", "", "")); !strings.Contains(r, "Today's journal entry is written") {
+		t.Errorf("reminder after writing: %q", r)
+	}
+	if resp := ts.do(t, ts.client(t, clinic.RoleNurse), "GET", "/journal/reminder", "", ""); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("staff reminder: %d", resp.StatusCode)
+	}
+	if resp := ts.do(t, pat, "GET", fmt.Sprintf("/patients/%d/measures.csv", me.ID), "", ""); resp.StatusCode != 200 || !strings.HasPrefix(body(resp), "mrn,measured_on,kind") {
+		t.Errorf("measures.csv: %d", resp.StatusCode)
+	}
+	if resp := ts.do(t, pat, "GET", fmt.Sprintf("/patients/%d/outcomes.csv", me.ID), "", ""); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("patient outcomes.csv: %d", resp.StatusCode)
+	}
 	// The patient's CSV export is the journal CSV of shared/PRODUCT.md.
 	recs, err := csv.NewReader(strings.NewReader(body(ts.do(t, pat, "GET", fmt.Sprintf("/patients/%d/journal.csv", me.ID), "", "")))).ReadAll()
 	if err != nil || strings.Join(recs[0], ",") != strings.Join(outcomes.JournalHeader(), ",") || len(recs) < 10 {
@@ -190,6 +203,9 @@ func TestMeasuresAnalyticsDefinitions(t *testing.T) {
 	}
 	if resp := ts.do(t, clin, "GET", fmt.Sprintf("/patients/%d/outcomes", p.ID), "", ""); resp.StatusCode != 200 || !strings.Contains(body(resp), "Booster suggestion") {
 		t.Errorf("patient outcomes: %d", resp.StatusCode)
+	}
+	if resp := ts.do(t, clin, "GET", fmt.Sprintf("/patients/%d/outcomes.csv", p.ID), "", ""); resp.StatusCode != 200 || !strings.Contains(body(resp), ",relief,") {
+		t.Errorf("outcomes.csv: %d %s", resp.StatusCode, body(resp))
 	}
 	// Outcome definitions: the nurse reads, the clinician changes.
 	dpage := body(ts.do(t, clin, "GET", "/outcome-definitions", "", ""))

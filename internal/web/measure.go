@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
+	"encoding/csv"
 	"net/http"
 	"slices"
+	"time"
 	"strconv"
 	"strings"
 
@@ -299,5 +302,39 @@ func (s *Server) apiMeasureInError(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+// measuresCSV exports the patient's functional measures, values and units
+// as entered, entries in error included and marked.
+func (s *Server) measuresCSV(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	js, err := s.journals()
+	if err != nil {
+		return err
+	}
+	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	list, err := js.FindMeasures(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	_ = cw.Write([]string{"mrn", "measured_on", "kind", "value", "unit", "site", "aid", "note", "recorded_by", "recorded_at", "in_error", "in_error_reason"})
+	for _, m := range list {
+		_ = cw.Write([]string{p.MRN, m.MeasuredOn.String(), string(m.Kind), m.Value, m.Unit, m.Site, m.Aid, m.Note, m.RecordedByName,
+			m.RecordedAt.UTC().Format(time.RFC3339), strconv.FormatBool(m.InError), m.InErrorReason})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	writeCSV(w, "measures-"+p.MRN+".csv", b.Bytes())
 	return nil
 }

@@ -75,9 +75,41 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/patients/{id}/screening-decision", loggedIn, s.apiLatestDecision},
 		{"POST", "/api/v1/screenings/{id}/decisions", staffOnly, s.apiDecideScreening},
 
+		// Treatment courses and signed plan versions (course.go).
+		{"GET", "/courses", staffOnly, s.coursesPage},
+		{"GET", "/patients/{id}/courses/new", staffOnly, s.courseNewPage},
+		{"POST", "/patients/{id}/courses", staffOnly, s.courseCreate},
+		{"GET", "/courses/{id}", staffOnly, s.coursePage},
+		{"GET", "/courses/{id}/revise", staffOnly, s.courseReviseForm},
+		{"POST", "/courses/{id}/versions", staffOnly, s.courseRevise},
+		{"GET", "/courses/{id}/versions/{n}/edit", staffOnly, s.courseEditForm},
+		{"POST", "/courses/{id}/versions/{n}", staffOnly, s.courseUpdateDraft},
+		{"POST", "/courses/{id}/versions/{n}/sign", staffOnly, s.courseSign},
+		{"POST", "/courses/{id}/sessions", staffOnly, s.sessionOpen},
+		{"GET", "/api/v1/courses", loggedIn, s.apiCourses},
+		{"POST", "/api/v1/courses", staffOnly, s.apiCreateCourse},
+		{"GET", "/api/v1/courses/{id}", loggedIn, s.apiCourse},
+		{"POST", "/api/v1/courses/{id}/versions", staffOnly, s.apiReviseCourse},
+		{"GET", "/api/v1/courses/{id}/versions/{n}", loggedIn, s.apiCourseVersion},
+		{"PUT", "/api/v1/courses/{id}/versions/{n}", staffOnly, s.apiUpdateDraft},
+		{"POST", "/api/v1/courses/{id}/versions/{n}/sign", staffOnly, s.apiSignPlan},
+
+		// Infusion session charting (charting.go).
+		{"GET", "/sessions/{id}", staffOnly, s.sessionPage},
+		{"POST", "/sessions/{id}/events", staffOnly, s.sessionEvent},
+		{"POST", "/api/v1/courses/{id}/sessions", staffOnly, s.apiOpenSession},
+		{"GET", "/api/v1/sessions", loggedIn, s.apiSessions},
+		{"GET", "/api/v1/sessions/{id}", loggedIn, s.apiInfusionSession},
+		{"POST", "/api/v1/sessions/{id}/events", staffOnly, s.apiSessionEvent},
+
+		// The clinic dashboard (dashboard.go).
+		{"GET", "/dashboard", staffOnly, s.dashboardPage},
+		{"GET", "/api/v1/dashboard", staffOnly, s.apiDashboard},
+
 		// Patient journal and portal, functional measures, outcome
 		// definitions and analytics (journal.go, measure.go, analytics*.go).
 		{"GET", "/journal", loggedIn, s.journalHome},
+		{"GET", "/journal/reminder", loggedIn, s.journalReminder},
 		{"GET", "/patients/{id}/journal", loggedIn, s.journalPage},
 		{"GET", "/patients/{id}/journal/today", loggedIn, s.journalFormPage},
 		{"POST", "/patients/{id}/journal/today", loggedIn, s.journalSave},
@@ -85,9 +117,11 @@ func (s *Server) routeTable() []route {
 		{"GET", "/patients/{id}/journal/{entry}", loggedIn, s.journalEntryPage},
 		{"GET", "/patients/{id}/journal.csv", loggedIn, s.journalCSV},
 		{"GET", "/patients/{id}/measures", loggedIn, s.measuresPage},
+		{"GET", "/patients/{id}/measures.csv", loggedIn, s.measuresCSV},
 		{"POST", "/patients/{id}/measures", staffOnly, s.measureRecord},
 		{"POST", "/patients/{id}/measures/{mid}/in-error", staffOnly, s.measureInError},
 		{"GET", "/patients/{id}/outcomes", staffOnly, s.patientOutcomesPage},
+		{"GET", "/patients/{id}/outcomes.csv", staffOnly, s.patientOutcomesCSV},
 		{"GET", "/analytics", staffOnly, s.analyticsPage},
 		{"GET", "/analytics/{table}", staffOnly, s.analyticsCSV},
 		{"GET", "/outcome-definitions", staffOnly, s.definitionsPage},
