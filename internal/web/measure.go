@@ -5,9 +5,9 @@ import (
 	"encoding/csv"
 	"net/http"
 	"slices"
-	"time"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 )
