@@ -154,12 +154,18 @@ func listProtocols(e *env, lib *protocol.Library, asJSON bool) int {
 	if asJSON {
 		return writeJSON(e, "protocols", map[string]any{"protocols": list})
 	}
+	// One aligned line per protocol, then its dose and schedule on lines of
+	// their own: these are long (titrations, arms) and would make a table
+	// far wider than a terminal.
 	tw := tabwriter.NewWriter(e.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tDRUG\tCARE AREA\tDOSE\tSCHEDULE\tUNSPECIFIED")
+	fmt.Fprintln(tw, "ID\tDRUG\tCARE AREA\tUNSPECIFIED\tTITLE")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", s.ID, s.Drug, s.CareArea, s.Dose, s.Schedule, len(s.Unspecified))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.ID, s.Drug, s.CareArea, len(s.Unspecified), s.Title)
 	}
 	tw.Flush()
+	for _, s := range list {
+		fmt.Fprintf(e.Stdout, "\n%s\n  dose:     %s\n  schedule: %s\n", s.ID, s.Dose, s.Schedule)
+	}
 	fmt.Fprintln(e.Stdout, "\n\"unspecified (KEY)\": the source does not say; plan asks for --set KEY=VALUE. \"ketatrack protocols show ID\" gives sources and choices.")
 	return exitOK
 }
