@@ -13,15 +13,11 @@ import (
 	"github.com/ketatrack/ketatrack/internal/outcomes"
 )
 
-// importBatch is how many rows one multi-row INSERT carries on SQLite
-// (SQLite allows 32,766 parameters per statement; 500 rows × 19 = 9,500).
-const importBatch = 500
-
 // ImportJournal implements clinic.JournalService. Every row goes in one
 // transaction; before writing, every row is checked against the entries
 // the patients already have, so that a clash names its file line. Rows are
-// written with COPY on PostgreSQL and with batched prepared multi-row
-// INSERTs on SQLite. Each patient's import is audited (rows, first and last
+// written with COPY on PostgreSQL and with one prepared INSERT executed per
+// row on SQLite. Each patient's import is audited (rows, first and last
 // journal day).
 func (db *DB) ImportJournal(ctx context.Context, in []clinic.JournalImportRow) (*clinic.JournalImport, error) {
 	a, err := clinic.RequireActor(ctx)
@@ -180,44 +176,25 @@ func (db *DB) insertImportRows(tx *Tx, conn *sql.Conn, in []clinic.JournalImport
 	if db.loc.Engine == Postgres {
 		return copyImportRows(tx, conn, in, info, by, name)
 	}
-	// SQLite: one prepared statement of importBatch rows, reused, and one
-	// for the remainder.
-	stmtFor := map[int]*sql.Stmt{}
-	defer func() {
-		for _, s := range stmtFor {
-			s.Close()
+	// SQLite: one prepared single-row INSERT executed for every row, all in
+	// the one transaction. Measured (bench/cohort, 60,000 rows): 0.78 s, and
+	// multi-row INSERTs slower — 1.2 s with 16 rows per statement, 9.6 s with
+	// 128 — because modernc.org/sqlite looks every parameter up by name, a
+	// cost that grows with the statement's parameter count.
+	st, err := tx.PrepareContext(tx.ctx, `INSERT INTO journal_entries (`+strings.Join(importColumns, ", ")+`) VALUES (`+
+		placeholders(1, len(importColumns))+`)`)
+	if err != nil {
+		return fmt.Errorf("import journal: %w", err)
+	}
+	defer st.Close()
+	for i := range in {
+		clinicID, day1 := info(in[i].PatientID)
+		vals := importValues(tx, &in[i], clinicID, day1, by, name)
+		if !day1.IsZero() {
+			vals[2] = dateArg(day1.AddDays(in[i].Row.Day - 1))
 		}
-	}()
-	for start := 0; start < len(in); start += importBatch {
-		end := min(start+importBatch, len(in))
-		n := end - start
-		st, ok := stmtFor[n]
-		if !ok {
-			var b strings.Builder
-			b.WriteString(`INSERT INTO journal_entries (` + strings.Join(importColumns, ", ") + `) VALUES `)
-			for i := range n {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("(" + placeholders(1+i*len(importColumns), len(importColumns)) + ")")
-			}
-			var err error
-			if st, err = tx.PrepareContext(tx.ctx, b.String()); err != nil {
-				return fmt.Errorf("import journal: %w", err)
-			}
-			stmtFor[n] = st
-		}
-		args := make([]any, 0, n*len(importColumns))
-		for i := start; i < end; i++ {
-			clinicID, day1 := info(in[i].PatientID)
-			vals := importValues(tx, &in[i], clinicID, day1, by, name)
-			if !day1.IsZero() {
-				vals[2] = dateArg(day1.AddDays(in[i].Row.Day - 1))
-			}
-			args = append(args, vals...)
-		}
-		if _, err := st.ExecContext(tx.ctx, args...); err != nil {
-			return fmt.Errorf("import journal: %w", err)
+		if _, err := st.ExecContext(tx.ctx, vals...); err != nil {
+			return fmt.Errorf("import journal, line %d: %w", in[i].Line, err)
 		}
 	}
 	return nil
