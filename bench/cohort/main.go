@@ -48,7 +48,7 @@ import (
 )
 
 func main() {
-	phase := flag.String("phase", "report", "load, report, reference or sql")
+	phase := flag.String("phase", "report", "load, report, reference, scan or sql")
 	engine := flag.String("engine", "sqlite", "sqlite or postgres")
 	patients := flag.Int("patients", 10_000, "patients in the cohort")
 	days := flag.Int("days", 600, "journal days per patient")
@@ -81,10 +81,12 @@ func main() {
 		err = b.report(ctx)
 	case "reference":
 		err = b.reference(ctx)
+	case "scan":
+		err = b.scan(ctx)
 	case "sql":
 		err = writeReferenceSQL(filepath.Join("bench", "cohort"))
 	default:
-		err = fmt.Errorf("phase %q: want load, report, reference or sql", *phase)
+		err = fmt.Errorf("phase %q: want load, report, reference, scan or sql", *phase)
 	}
 	if err != nil {
 		pprof.StopCPUProfile()
@@ -290,6 +292,69 @@ func (b *bench) report(ctx context.Context) error {
 		"read_s": median(reads), "analyze_s": median(analyses), "report_s": median(totals), "report_s_all": totals,
 		"heap_live_mb": float64(live) / 1e6, "allocated_mb": float64(alloc) / 1e6, "max_rss_mb": float64(ru.Maxrss) / 1e3}
 	return b.emit("report", doc)
+}
+
+// scan times the report the way it would run without journal_series:
+// every journal row read through database/sql (one row per patient-day),
+// then the same outcomes.Analyze. It shows what the packed series saves.
+func (b *bench) scan(ctx context.Context) error {
+	driver, dsn := "pgx", b.url()
+	if b.engine == store.SQLite {
+		driver, dsn = "sqlite", strings.TrimPrefix(b.url(), "sqlite:")+"?_pragma=query_only(1)"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var cols []string
+	for _, m := range outcomes.Measures() {
+		cols = append(cols, m.Column())
+	}
+	t0 := time.Now()
+	rs, err := db.QueryContext(ctx, `SELECT patient_id, day, `+strings.Join(cols, ", ")+` FROM journal_entries WHERE day >= 1`)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	rows := make([]outcomes.JournalRow, 0, b.patients*b.days)
+	ids := map[int64]string{}
+	var pid int64
+	var day int
+	vals := make([]sql.NullInt64, len(cols))
+	dest := []any{&pid, &day}
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	for rs.Next() {
+		if err := rs.Scan(dest...); err != nil {
+			return err
+		}
+		id, ok := ids[pid]
+		if !ok {
+			id = fmt.Sprint(pid)
+			ids[pid] = id
+		}
+		r := outcomes.JournalRow{Patient: id, Day: day}
+		for i, v := range vals {
+			r.Scores[i] = outcomes.Missing
+			if v.Valid {
+				r.Scores[i] = outcomes.Score(v.Int64)
+			}
+		}
+		rows = append(rows, r)
+	}
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	t1 := time.Now()
+	if _, err := outcomes.Analyze(rows); err != nil {
+		return err
+	}
+	t2 := time.Now()
+	doc := map[string]any{"engine": b.engine, "rows": len(rows), "read_rows_s": t1.Sub(t0).Seconds(), "analyze_s": t2.Sub(t1).Seconds(),
+		"report_s": t2.Sub(t0).Seconds()}
+	return b.emit("scan", doc)
 }
 
 func median(x []float64) float64 {

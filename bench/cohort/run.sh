@@ -21,17 +21,20 @@ for e in sqlite postgres; do
   "$OUT/cohortbench" -phase load -engine "$e" -patients "$P" -days "$D" -dir "$OUT"
   echo "== $e: report ($R runs)" >&2
   "$OUT/cohortbench" -phase report -engine "$e" -patients "$P" -days "$D" -dir "$OUT" -reps "$R"
+  echo "== $e: the same report reading one row per patient-day (no journal_series)" >&2
+  "$OUT/cohortbench" -phase scan -engine "$e" -patients "$P" -days "$D" -dir "$OUT"
   echo "== $e: reference by hand" >&2
   "$OUT/cohortbench" -phase reference -engine "$e" -patients "$P" -days "$D" -dir "$OUT"
 done
 echo "== summary" >&2
 for e in sqlite postgres; do
-  python3 - "$OUT/cohort-report-$e-$P-$D.json" "$OUT/cohort-reference-$e-$P-$D.json" <<'PY'
+  python3 - "$OUT/cohort-report-$e-$P-$D.json" "$OUT/cohort-reference-$e-$P-$D.json" "$OUT/cohort-scan-$e-$P-$D.json" <<'PY'
 import json, sys
-rep, ref = (json.load(open(f)) for f in sys.argv[1:3])
+rep, ref, scan = (json.load(open(f)) for f in sys.argv[1:4])
 print(f"{rep['engine']:9} report {rep['report_s']:.3f} s (read {rep['read_s']:.3f} + statistics {rep['analyze_s']:.3f}), "
       f"heap {rep['heap_live_mb']:.0f} MB live, RSS {rep['max_rss_mb']:.0f} MB | "
       f"{ref['tool']} by hand {ref['reference_s']:.2f} s, RSS {ref['max_rss_mb']:.0f} MB | "
-      f"ratio {ref['reference_s'] / rep['report_s']:.1f}x | agree to {ref['max_rel_diff']:.1e} over {ref['rows_compared']} rows")
+      f"ratio {ref['reference_s'] / rep['report_s']:.1f}x | agree to {ref['max_rel_diff']:.1e} over {ref['rows_compared']} rows | "
+      f"row-per-day read instead: {scan['report_s']:.2f} s")
 PY
 done
