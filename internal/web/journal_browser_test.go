@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -93,7 +94,19 @@ func TestBrowserJournalEntryOnChart(t *testing.T) {
 	do(chromedp.EmulateViewport(1280, 900),
 		chromedp.Click(css(`.user-menu summary`)), chromedp.Click(css(`.user-menu button`)), chromedp.WaitVisible(css(`#login`)),
 		loginAs(clinic.RoleClinician),
-		chromedp.Navigate(ts.URL+"/analytics"), chromedp.WaitVisible(css(`#chart-km canvas`)), shot("j04-analytics"),
+		chromedp.Navigate(ts.URL+"/analytics"), chromedp.WaitVisible(css(`#chart-km canvas`)), shot("j04-analytics"))
+	// Printed: no menu, no forms, charts a page wide.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.EmulateViewport(800, 1100), shot("j09-analytics-print"))
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`getComputedStyle(document.querySelector('.topbar')).display === 'none'`)); err != nil || !hidden {
+		t.Errorf("the menu is printed (%v)", err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(fmt.Sprintf("%s/patients/%d", ts.URL, me.ID)), chromedp.WaitVisible(css(`.record-links`)),
 		chromedp.Click(css(`.record-links a[href$="/outcomes"]`)), chromedp.WaitVisible(css(`#chart-trajectory-0 canvas`)), shot("j05-patient-outcomes"),
 		chromedp.Navigate(fmt.Sprintf("%s/patients/%d/journal", ts.URL, me.ID)), chromedp.WaitVisible(css(`#chart-pain canvas`)), shot("j06-journal-staff"),
