@@ -343,7 +343,7 @@ func insertJournalEntry(tx *Tx, e *clinic.JournalEntry) error {
 	args = append(args, nullInt(e.CreatedBy), e.CreatedAt, nullInt(e.UpdatedBy), e.UpdatedByName, e.UpdatedAt)
 	args = append(args, scoreArgs(&e.Scores)...)
 	q := `INSERT INTO journal_entries (clinic_id, patient_id, entry_date, day, source, version, ` + journalValueColumns +
-		`, created_by, created_at, updated_by, updated_by_name, updated_at, ` + scoreColumns + `) VALUES (` + placeholders(1, len(args)) + `) RETURNING id`
+		`, created_by, created_at, updated_by, updated_by_name, updated_at, ` + scoreColumns + `) VALUES (` + paramList(1, len(args)) + `) RETURNING id`
 	if err := tx.QueryRowContext(tx.ctx, q, args...).Scan(&e.ID); err != nil {
 		if isUniqueViolation(err) {
 			return clinic.Errorf(clinic.ECONFLICT, "The patient already has a journal entry for journal day %d (imported).", e.Day)
@@ -384,8 +384,8 @@ func updateJournalEntry(tx *Tx, e *clinic.JournalEntry) error {
 	return nil
 }
 
-// placeholders returns "$from, …, $(from+n−1)".
-func placeholders(from, n int) string {
+// paramList returns "$from, …, $(from+n−1)".
+func paramList(from, n int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {

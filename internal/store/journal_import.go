@@ -182,7 +182,7 @@ func (db *DB) insertImportRows(tx *Tx, conn *sql.Conn, in []clinic.JournalImport
 	// 128 — because modernc.org/sqlite looks every parameter up by name, a
 	// cost that grows with the statement's parameter count.
 	st, err := tx.PrepareContext(tx.ctx, `INSERT INTO journal_entries (`+strings.Join(importColumns, ", ")+`) VALUES (`+
-		placeholders(1, len(importColumns))+`)`)
+		paramList(1, len(importColumns))+`)`)
 	if err != nil {
 		return fmt.Errorf("import journal: %w", err)
 	}
@@ -304,7 +304,7 @@ func (db *DB) PatientIDsByMRN(ctx context.Context, clinicID int64, mrns []string
 		for _, m := range part {
 			args = append(args, m)
 		}
-		rows, err := db.query(ctx, `SELECT mrn, id FROM patients WHERE clinic_id = $1 AND mrn IN (`+placeholders(2, len(part))+`)`, args...)
+		rows, err := db.query(ctx, `SELECT mrn, id FROM patients WHERE clinic_id = $1 AND mrn IN (`+paramList(2, len(part))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("find patients by MRN: %w", err)
 		}
