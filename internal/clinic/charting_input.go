@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ketatrack/ketatrack/internal/infusion"
 	"github.com/ketatrack/ketatrack/internal/units"
@@ -286,4 +287,70 @@ func ParseClinicalTime(field, s string, now time.Time, loc *time.Location) (time
 		return time.Date(y, m, d, t.Hour(), t.Minute(), 0, 0, loc), nil
 	}
 	return time.Time{}, Invalid(field, "%q is not a time: write HH:MM (today) or YYYY-MM-DDTHH:MM", s)
+}
+
+// ParseVitals reads one set of vitals typed into a form: get returns the
+// text of a field named prefix + "." + the JSON name (hr_per_min, sbp_mmhg,
+// dbp_mmhg, spo2_pct, rr_per_min, rass, cadss, on_oxygen). Heart rate,
+// blood pressure and SpO2 are required; respiratory rate, RASS and CADSS
+// may be left empty (not assessed). The values' plausibility is checked
+// when the event is charted (infusion.Vitals.Validate).
+func ParseVitals(prefix string, get func(name string) string) (infusion.Vitals, error) {
+	var v infusion.Vitals
+	name := func(s string) string { return prefix + "." + s }
+	hr, err := parseVitalInt(name("hr_per_min"), get(name("hr_per_min")))
+	if err != nil {
+		return v, err
+	}
+	sbp, err := parseVitalInt(name("sbp_mmhg"), get(name("sbp_mmhg")))
+	if err != nil {
+		return v, err
+	}
+	dbp, err := parseVitalInt(name("dbp_mmhg"), get(name("dbp_mmhg")))
+	if err != nil {
+		return v, err
+	}
+	spo2, err := parsePercent(name("spo2_pct"), get(name("spo2_pct")))
+	if err != nil {
+		return v, err
+	}
+	v.HeartRate, v.Systolic, v.Diastolic, v.SpO2 = infusion.PerMinute(hr), infusion.MmHg(sbp), infusion.MmHg(dbp), infusion.Percent(spo2)
+	switch strings.TrimSpace(get(name("on_oxygen"))) {
+	case "", "0", "false", "off":
+	case "1", "true", "on":
+		v.OnOxygen = true
+	default:
+		return v, Invalid(name("on_oxygen"), "must be on or off")
+	}
+	if s := strings.TrimSpace(get(name("rr_per_min"))); s != "" {
+		rr, err := parseVitalInt(name("rr_per_min"), s)
+		if err != nil {
+			return v, err
+		}
+		p := infusion.PerMinute(rr)
+		v.RespRate = &p
+	}
+	for _, sc := range []struct {
+		field string
+		dst   **int
+	}{{"rass", &v.RASS}, {"cadss", &v.CADSS}} {
+		s := strings.TrimSpace(get(name(sc.field)))
+		if s == "" {
+			continue
+		}
+		// One leading sign: RASS runs from −5 to +4.
+		neg := false
+		if r, size := utf8.DecodeRuneInString(s); r == '-' || r == '−' || r == '+' {
+			neg, s = r != '+', s[size:]
+		}
+		n, err := parseVitalInt(name(sc.field), s)
+		if err != nil {
+			return v, err
+		}
+		if neg {
+			n = -n
+		}
+		*sc.dst = &n
+	}
+	return v, nil
 }

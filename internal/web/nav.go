@@ -26,7 +26,9 @@ var (
 // checks still decide what a user may actually do.
 var navigation = []navItem{
 	{Label: "Home", Path: "/", Roles: everyone},
+	{Label: "Dashboard", Path: "/dashboard", Roles: staff},
 	{Label: "Patients", Path: "/patients", Roles: staff},
+	{Label: "Courses", Path: "/courses", Roles: staff},
 	{Label: "My record", Path: "/me", Roles: []clinic.Role{clinic.RolePatient}},
 	{Label: "My journal", Path: "/journal", Roles: []clinic.Role{clinic.RolePatient}},
 	{Label: "Analytics", Path: "/analytics", Roles: []clinic.Role{clinic.RoleAdmin, clinic.RoleClinician}},

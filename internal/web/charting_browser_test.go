@@ -1,0 +1,155 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/infusion"
+	"github.com/ketatrack/ketatrack/internal/store"
+	"github.com/ketatrack/ketatrack/internal/units"
+)
+
+// runningGoldbergSession signs a Goldberg day-1 course for p and charts its
+// session up to a running pump (check-in an hour ago at 70 /min, 120/75,
+// 98 %), returning the session's ID.
+func runningGoldbergSession(t *testing.T, ts *testServer, p *clinic.Patient) int64 {
+	t.Helper()
+	ctx := context.Background()
+	doc, nurse := ts.demo.As(ctx, clinic.RoleClinician), ts.demo.As(ctx, clinic.RoleNurse)
+	today := clinic.DateOf(time.Now())
+	for wd := today.Time().Weekday(); wd == time.Saturday || wd == time.Sunday; wd = today.Time().Weekday() {
+		today = today.AddDays(-1) // Goldberg's sessions fall on weekdays
+	}
+	c, err := ts.db.CreateCourse(doc, p.ID, "", clinic.PlanInput{ProtocolID: "goldberg-2005", Weight: "71kg", StartDate: today,
+		Settings: map[string]string{"daily-step": "+5mg", "midazolam-route": "IV"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.db.SignPlan(doc, c.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ts.db.OpenSession(nurse, c.ID, 1, clinic.DateOf(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	bag, _ := units.ParseConcentration("bag", "40mg/500mL")
+	rate, _ := units.ParseDoseRate("rate", "10mg/h")
+	for _, e := range []infusion.Event{
+		{Kind: infusion.KindCheckIn, At: t0, CheckIn: &infusion.CheckIn{Weight: units.Kilograms(71),
+			Baseline: infusion.Vitals{HeartRate: 70, Systolic: 120, Diastolic: 75, SpO2: 98}, BaselineAt: t0}},
+		{Kind: infusion.KindProgramme, At: t0.Add(5 * time.Minute), Programme: &infusion.Programme{Drug: infusion.Racemic, Bag: bag, Entered: rate,
+			DoubleCheck: infusion.DoubleCheck{By: "second nurse", Drug: infusion.Racemic, Concentration: bag}}},
+		{Kind: infusion.KindStart, At: t0.Add(10 * time.Minute)},
+	} {
+		if _, _, err := ts.db.RecordEvent(nurse, s.ID, e); err != nil {
+			t.Fatalf("%s: %v", e.Kind, err)
+		}
+	}
+	return s.ID
+}
+
+// A nurse logs in on a tablet-sized screen, opens a running session from
+// the dashboard, charts vitals (an impossible SpO2 first, refused with the
+// field marked and the values kept), sees the tachycardia alert the next
+// vitals raise (heart rate 90 /min, +28.6 % over the baseline 70 /min,
+// Goldberg's 20 % rule) and acknowledges it with the action taken.
+// Screenshots of each step.
+func TestBrowserNurseChartsVitalsAndAcknowledgesAlert(t *testing.T) {
+	ctx, problems := browser(t)
+	ts := newTestServer(t, store.SQLite)
+	p := ts.demo.Patients[6]
+	sid := runningGoldbergSession(t, ts, p)
+	dir := screenshotDir(t)
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+		})
+	}
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("browser: %v", err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	login, pw := ts.password(clinic.RoleNurse)
+	vit := func(name string) css { return css(fmt.Sprintf(`#form-vitals [name="vitals.%s"]`, name)) }
+	do(chromedp.EmulateViewport(1024, 768),
+		chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(css(`#login`)),
+		chromedp.SendKeys(css(`#login`), login), chromedp.SendKeys(css(`#password`), pw),
+		chromedp.Click(css(`button[type=submit]`)), chromedp.WaitVisible(css(`.user-menu`)),
+		chromedp.Navigate(ts.URL+"/dashboard"), chromedp.WaitVisible(css(`#today-h`)), shot("charting-01-dashboard"),
+		chromedp.Click(css(fmt.Sprintf(`a[href="/sessions/%d"][role=button]`, sid))), chromedp.WaitVisible(css(`#form-vitals`)),
+		shot("charting-02-session-running"))
+	if got := text(`.figures`); !strings.Contains(got, "10 mg/h") || !strings.Contains(got, "125 mL/h") {
+		t.Errorf("live figures lack the rate in mg/h and mL/h side by side: %q", got)
+	}
+
+	// SpO2 140 %: refused, the field marked, the values kept.
+	do(chromedp.SendKeys(vit("hr_per_min"), "72"), chromedp.SendKeys(vit("sbp_mmhg"), "121"),
+		chromedp.SendKeys(vit("dbp_mmhg"), "76"), chromedp.SendKeys(vit("spo2_pct"), "140"),
+		chromedp.Click(css(`#form-vitals button[type=submit]`)), chromedp.WaitVisible(css(`#form-vitals .field-error`)),
+		shot("charting-03-spo2-refused"))
+	if got := text(`#form-vitals .field-error`); !strings.Contains(got, "SpO2 140 % is impossible") {
+		t.Errorf("SpO2 error %q", got)
+	}
+	kept, err := chromedp.Run(ctx, chromedp.Value(vit("hr_per_min")))
+	if err != nil || kept != "72" {
+		t.Errorf("heart rate typed was not kept: %q %v", kept, err)
+	}
+
+	// Heart rate 90 /min: charted, and the tachycardia alert appears.
+	do(chromedp.SetValue(vit("hr_per_min"), "90"), chromedp.SetValue(vit("spo2_pct"), "97"),
+		chromedp.Click(css(`#form-vitals button[type=submit]`)), chromedp.WaitVisible(css(`.alert-box`)),
+		shot("charting-04-alert"))
+	if got := text(`.alert-box`); !strings.Contains(got, "Heart rate 90 /min") || !strings.Contains(got, "003_55ad5919aae10607.txt") {
+		t.Errorf("alert %q", got)
+	}
+	if got := text(`.flash`); !strings.Contains(got, "ALERT") {
+		t.Errorf("flash after charting %q", got)
+	}
+
+	// Acknowledge it with the action taken, as this nurse.
+	do(chromedp.SendKeys(css(`.ack-form input[name="acknowledge.action"]`), "ECG: sinus tachycardia; patient calm, reassured; recheck in 5 min"),
+		chromedp.Click(css(`.ack-form button[type=submit]`)))
+	// The page reloads after the post; the acknowledged alert leaves the
+	// list of alerts to acknowledge.
+	do(chromedp.WaitNotPresent(css(`.alert-box`)))
+	do(chromedp.WaitVisible(css(`.event-log`)), shot("charting-05-acknowledged"))
+	log := text(`.event-log tbody`)
+	for _, want := range []string{"alert", "acknowledge", "ECG: sinus tachycardia"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the chart lacks %q: %q", want, log)
+		}
+	}
+	ch := ts.chart(t, ts.client(t, clinic.RoleNurse), sid)
+	if len(ch.State.Alerts) != 1 || ch.State.Alerts[0].Ack == nil || ch.State.Alerts[0].Ack.By != login {
+		t.Errorf("stored alerts %+v", ch.State.Alerts)
+	}
+	do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(css(`#form-vitals`)),
+		shot("charting-06-phone"))
+	for _, pr := range problems() {
+		t.Errorf("browser console: %s", pr)
+	}
+	t.Logf("screenshots in %s", dir)
+}

@@ -1,0 +1,719 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/protocol"
+)
+
+// Treatment courses: a clinician chooses a protocol for a patient, fills the
+// details its source leaves unspecified, and gets the plan from
+// clinic.MakePlan (internal/protocol with the dose engine's checks); the
+// plan is saved as a draft version, signed, and changed only by new
+// versions. Pages and the JSON API call the same clinic.CourseService.
+
+// planInputFromForm reads a plan input from a course form.
+func planInputFromForm(f *form) (clinic.PlanInput, error) {
+	in := clinic.PlanInput{ProtocolID: f.Get("protocol_id"), Weight: f.Get("weight"), Bag: f.Get("bag"),
+		CareArea: f.Get("care_area"), Acknowledgement: f.Get("acknowledgement"), Settings: map[string]string{}}
+	// Only the chosen protocol's details count: the form may still carry
+	// those of a protocol chosen before.
+	var p *protocol.Protocol
+	if lib, err := clinic.Protocols(); err == nil {
+		p, _ = lib.Lookup(in.ProtocolID)
+	}
+	for k, v := range f.Values {
+		if key, ok := strings.CutPrefix(k, "settings."); ok && v != "" {
+			if p == nil {
+				in.Settings[key] = v
+			} else if _, known := p.UnspecifiedKey(key); known {
+				in.Settings[key] = v
+			}
+		}
+	}
+	if v := f.Get("start_date"); v != "" {
+		d, err := clinic.ParseDate(v)
+		if err != nil {
+			return in, clinic.Invalid("start_date", "%v", err)
+		}
+		in.StartDate = d
+	}
+	if v := f.Get("bp_rise_pct"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return in, clinic.Invalid("bp_rise_pct", "%q is not a whole percentage", v)
+		}
+		in.BPRisePct = &n
+	}
+	return in, nil
+}
+
+// planInputValues fills a form from a stored input.
+func planInputValues(in clinic.PlanInput) *form {
+	f := newForm()
+	f.Values["protocol_id"], f.Values["weight"], f.Values["bag"] = in.ProtocolID, in.Weight, in.Bag
+	f.Values["start_date"], f.Values["care_area"], f.Values["acknowledgement"] = in.StartDate.String(), in.CareArea, in.Acknowledgement
+	if in.BPRisePct != nil {
+		f.Values["bp_rise_pct"] = strconv.Itoa(*in.BPRisePct)
+	}
+	for k, v := range in.Settings {
+		f.Values["settings."+k] = v
+	}
+	return f
+}
+
+// detailView is one unspecified detail of a protocol on the form.
+type detailView struct {
+	protocol.Unspecified
+	Name  string // the form field, settings.KEY
+	Value string
+	Err   string
+}
+
+// courseFormData is the course form: new course, new version, or a draft
+// being edited.
+type courseFormData struct {
+	views
+	Patient   *clinic.Patient
+	Course    *clinic.Course // nil for a new course
+	Version   int            // the draft edited; 0 otherwise
+	Action    string         // where the form posts
+	Protocols []*protocol.Protocol
+	Protocol  *protocol.Protocol // chosen; nil before a choice
+	Details   []detailView
+	// CareAreaGiven is the protocol's stated care area ("" when its source
+	// leaves it unspecified: the clinician must choose).
+	CareAreaGiven string
+	NeedReason    bool
+	Preview       *clinic.Plan
+	Default       clinicDefaults
+	// WeightNote says where the weight filled in came from.
+	WeightNote string
+}
+
+// currentWeights finds a patient's current weight (clinic.IntakeService).
+type currentWeights interface {
+	CurrentWeight(ctx context.Context, patientID int64) (*clinic.WeightRecord, error)
+}
+
+// clinicDefaults are values shown as hints on the form.
+type clinicDefaults struct {
+	BPRisePct int
+}
+
+func (d courseFormData) Heading() string {
+	switch {
+	case d.Course == nil:
+		return "New treatment course"
+	case d.Version > 0:
+		return fmt.Sprintf("Edit draft version %d", d.Version)
+	}
+	return "New plan version"
+}
+
+// RefreshURL is where the form goes (GET, with its values) to show another
+// protocol's details.
+func (d courseFormData) RefreshURL() string {
+	switch {
+	case d.Course == nil:
+		return fmt.Sprintf("/patients/%d/courses/new", d.Patient.ID)
+	case d.Version > 0:
+		return fmt.Sprintf("/courses/%d/versions/%d/edit", d.Course.ID, d.Version)
+	}
+	return fmt.Sprintf("/courses/%d/revise", d.Course.ID)
+}
+
+// CareAreas are the drug library's care areas.
+func (courseFormData) CareAreas() []string { return []string{"outpatient", "inpatient", "icu"} }
+
+// withQuery overlays the query's values on f: the form sent to itself by
+// GET to show another protocol keeps what was typed.
+func withQuery(r *http.Request, f *form) *form {
+	for k, v := range r.URL.Query() {
+		if len(v) > 0 && k != "flash" {
+			f.Values[k] = strings.TrimSpace(v[0])
+		}
+	}
+	return f
+}
+
+// careAreaKeys are the unspecified keys a protocol uses for its care area;
+// the form's care-area choice fills them.
+func careAreaKeys(p *protocol.Protocol) []string {
+	var keys []string
+	if k := p.CareArea.Unspecified; k != "" {
+		keys = append(keys, k)
+	}
+	for _, r := range p.Regimens {
+		if k := r.CareArea.Unspecified; k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// courseForm builds the form's data for protocol id (may be "").
+func (s *Server) courseForm(f *form, d courseFormData) (courseFormData, error) {
+	lib, err := clinic.Protocols()
+	if err != nil {
+		return d, err
+	}
+	d.views = s.views()
+	d.Protocols = lib.Protocols()
+	d.Default.BPRisePct = clinic.SessionRules(clinic.PlanInput{}).BPRisePct
+	if id := f.Get("protocol_id"); id != "" {
+		p, ok := lib.Lookup(id)
+		if !ok {
+			f.Errors["protocol_id"] = fmt.Sprintf("there is no protocol %q in the library", id)
+			return d, nil
+		}
+		d.Protocol = p
+		if p.CareArea.Given() {
+			d.CareAreaGiven = p.CareArea.Value
+		}
+		skip := careAreaKeys(p)
+		for _, u := range p.Unspecified {
+			if slices.Contains(skip, u.Key) {
+				continue
+			}
+			name := "settings." + u.Key
+			d.Details = append(d.Details, detailView{Unspecified: u, Name: name, Value: f.Get(name), Err: f.Err(name)})
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) renderCourseForm(w http.ResponseWriter, r *http.Request, status int, f *form, d courseFormData) error {
+	d, err := s.courseForm(f, d)
+	if err != nil {
+		return err
+	}
+	title := d.Heading()
+	if d.Patient != nil {
+		title += " · " + d.Patient.FullName()
+	}
+	s.render(w, r, status, "course_form", &page{Title: title, Form: f, Data: d})
+	return nil
+}
+
+// coursesPage lists the clinic's courses.
+func (s *Server) coursesPage(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	list, err := svc.FindCourses(r.Context(), clinic.CourseFilter{Limit: 200})
+	if err != nil {
+		return err
+	}
+	d := coursesData{views: s.views(), Courses: list, Patients: map[int64]*clinic.Patient{}}
+	for _, c := range list {
+		if _, ok := d.Patients[c.PatientID]; !ok {
+			p, err := s.Patients.FindPatientByID(r.Context(), c.PatientID)
+			if err != nil {
+				return err
+			}
+			d.Patients[c.PatientID] = p
+		}
+	}
+	s.render(w, r, http.StatusOK, "course_list", &page{Title: "Treatment courses", Data: d})
+	return nil
+}
+
+type coursesData struct {
+	views
+	Courses  []*clinic.Course
+	Patients map[int64]*clinic.Patient
+}
+
+// Patient returns the patient of a course.
+func (d coursesData) Patient(c *clinic.Course) *clinic.Patient { return d.Patients[c.PatientID] }
+
+// courseNewPage shows the form for a new course of patient {id}.
+func (s *Server) courseNewPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	f.Values["start_date"] = s.today().String()
+	d := courseFormData{Patient: p, Action: fmt.Sprintf("/patients/%d/courses", p.ID)}
+	// The patient's current weight from the intake's history, when the
+	// store keeps one (internal/clinic.IntakeService).
+	if cw, ok := s.Patients.(currentWeights); ok {
+		if wr, err := cw.CurrentWeight(r.Context(), p.ID); err == nil {
+			f.Values["weight"] = wr.Weight.String()
+			d.WeightNote = fmt.Sprintf("from the record: %s, measured %s", wr.Display(), s.views().Stamp(wr.MeasuredAt))
+		} else if clinic.ErrorCode(err) != clinic.ENOTFOUND {
+			return err
+		}
+	}
+	withQuery(r, f)
+	return s.renderCourseForm(w, r, http.StatusOK, f, d)
+}
+
+// previewOrSave either shows the plan the input gives (preview) or calls
+// save; on a user error the form is shown again with the field marked.
+func (s *Server) previewOrSave(w http.ResponseWriter, r *http.Request, f *form, d courseFormData, save func(clinic.PlanInput) (string, error)) error {
+	in, err := planInputFromForm(f)
+	if err == nil && f.Get("preview") != "" {
+		var plan *clinic.Plan
+		if plan, err = clinic.MakePlan(in); err == nil {
+			d.Preview = plan
+			return s.renderCourseForm(w, r, http.StatusOK, f, d)
+		}
+	}
+	var to string
+	if err == nil {
+		to, err = save(in)
+	}
+	if err != nil {
+		if !showErr(f, err) {
+			return err
+		}
+		return s.renderCourseForm(w, r, ErrorStatus(err), f, d)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// courseCreate saves a new course with its first (draft) version.
+func (s *Server) courseCreate(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r)
+	if err != nil {
+		return err
+	}
+	d := courseFormData{Patient: p, Action: fmt.Sprintf("/patients/%d/courses", p.ID)}
+	return s.previewOrSave(w, r, f, d, func(in clinic.PlanInput) (string, error) {
+		c, err := svc.CreateCourse(r.Context(), p.ID, f.Get("title"), in)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("/courses/%d?flash=%s", c.ID, url.QueryEscape("Draft plan saved. Review it and sign it.")), nil
+	})
+}
+
+// courseAndPatient loads course {id} and its patient.
+func (s *Server) courseAndPatient(r *http.Request) (*clinic.Course, *clinic.Patient, error) {
+	svc, err := s.treatment()
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := svc.FindCourseByID(r.Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.Patients.FindPatientByID(r.Context(), c.PatientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, p, nil
+}
+
+// courseReviseForm shows the form for a new version, filled from the latest.
+func (s *Server) courseReviseForm(w http.ResponseWriter, r *http.Request) error {
+	c, p, err := s.courseAndPatient(r)
+	if err != nil {
+		return err
+	}
+	f := withQuery(r, planInputValues(c.Latest().Input))
+	return s.renderCourseForm(w, r, http.StatusOK, f, courseFormData{Patient: p, Course: c,
+		Action: fmt.Sprintf("/courses/%d/versions", c.ID), NeedReason: c.Current() != nil})
+}
+
+// courseRevise saves a new version.
+func (s *Server) courseRevise(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	c, p, err := s.courseAndPatient(r)
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r)
+	if err != nil {
+		return err
+	}
+	d := courseFormData{Patient: p, Course: c, Action: fmt.Sprintf("/courses/%d/versions", c.ID), NeedReason: c.Current() != nil}
+	return s.previewOrSave(w, r, f, d, func(in clinic.PlanInput) (string, error) {
+		v, err := svc.ReviseCourse(r.Context(), c.ID, in, f.Get("reason"))
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("/courses/%d?version=%d&flash=%s", c.ID, v.Version, url.QueryEscape(fmt.Sprintf("Version %d saved as a draft.", v.Version))), nil
+	})
+}
+
+// courseEditForm shows the form to edit draft version {n}. A signed
+// version has no edit form: the page says why and offers a new version.
+func (s *Server) courseEditForm(w http.ResponseWriter, r *http.Request) error {
+	c, p, err := s.courseAndPatient(r)
+	if err != nil {
+		return err
+	}
+	n, err := pathInt(r, "n")
+	if err != nil {
+		return err
+	}
+	v := c.Version(n)
+	if v == nil {
+		return clinic.Errorf(clinic.ENOTFOUND, "This course has no plan version %d.", n)
+	}
+	f := planInputValues(v.Input)
+	f.Values["reason"] = v.Reason
+	withQuery(r, f)
+	d := courseFormData{Patient: p, Course: c, Version: n, Action: fmt.Sprintf("/courses/%d/versions/%d", c.ID, n), NeedReason: c.Current() != nil}
+	status := http.StatusOK
+	if v.Status == clinic.PlanSigned {
+		f.Error = fmt.Sprintf("Version %d was signed by %s and cannot be changed. Saving this form makes a new version; version %d stays as it is.", n, v.SignedByName, n)
+		d.Version, d.Action, d.NeedReason = 0, fmt.Sprintf("/courses/%d/versions", c.ID), true
+	}
+	return s.renderCourseForm(w, r, status, f, d)
+}
+
+// courseUpdateDraft saves changes to draft version {n}; a signed version is
+// refused with the reason on the page and nothing changed.
+func (s *Server) courseUpdateDraft(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	c, p, err := s.courseAndPatient(r)
+	if err != nil {
+		return err
+	}
+	n, err := pathInt(r, "n")
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r)
+	if err != nil {
+		return err
+	}
+	d := courseFormData{Patient: p, Course: c, Version: n, Action: fmt.Sprintf("/courses/%d/versions/%d", c.ID, n), NeedReason: c.Current() != nil}
+	return s.previewOrSave(w, r, f, d, func(in clinic.PlanInput) (string, error) {
+		v, err := svc.UpdateDraft(r.Context(), c.ID, n, in, f.Get("reason"))
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("/courses/%d?version=%d&flash=%s", c.ID, v.Version, url.QueryEscape(fmt.Sprintf("Draft version %d saved.", v.Version))), nil
+	})
+}
+
+// courseSign signs version {n}.
+func (s *Server) courseSign(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	n, err := pathInt(r, "n")
+	if err != nil {
+		return err
+	}
+	if _, err := svc.SignPlan(r.Context(), id, n); err != nil {
+		if clinic.ErrorCode(err) == clinic.ECONFLICT {
+			http.Redirect(w, r, fmt.Sprintf("/courses/%d?version=%d&flash=%s", id, n, url.QueryEscape("Not signed: "+clinic.ErrorMessage(err))), http.StatusSeeOther)
+			return nil
+		}
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/courses/%d?flash=%s", id, url.QueryEscape(fmt.Sprintf("Version %d signed. Sessions follow this plan.", n))), http.StatusSeeOther)
+	return nil
+}
+
+// calendarDay is one treatment day of the signed plan with its sessions.
+type calendarDay struct {
+	clinic.PlanDay
+	Sessions []*clinic.InfusionSession
+	// Open is the session of the day in progress (not stopped), if any.
+	Open *clinic.InfusionSession
+}
+
+type courseData struct {
+	views
+	Course   *clinic.Course
+	Patient  *clinic.Patient
+	Shown    *clinic.PlanVersion
+	Current  *clinic.PlanVersion
+	Latest   *clinic.PlanVersion
+	Calendar []calendarDay
+	CanPlan  bool
+	CanSign  bool
+	CanChart bool
+}
+
+// coursePage shows a course: the signed plan's calendar, the version shown
+// (?version=N; default the latest) and the history of versions.
+func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	c, p, err := s.courseAndPatient(r)
+	if err != nil {
+		return err
+	}
+	a := actor(r)
+	d := courseData{views: s.views(), Course: c, Patient: p, Current: c.Current(), Latest: c.Latest(), Shown: c.Latest(),
+		CanPlan: clinic.CanPlanCourse(a, c.ClinicID), CanSign: clinic.CanSignPlan(a, c.ClinicID), CanChart: clinic.CanChart(a, c.ClinicID)}
+	if v := r.URL.Query().Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || c.Version(n) == nil {
+			return clinic.Errorf(clinic.ENOTFOUND, "This course has no plan version %s.", v)
+		}
+		d.Shown = c.Version(n)
+	}
+	sessions, err := svc.FindSessions(r.Context(), clinic.SessionFilter{CourseID: c.ID})
+	if err != nil {
+		return err
+	}
+	if d.Current != nil {
+		for _, pd := range d.Current.Plan.Days {
+			cd := calendarDay{PlanDay: pd}
+			for i := len(sessions) - 1; i >= 0; i-- {
+				if ss := sessions[i]; ss.Day == pd.Day {
+					cd.Sessions = append(cd.Sessions, ss)
+					if ss.Phase != "stopped" {
+						cd.Open = ss
+					}
+				}
+			}
+			d.Calendar = append(d.Calendar, cd)
+		}
+	}
+	s.render(w, r, http.StatusOK, "course", &page{Title: c.Title + " · " + p.FullName(), Data: d})
+	return nil
+}
+
+// sessionOpen opens the session of the posted day and goes to its chart.
+func (s *Server) sessionOpen(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f, err := formValues(r)
+	if err != nil {
+		return err
+	}
+	day, err := strconv.Atoi(f.Get("day"))
+	if err != nil {
+		return clinic.Invalid("day", "%q is not a treatment day number", f.Get("day"))
+	}
+	ss, err := svc.OpenSession(r.Context(), id, day, s.today())
+	if err != nil {
+		if clinic.ErrorCode(err) == clinic.ECONFLICT || clinic.ErrorCode(err) == clinic.EINVALID {
+			http.Redirect(w, r, fmt.Sprintf("/courses/%d?flash=%s", id, url.QueryEscape(clinic.ErrorMessage(err))), http.StatusSeeOther)
+			return nil
+		}
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/sessions/%d", ss.ID), http.StatusSeeOther)
+	return nil
+}
+
+// The JSON API over the same service.
+
+// apiCourseInput creates a course: the patient, an optional title and the
+// plan input (its fields at the top level, as PlanInput names them).
+type apiCourseInput struct {
+	PatientID int64  `json:"patient_id"`
+	Title     string `json:"title"`
+	clinic.PlanInput
+}
+
+// apiVersionInput is a new or changed plan version.
+type apiVersionInput struct {
+	Reason string `json:"reason"`
+	clinic.PlanInput
+}
+
+type apiCourseList struct {
+	Courses []*clinic.Course `json:"courses"`
+}
+
+func (s *Server) apiCourses(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	pid, err := queryInt(r, "patient_id")
+	if err != nil {
+		return err
+	}
+	list, err := svc.FindCourses(r.Context(), clinic.CourseFilter{PatientID: int64(pid), Limit: 500})
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []*clinic.Course{}
+	}
+	writeJSON(w, http.StatusOK, apiCourseList{Courses: list})
+	return nil
+}
+
+func (s *Server) apiCreateCourse(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	var in apiCourseInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.PatientID <= 0 {
+		return clinic.Invalid("patient_id", "is required")
+	}
+	c, err := svc.CreateCourse(r.Context(), in.PatientID, in.Title, in.PlanInput)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/courses/%d", c.ID))
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) apiCourse(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c, err := svc.FindCourseByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) apiReviseCourse(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in apiVersionInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	v, err := svc.ReviseCourse(r.Context(), id, in.PlanInput, in.Reason)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/courses/%d/versions/%d", id, v.Version))
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+func (s *Server) apiCourseVersion(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	n, err := pathInt(r, "n")
+	if err != nil {
+		return err
+	}
+	c, err := svc.FindCourseByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	v := c.Version(n)
+	if v == nil {
+		return clinic.Errorf(clinic.ENOTFOUND, "This course has no plan version %d.", n)
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) apiUpdateDraft(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	n, err := pathInt(r, "n")
+	if err != nil {
+		return err
+	}
+	var in apiVersionInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	v, err := svc.UpdateDraft(r.Context(), id, n, in.PlanInput, in.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) apiSignPlan(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	n, err := pathInt(r, "n")
+	if err != nil {
+		return err
+	}
+	v, err := svc.SignPlan(r.Context(), id, n)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+)
+
+// The clinic dashboard (staff): today's sessions, vitals due, open alerts,
+// all from clinic.ChartingService.Dashboard.
+
+type dashboardData struct {
+	views
+	*clinic.Dashboard
+	// Relapses are the patients whose journal shows relapse (full page
+	// only: the 30-second refresh leaves them out).
+	Relapses []relapseRow
+	// RelapsesError says why they could not be shown.
+	RelapsesError string
+}
+
+// DueSoon is how far ahead vitals count as due.
+func (dashboardData) DueSoon() time.Duration { return clinic.DueSoon }
+
+// dashboardDate reads ?date=YYYY-MM-DD, default the clinic's today.
+func (s *Server) dashboardDate(r *http.Request) (clinic.Date, error) {
+	if v := r.URL.Query().Get("date"); v != "" {
+		d, err := clinic.ParseDate(v)
+		if err != nil {
+			return clinic.Date{}, clinic.Invalid("date", "%v", err)
+		}
+		return d, nil
+	}
+	return s.today(), nil
+}
+
+func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	date, err := s.dashboardDate(r)
+	if err != nil {
+		return err
+	}
+	d, err := svc.Dashboard(r.Context(), date, time.Now())
+	if err != nil {
+		return err
+	}
+	data := dashboardData{views: s.views(), Dashboard: d}
+	p := &page{Title: "Dashboard", Data: data}
+	if r.URL.Query().Get("part") == "live" {
+		s.renderPartial(w, r, "dashboard_page", "dashboard_live", p)
+		return nil
+	}
+	if data.Relapses, err = s.relapses(r.Context()); err != nil {
+		if clinic.ErrorCode(err) == clinic.EINTERNAL {
+			return err
+		}
+		data.RelapsesError = clinic.ErrorMessage(err)
+	}
+	p.Data = data
+	s.render(w, r, http.StatusOK, "dashboard_page", p)
+	return nil
+}
+
+func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	date, err := s.dashboardDate(r)
+	if err != nil {
+		return err
+	}
+	d, err := svc.Dashboard(r.Context(), date, time.Now())
+	if err != nil {
+		return err
+	}
+	rel, err := s.relapses(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, apiDashboard{Dashboard: d, Relapses: rel})
+	return nil
+}
+
+// apiDashboard is the dashboard with the patients whose journal shows relapse.
+type apiDashboard struct {
+	*clinic.Dashboard
+	Relapses []relapseRow `json:"relapses"`
+}

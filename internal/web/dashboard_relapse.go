@@ -1,0 +1,83 @@
+package web
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/outcomes"
+)
+
+// Patients whose journal shows a relapse, for the dashboard. The journal
+// and its relief analysis are the journal pages' (journal_services.go,
+// analytics.go: patientOutcome under the clinic's outcome definitions,
+// internal/outcomes); this file only picks the patients whose latest relief
+// period ended in relapse.
+
+// relapseRow is one patient whose latest relief ended in relapse.
+type relapseRow struct {
+	Patient *clinic.Patient `json:"-"`
+	// PatientID, PatientName and MRN name the patient in the API.
+	PatientID   int64  `json:"patient_id"`
+	PatientName string `json:"patient_name"`
+	MRN         string `json:"mrn"`
+	// Protocol is the course the relief followed.
+	Protocol string `json:"protocol"`
+	// ReliefDays is how long the relief lasted; RelapseOn when it ended.
+	ReliefDays int         `json:"relief_days"`
+	RelapseOn  clinic.Date `json:"relapse_on"`
+	// Booster is the booster suggestion under the clinic's definitions.
+	Booster outcomes.BoosterSuggestion `json:"booster"`
+}
+
+// relapseLimit bounds the patients read one by one for the dashboard.
+const relapseLimit = 500
+
+// relapses returns the clinic's patients whose journal shows that their
+// latest relief period ended in relapse, the most recent first.
+func (s *Server) relapses(ctx context.Context) ([]relapseRow, error) {
+	js, err := s.journals()
+	if err != nil {
+		return nil, err
+	}
+	defs, err := js.FindOutcomeDefinitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	patients, _, err := s.Patients.FindPatients(ctx, clinic.PatientFilter{Limit: relapseLimit})
+	if err != nil {
+		return nil, err
+	}
+	out := []relapseRow{}
+	for _, p := range patients {
+		po, err := s.patientOutcome(ctx, js, &defs.Definitions, p)
+		if err != nil {
+			return nil, err
+		}
+		if po == nil || len(po.Courses) == 0 || len(po.Periods) == 0 {
+			continue
+		}
+		last := po.Courses[len(po.Courses)-1]
+		per := po.Periods[len(po.Periods)-1]
+		if !last.Relief.Relapsed || !per.Relapsed {
+			continue
+		}
+		out = append(out, relapseRow{Patient: p, PatientID: p.ID, PatientName: p.FullName(), MRN: p.MRN,
+			Protocol: last.Window.Protocol(), ReliefDays: last.Relief.Days, RelapseOn: clinic.DateOf(per.End.UTC()),
+			Booster: po.Booster})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[j].RelapseOn.Before(out[i].RelapseOn) })
+	return out, nil
+}
+
+// DaysAgo is the number of days from d to the clinic's today.
+func (v views) DaysAgo(d clinic.Date) int { return v.ClinicToday().DaysSince(d) }
+
+// BoosterDue is a booster suggestion's date ("" when none is suggested).
+func (views) BoosterDue(b outcomes.BoosterSuggestion) string {
+	if !b.Suggested || b.Due.IsZero() {
+		return ""
+	}
+	return clinic.DateOf(b.Due.In(time.UTC)).String()
+}
