@@ -401,6 +401,13 @@ func TestHTTPSignedPlanNotEditable(t *testing.T) {
 			t.Errorf("course page lacks %q", want)
 		}
 	}
+	// The patient record links to the patient's courses, which list this one.
+	if page := pageOf(ts.do(t, doc, "GET", fmt.Sprintf("/patients/%d", p.ID), "", "")); !strings.Contains(page, fmt.Sprintf(`hx-get="/patients/%d/courses"`, p.ID)) {
+		t.Errorf("patient record lacks the courses section")
+	}
+	if page := pageOf(ts.do(t, doc, "GET", fmt.Sprintf("/patients/%d/courses", p.ID), "", "")); !strings.Contains(page, fmt.Sprintf(`href="/courses/%d"`, id)) {
+		t.Errorf("the patient's course list lacks course %d", id)
+	}
 	// A nurse cannot sign or plan.
 	nurse := ts.client(t, clinic.RoleNurse)
 	if resp := ts.do(t, nurse, "POST", fmt.Sprintf("/api/v1/courses/%d/versions/2/sign", id), "application/json", ""); resp.StatusCode != http.StatusForbidden {

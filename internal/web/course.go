@@ -213,7 +213,7 @@ func (s *Server) coursesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := coursesData{views: s.views(), Courses: list, Patients: map[int64]*clinic.Patient{}}
+	d := coursesData{views: s.views(), Courses: list, Patients: map[int64]*clinic.Patient{}, CanPlan: clinic.CanPlanCourse(actor(r), actor(r).ClinicID)}
 	for _, c := range list {
 		if _, ok := d.Patients[c.PatientID]; !ok {
 			p, err := s.Patients.FindPatientByID(r.Context(), c.PatientID)
@@ -231,10 +231,43 @@ type coursesData struct {
 	views
 	Courses  []*clinic.Course
 	Patients map[int64]*clinic.Patient
+	// Patient1 is the one patient listed (nil for the clinic's list).
+	Patient1 *clinic.Patient
+	CanPlan  bool
 }
 
 // Patient returns the patient of a course.
 func (d coursesData) Patient(c *clinic.Course) *clinic.Patient { return d.Patients[c.PatientID] }
+
+// patientCoursesPage lists one patient's courses: a page, or for htmx the
+// list alone (the patient record loads it).
+func (s *Server) patientCoursesPage(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.treatment()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	list, err := svc.FindCourses(r.Context(), clinic.CourseFilter{PatientID: p.ID, Limit: 200})
+	if err != nil {
+		return err
+	}
+	d := coursesData{views: s.views(), Courses: list, Patients: map[int64]*clinic.Patient{p.ID: p}, Patient1: p,
+		CanPlan: clinic.CanPlanCourse(actor(r), p.ClinicID)}
+	pg := &page{Title: "Treatment courses · " + p.FullName(), Data: d}
+	if isHTMX(r) {
+		s.renderPartial(w, r, "course_list", "course_table", pg)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "course_list", pg)
+	return nil
+}
 
 // courseNewPage shows the form for a new course of patient {id}.
 func (s *Server) courseNewPage(w http.ResponseWriter, r *http.Request) error {

@@ -77,6 +77,7 @@ func (s *Server) routeTable() []route {
 
 		// Treatment courses and signed plan versions (course.go).
 		{"GET", "/courses", staffOnly, s.coursesPage},
+		{"GET", "/patients/{id}/courses", staffOnly, s.patientCoursesPage},
 		{"GET", "/patients/{id}/courses/new", staffOnly, s.courseNewPage},
 		{"POST", "/patients/{id}/courses", staffOnly, s.courseCreate},
 		{"GET", "/courses/{id}", staffOnly, s.coursePage},
