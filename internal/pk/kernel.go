@@ -10,25 +10,74 @@ import (
 )
 
 // records is the block buffer of a population run: value of output o at
-// row r (time rec0+r) for patient p at buf[(o·block + r)·n + p].
+// row r (time rec0+r) for patient p at buf[(o·block + r)·stride + p].
+// stride is n rounded up to an odd number of cache lines, so that the rows
+// a patient writes do not all fall into the same few cache sets.
 type records struct {
-	buf   []float64
-	n     int
-	block int
-	rec0  int
+	buf    []float64
+	n      int
+	stride int
+	block  int
+	rec0   int
+}
+
+// rowStride returns the distance between two rows of a block buffer for n
+// patients: n rounded up to whole 64-byte lines, an odd number of them.
+func rowStride(n int) int {
+	lines := (n + 7) / 8
+	if lines%2 == 0 {
+		lines++
+	}
+	return lines * 8
 }
 
 func (r records) set(o, rec, p int, v float64) {
-	r.buf[(o*r.block+rec-r.rec0)*r.n+p] = v
+	r.buf[(o*r.block+rec-r.rec0)*r.stride+p] = v
 }
 
 func (r records) row(o, row int) []float64 {
-	return r.buf[(o*r.block+row)*r.n : (o*r.block+row+1)*r.n]
+	i := (o*r.block + row) * r.stride
+	return r.buf[i : i+r.n]
 }
 
-// kernel advances patients [p0, p1) over a run of steps, recording outputs.
+// blockOp is one piece of a block's schedule for the modal kernel: either a
+// run of cnt steps of the same propagator and infusion rate, each recording
+// the next row (the unrolled kernel's case, nearly every step), or one
+// general step.
+type blockOp struct {
+	run   bool
+	dt    int     // propagator index, −1: no propagation (general steps)
+	rate  float64 // infusion rate during the steps (mg/h)
+	bolus float64 // bolus after the step (general steps)
+	row   int     // block row recorded by the first step, −1: none
+	cnt   int     // steps
+}
+
+// blockProgram groups steps (recording rows from rec0 on) into blockOps.
+func blockProgram(steps []step, rec0 int) []blockOp {
+	var prog []blockOp
+	for _, s := range steps {
+		row := -1
+		if s.Record >= 0 {
+			row = s.Record - rec0
+		}
+		if s.dt < 0 || s.Bolus != 0 || row < 0 {
+			prog = append(prog, blockOp{dt: s.dt, rate: s.Rate, bolus: s.Bolus, row: row, cnt: 1})
+			continue
+		}
+		if l := len(prog) - 1; l >= 0 && prog[l].run && prog[l].dt == s.dt && prog[l].rate == s.Rate && prog[l].row+prog[l].cnt == row {
+			prog[l].cnt++
+			continue
+		}
+		prog = append(prog, blockOp{run: true, dt: s.dt, rate: s.Rate, row: row, cnt: 1})
+	}
+	return prog
+}
+
+// kernel advances patients [p0, p1) over a block's steps (also given as
+// prog), recording outputs.
 type kernel interface {
-	advance(p0, p1 int, steps []step, out records)
+	advance(p0, p1 int, steps []step, prog []blockOp, out records)
 }
 
 // patientOutputs is what both kernels share: effects, in the order of the
@@ -49,6 +98,18 @@ func (po *patientOutputs) record(p, rec int, conc []float64, out records) {
 	}
 }
 
+// effectRows sets patient p's effects at block rows [r0, r1) from the
+// concentrations already recorded there.
+func (po *patientOutputs) effectRows(p, r0, r1 int, out records) {
+	for e := 0; e < po.nEff; e++ {
+		ef := &po.effects[p*po.nEff+e]
+		for r := r0; r < r1; r++ {
+			c := out.buf[(ef.Input*out.block+r)*out.stride+p]
+			out.buf[((po.nOut+e)*out.block+r)*out.stride+p] = ef.Value(c)
+		}
+	}
+}
+
 // modalKernel holds each patient's system in modal form. For patient p with
 // n modes: per interval length d, decay e^{λ·dt} then input gain g (2n
 // floats); then the bolus gain w = V⁻¹·e_dose (n) and the output rows
@@ -58,10 +119,45 @@ type modalKernel struct {
 	n, nDt, stride int
 	data           []float64
 	z              []float64 // modal state, n per patient
+	// modes runs the steps of a blockOp run: unrolled for n modes.
+	modes func(z, dec, gain, c []float64, rate float64, cnt int, out []float64, outStride, rowStride int)
 	// dense advances the patients whose matrix is not safely
 	// diagonalisable (two eigenvalues too close for this patient).
 	dense   *denseKernel
 	isDense []bool
+}
+
+//go:generate go run modes_gen.go
+
+// modesAny advances one patient's n = len(z) modes through cnt steps of one
+// propagator (decay dec, input gain gain) with a constant infusion rate,
+// recording after each step every output o (c[o·n : o·n+n] is its row) at
+// out[k·rowStride + o·outStride] for step k. The sums run in the order of
+// the one-by-one engine, so both give the same numbers.
+func modesAny(z, dec, gain, c []float64, rate float64, cnt int, out []float64, outStride, rowStride int) {
+	n := len(z)
+	dec, gain = dec[:n], gain[:n]
+	nOut := len(c) / n
+	for k := 0; k < cnt; k++ {
+		if rate != 0 {
+			for i := range z {
+				z[i] = dec[i]*z[i] + rate*gain[i]
+			}
+		} else {
+			for i := range z {
+				z[i] *= dec[i]
+			}
+		}
+		row := out[k*rowStride:]
+		for o := 0; o < nOut; o++ {
+			co := c[o*n : o*n+n]
+			v := 0.0
+			for i, zi := range z {
+				v += co[i] * zi
+			}
+			row[o*outStride] = v
+		}
+	}
 }
 
 // modalForm diagonalises sys.A = V·diag(λ)·V⁻¹ and reports false when the
@@ -110,6 +206,10 @@ func compileKernel(ctx context.Context, spec PopulationSpec, typical *System, dt
 	n, nOut, nEff := typical.N(), len(typical.Outputs), len(typical.Effects)
 	k := &modalKernel{n: n, nDt: len(dts), dense: newDenseKernel(spec.N, typical, dts), isDense: make([]bool, spec.N)}
 	k.nOut, k.nEff = nOut, nEff
+	k.modes = modesAny
+	if n <= maxUnrolled {
+		k.modes = unrolledModes[n]
+	}
 	k.stride = len(dts)*2*n + n + nOut*n
 	k.data = make([]float64, spec.N*k.stride)
 	k.z = make([]float64, spec.N*n)
@@ -159,66 +259,71 @@ func compileKernel(ctx context.Context, spec PopulationSpec, typical *System, dt
 	return k, nil
 }
 
-// advance moves a tile of patients step by step, so that each recorded
-// time's values are written to consecutive addresses.
-func (k *modalKernel) advance(p0, p1 int, steps []step, out records) {
-	for p := p0; p < p1; p++ {
-		if k.isDense[p] {
-			k.dense.advance(p, p+1, steps, out)
-		}
-	}
+// advance moves patients one by one through the block, each patient's
+// modes held in registers by the unrolled kernel over each run of steps.
+func (k *modalKernel) advance(p0, p1 int, steps []step, prog []blockOp, out records) {
 	n, stride, nOut := k.n, k.stride, k.nOut
 	base := k.nDt * 2 * n
-	var conc [maxStates]float64
-	for si := range steps {
-		s := &steps[si]
-		decOff, gOff := s.dt*2*n, s.dt*2*n+n
-		rate, bolus := s.Rate, s.Bolus
-		var row []float64
-		if s.Record >= 0 {
-			row = out.buf[(s.Record-out.rec0)*out.n:]
+	outStride := out.block * out.stride
+	for p := p0; p < p1; p++ {
+		if k.isDense[p] {
+			k.dense.advanceOne(p, steps, out)
+			continue
 		}
-		for p := p0; p < p1; p++ {
-			if k.isDense[p] {
+		d := k.data[p*stride : (p+1)*stride : (p+1)*stride]
+		z := k.z[p*n : (p+1)*n : (p+1)*n]
+		c := d[base+n : base+n+nOut*n]
+		for _, op := range prog {
+			if op.run {
+				off := op.dt * 2 * n
+				k.modes(z, d[off:off+n], d[off+n:off+2*n], c, op.rate, op.cnt, out.buf[op.row*out.stride+p:], outStride, out.stride)
+				if k.nEff > 0 {
+					k.effectRows(p, op.row, op.row+op.cnt, out)
+				}
 				continue
 			}
-			d := k.data[p*stride : (p+1)*stride : (p+1)*stride]
-			z := k.z[p*n : (p+1)*n : (p+1)*n]
-			if s.dt >= 0 {
-				dec := d[decOff : decOff+n : decOff+n]
-				if rate != 0 {
-					g := d[gOff : gOff+n : gOff+n]
-					for i := range z {
-						z[i] = dec[i&(maxStates-1)]*z[i] + rate*g[i&(maxStates-1)]
-					}
-				} else {
-					for i := range z {
-						z[i] *= dec[i&(maxStates-1)]
-					}
-				}
+			k.generalStep(p, d, z, op, out)
+		}
+	}
+}
+
+// generalStep is one step that is not part of a run: propagation (if any),
+// then the bolus, then the record (if any).
+func (k *modalKernel) generalStep(p int, d, z []float64, op blockOp, out records) {
+	n, nOut := k.n, k.nOut
+	base := k.nDt * 2 * n
+	if op.dt >= 0 {
+		dec := d[op.dt*2*n : op.dt*2*n+n]
+		if op.rate != 0 {
+			g := d[op.dt*2*n+n : op.dt*2*n+2*n]
+			for i := range z {
+				z[i] = dec[i]*z[i] + op.rate*g[i]
 			}
-			if bolus != 0 {
-				w := d[base : base+n : base+n]
-				for i := range z {
-					z[i] += bolus * w[i&(maxStates-1)]
-				}
-			}
-			if row != nil {
-				for o := 0; o < nOut; o++ {
-					c := d[base+n+o*n : base+n+o*n+n : base+n+o*n+n]
-					v := 0.0
-					for i := range z {
-						v += c[i&(maxStates-1)] * z[i]
-					}
-					conc[o&(maxStates-1)] = v
-					row[o*out.block*out.n+p] = v
-				}
-				for e := 0; e < k.nEff; e++ {
-					ef := &k.effects[p*k.nEff+e]
-					row[(nOut+e)*out.block*out.n+p] = ef.Value(conc[ef.Input&(maxStates-1)])
-				}
+		} else {
+			for i := range z {
+				z[i] *= dec[i]
 			}
 		}
+	}
+	if op.bolus != 0 {
+		w := d[base : base+n]
+		for i := range z {
+			z[i] += op.bolus * w[i]
+		}
+	}
+	if op.row < 0 {
+		return
+	}
+	for o := 0; o < nOut; o++ {
+		c := d[base+n+o*n : base+n+o*n+n]
+		v := 0.0
+		for i := range z {
+			v += c[i] * z[i]
+		}
+		out.buf[(o*out.block+op.row)*out.stride+p] = v
+	}
+	if k.nEff > 0 {
+		k.effectRows(p, op.row, op.row+1, out)
 	}
 }
 
@@ -301,12 +406,6 @@ func (k *denseKernel) compile(p int, sys *System, dts []time.Duration) {
 	}
 	for o, out := range sys.Outputs {
 		d[k.nDt*(k.nnz+n)+o] = 1000 / out.VolumeL
-	}
-}
-
-func (k *denseKernel) advance(p0, p1 int, steps []step, out records) {
-	for p := p0; p < p1; p++ {
-		k.advanceOne(p, steps, out)
 	}
 }
 
