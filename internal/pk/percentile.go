@@ -24,7 +24,7 @@ type bandTracker struct {
 	ok      bool
 	q1, q2  [3]float64 // the percentiles at the last three times (q3 oldest)
 	q3      [3]float64
-	history int // how many of q1, q2, q3 hold a value
+	history int        // how many of q1, q2, q3 hold a value
 	err     [3]float64 // recent prediction error, decaying
 	gap     [3]float64 // spacing of the values near each percentile
 	bucket  []uint8    // each patient's bucket at the last time
