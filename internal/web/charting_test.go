@@ -408,6 +408,27 @@ func TestHTTPSignedPlanNotEditable(t *testing.T) {
 	if page := pageOf(ts.do(t, doc, "GET", fmt.Sprintf("/patients/%d/courses", p.ID), "", "")); !strings.Contains(page, fmt.Sprintf(`href="/courses/%d"`, id)) {
 		t.Errorf("the patient's course list lacks course %d", id)
 	}
+	// A patient reaches neither another patient's course nor the staff pages.
+	pat := ts.client(t, clinic.RolePatient)
+	for path, want := range map[string]int{
+		fmt.Sprintf("/api/v1/courses/%d", id):            http.StatusNotFound,
+		fmt.Sprintf("/api/v1/courses/%d/versions/1", id): http.StatusNotFound,
+		fmt.Sprintf("/courses/%d", id):                   http.StatusForbidden,
+		"/dashboard":                                     http.StatusForbidden,
+		"/api/v1/dashboard":                              http.StatusForbidden,
+	} {
+		resp := ts.do(t, pat, "GET", path, "", "")
+		if resp.StatusCode != want || strings.Contains(body(resp), p.MRN) {
+			t.Errorf("patient GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	var own struct{ Courses []clinic.Course }
+	decode(t, ts.do(t, pat, "GET", "/api/v1/courses", "", ""), &own)
+	for _, c := range own.Courses {
+		if c.PatientID != ts.demo.Users[clinic.RolePatient].PatientID {
+			t.Errorf("patient sees course %d of patient %d", c.ID, c.PatientID)
+		}
+	}
 	// A nurse cannot sign or plan.
 	nurse := ts.client(t, clinic.RoleNurse)
 	if resp := ts.do(t, nurse, "POST", fmt.Sprintf("/api/v1/courses/%d/versions/2/sign", id), "application/json", ""); resp.StatusCode != http.StatusForbidden {
