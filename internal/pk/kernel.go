@@ -6,7 +6,9 @@ import (
 	"math"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack"
+	"gonum.org/v1/gonum/lapack/lapack64"
 )
 
 // records is the block buffer of a population run: value of output o at
@@ -160,44 +162,74 @@ func modesAny(z, dec, gain, c []float64, rate float64, cnt int, out []float64, o
 	}
 }
 
-// modalForm diagonalises sys.A = V·diag(λ)·V⁻¹ and reports false when the
+// modalForm diagonalises A = V·diag(λ)·V⁻¹ and reports false when the
 // eigenvalues are not all real or V is too ill-conditioned for the modal
 // form to keep 1e-10 relative accuracy (repeated eigenvalues, as in a
-// transit chain, make V singular).
-func modalForm(sys *System) (lambda []float64, v, w *mat.Dense, ok bool) {
+// transit chain, make V singular). It calls LAPACK's dgeev, dgetrf and
+// dgetri (through gonum) on the workspace of m, which it reuses from one
+// patient to the next; lambda, v (row-major) and w = V⁻¹ (row-major) are
+// views into that workspace, valid until the next call.
+func (m *modalScratch) modalForm(sys *System) (lambda, v, w []float64, ok bool) {
 	n := sys.N()
-	a := mat.NewDense(n, n, append([]float64(nil), sys.A...))
-	var eig mat.Eigen
-	if !eig.Factorize(a, mat.EigenRight) {
+	if m.n != n {
+		*m = modalScratch{n: n}
+		m.a = blas64.General{Rows: n, Cols: n, Stride: n, Data: make([]float64, n*n)}
+		m.vr = blas64.General{Rows: n, Cols: n, Stride: n, Data: make([]float64, n*n)}
+		m.wr, m.wi = make([]float64, n), make([]float64, n)
+		m.ipiv = make([]int, n)
+		// workspace queries, sized as gonum's mat.Eigen and Dense.Inverse
+		// size them
+		query := []float64{0}
+		lapack64.Geev(lapack.LeftEVNone, lapack.RightEVCompute, m.a, m.wr, m.wi, blas64.General{}, m.vr, query, -1)
+		m.geevWork = make([]float64, int(query[0]))
+		lapack64.Getri(m.vr, m.ipiv, query, -1)
+		m.getriWork = make([]float64, max(int(query[0]), 4*n))
+	}
+	copy(m.a.Data, sys.A)
+	if lapack64.Geev(lapack.LeftEVNone, lapack.RightEVCompute, m.a, m.wr, m.wi, blas64.General{}, m.vr, m.geevWork, len(m.geevWork)) != 0 {
 		return nil, nil, nil, false
 	}
-	vals := eig.Values(nil)
-	var cv mat.CDense
-	eig.VectorsTo(&cv)
-	lambda = make([]float64, n)
-	v = mat.NewDense(n, n, nil)
-	for j, l := range vals {
-		if imag(l) != 0 {
+	for _, im := range m.wi {
+		if im != 0 {
 			return nil, nil, nil, false
 		}
-		lambda[j] = real(l)
+	}
+	// w starts as a copy of V and is inverted in place (dgeev left m.a
+	// free for it).
+	inv := blas64.General{Rows: n, Cols: n, Stride: n, Data: m.a.Data}
+	copy(inv.Data, m.vr.Data)
+	if !lapack64.Getrf(inv, m.ipiv) || !lapack64.Getri(inv, m.ipiv, m.getriWork, len(m.getriWork)) {
+		return nil, nil, nil, false
+	}
+	// cond₁(V) = ‖V‖₁‖V⁻¹‖₁ bounds the loss of accuracy of the modal form
+	// (written so that a NaN is refused too).
+	if !(norm1(m.vr.Data, n)*norm1(inv.Data, n) <= 1e5) {
+		return nil, nil, nil, false
+	}
+	return m.wr, m.vr.Data, inv.Data, true
+}
+
+// modalScratch is the workspace of modalForm for systems of n states.
+type modalScratch struct {
+	n                   int
+	a, vr               blas64.General
+	wr, wi              []float64
+	geevWork, getriWork []float64
+	ipiv                []int
+}
+
+// norm1 returns the 1-norm (largest column sum of absolute values) of the
+// n×n row-major matrix a, summing each column from the first row down.
+func norm1(a []float64, n int) float64 {
+	best := 0.0
+	for j := 0; j < n; j++ {
+		s := 0.0
 		for i := 0; i < n; i++ {
-			c := cv.At(i, j)
-			if imag(c) != 0 {
-				return nil, nil, nil, false
-			}
-			v.Set(i, j, real(c))
+			s += math.Abs(a[i*n+j])
 		}
+		best = max(best, s)
 	}
-	w = mat.NewDense(n, n, nil)
-	if err := w.Inverse(v); err != nil {
-		return nil, nil, nil, false
-	}
-	// cond₁(V) = ‖V‖₁‖V⁻¹‖₁ bounds the loss of accuracy of the modal form.
-	if mat.Norm(v, 1)*mat.Norm(w, 1) > 1e5 {
-		return nil, nil, nil, false
-	}
-	return lambda, v, w, true
+	return best
 }
 
 // compileKernel builds every patient's kernel: modal where the matrix is
@@ -216,13 +248,14 @@ func compileKernel(ctx context.Context, spec PopulationSpec, typical *System, dt
 	k.effects = make([]Effect, spec.N*nEff)
 	k.dense.effects = k.effects
 	err := parallel(ctx, workers, spec.N, func(lo, hi int) error {
+		var scratch modalScratch
 		for p := lo; p < hi; p++ {
 			sys, err := spec.Model.System(spec.WeightKg, spec.Model.PatientEta(spec.Seed, p))
 			if err != nil {
 				return fmt.Errorf("patient %d: %w", p, err)
 			}
 			copy(k.effects[p*nEff:(p+1)*nEff], sys.Effects)
-			lambda, v, w, ok := modalForm(sys)
+			lambda, v, w, ok := scratch.modalForm(sys)
 			if !ok {
 				k.isDense[p] = true
 				k.dense.compile(p, sys, dts)
@@ -238,16 +271,16 @@ func compileKernel(ctx context.Context, spec PopulationSpec, typical *System, dt
 					if l != 0 {
 						gain = math.Expm1(l*h) / l
 					}
-					d[di*2*n+n+i] = gain * w.At(i, sys.Dose)
+					d[di*2*n+n+i] = gain * w[i*n+sys.Dose]
 				}
 			}
 			base := len(dts) * 2 * n
 			for i := 0; i < n; i++ {
-				d[base+i] = w.At(i, sys.Dose)
+				d[base+i] = w[i*n+sys.Dose]
 			}
 			for o, out := range sys.Outputs {
 				for i := 0; i < n; i++ {
-					d[base+n+o*n+i] = 1000 / out.VolumeL * v.At(out.State, i)
+					d[base+n+o*n+i] = 1000 / out.VolumeL * v[out.State*n+i]
 				}
 			}
 		}

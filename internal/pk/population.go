@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -138,6 +139,10 @@ func SimulatePopulation(ctx context.Context, spec PopulationSpec) (*PopulationRe
 		res.Bands[i] = Percentiles{P5: make([]float64, len(times)), P50: make([]float64, len(times)), P95: make([]float64, len(times))}
 	}
 
+	// Time advances in blocks of rows: every patient through the block
+	// (patients in parallel), then the percentiles of the block's rows (one
+	// job per output: each output's tracker carries its state from one time
+	// to the next).
 	const block = 128
 	N := spec.N
 	stride := rowStride(N)
@@ -154,7 +159,7 @@ func SimulatePopulation(ctx context.Context, spec PopulationSpec) (*PopulationRe
 		blockSteps := steps[stepAt:stepEnd]
 		prog := blockProgram(blockSteps, rec0)
 		out := records{buf: buf, n: N, stride: stride, block: block, rec0: rec0}
-		const tile = 256 // patients advanced together: their state stays in cache
+		const tile = 64 // patients handed to a worker at a time
 		if err := parallel(ctx, workers, (N+tile-1)/tile, func(lo, hi int) error {
 			for t := lo; t < hi; t++ {
 				k.advance(t*tile, min((t+1)*tile, N), blockSteps, prog, out)
@@ -165,8 +170,6 @@ func SimulatePopulation(ctx context.Context, spec PopulationSpec) (*PopulationRe
 		}
 		stepAt = stepEnd
 		rows := rec1 - rec0
-		// One output per job: each output's tracker carries its brackets
-		// from one time to the next.
 		if err := parallel(ctx, workers, nNames, func(lo, hi int) error {
 			for o := lo; o < hi; o++ {
 				b := &res.Bands[o]
@@ -186,8 +189,10 @@ func SimulatePopulation(ctx context.Context, spec PopulationSpec) (*PopulationRe
 	return res, nil
 }
 
-// parallel runs f over [0, n) split into one contiguous range per worker and
-// returns the first error; it stops early when ctx is cancelled.
+// parallel runs f over [0, n) on workers goroutines that take small
+// chunks in turn (so that a worker slowed by another process does not hold
+// the others up) and returns the first error; it stops early when ctx is
+// cancelled.
 func parallel(ctx context.Context, workers, n int, f func(lo, hi int) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -198,15 +203,25 @@ func parallel(ctx context.Context, workers, n int, f func(lo, hi int) error) err
 	if workers <= 1 {
 		return f(0, n)
 	}
+	grain := max(1, n/(8*workers))
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
 	for w := 0; w < workers; w++ {
-		lo, hi := w*n/workers, (w+1)*n/workers
 		wg.Add(1)
-		go func(w, lo, hi int) {
+		go func(w int) {
 			defer wg.Done()
-			errs[w] = f(lo, hi)
-		}(w, lo, hi)
+			for ctx.Err() == nil {
+				lo := int(next.Add(int64(grain))) - grain
+				if lo >= n {
+					return
+				}
+				if err := f(lo, min(lo+grain, n)); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}(w)
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -214,5 +229,5 @@ func parallel(ctx context.Context, workers, n int, f func(lo, hi int) error) err
 			return err
 		}
 	}
-	return nil
+	return ctx.Err()
 }
