@@ -1,6 +1,9 @@
 package pk
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // bandQuantiles are the probabilities of the percentiles reported.
 var bandQuantiles = [3]float64{0.05, 0.5, 0.95}
@@ -95,28 +98,44 @@ func (bt *bandTracker) next(vals []float64) (q [3]float64) {
 			*w = append(*w, v)
 		}
 	}
-	below := 0 // values below window t
+	// start[b] is the number of values in the buckets below b. Each
+	// percentile's two ranks are looked up in whichever windows hold them
+	// (usually its own; all of them when the windows have met, as when
+	// every value is still 0).
+	var start [8]int
+	for b := 0; b < 7; b++ {
+		start[b+1] = start[b] + bt.count[b]
+	}
 	for t, pq := range bandQuantiles {
-		below += bt.count[2*t]
-		w := bt.win[t]
 		h := float64(n-1) * pq
-		k := int(h)
-		if k < below || k+1 >= below+len(w) {
+		k := int(h) // k+1 < n since n ≥ 64
+		bk, bk1 := bucketOfRank(&start, k), bucketOfRank(&start, k+1)
+		if bk&1 == 0 || bk1&1 == 0 {
 			// The window missed: remember how far off the prediction was
 			// (at least past the window's edge) so that the next is wider.
 			bt.err[t] = max(bt.err[t], bound[2*t+1]-bound[2*t])
 			return bt.full(vals)
 		}
-		j := k - below
-		selectFloats(w, j)
-		next := w[j+1]
-		for _, v := range w[j+2:] {
-			next = min(next, v)
+		w := bt.win[bk>>1]
+		j := k - start[bk]
+		lo, hi := w[0], w[0]
+		for _, v := range w[1:] {
+			lo, hi = min(lo, v), max(hi, v)
 		}
-		q[t] = w[j] + (h-float64(k))*(next-w[j])
+		x0, x1 := lo, lo // all the window's values equal
+		if lo != hi {
+			selectFloats(w, j)
+			x0 = w[j]
+		}
+		switch {
+		case bk1 != bk: // rank k+1 is the first value of a later window
+			x1 = slices.Min(bt.win[bk1>>1])
+		case lo != hi:
+			x1 = slices.Min(w[j+1:])
+		}
+		q[t] = x0 + (h-float64(k))*(x1-x0)
 		bt.err[t] = max(math.Abs(q[t]-pred[t]), bt.err[t]/2)
-		bt.gap[t] = (bound[2*t+1] - bound[2*t]) / float64(len(w))
-		below += len(w)
+		bt.gap[t] = (bound[2*t+1] - bound[2*t]) / float64(max(1, len(bt.win[t])))
 	}
 	bt.remember(q)
 	return q
@@ -126,6 +145,16 @@ func (bt *bandTracker) next(vals []float64) (q [3]float64) {
 func (bt *bandTracker) remember(q [3]float64) {
 	bt.q3, bt.q2, bt.q1 = bt.q2, bt.q1, q
 	bt.history = min(bt.history+1, 3)
+}
+
+// bucketOfRank returns the bucket holding the value of rank r, given the
+// number of values below each bucket.
+func bucketOfRank(start *[8]int, r int) int {
+	b := 0
+	for b < 6 && start[b+1] <= r {
+		b++
+	}
+	return b
 }
 
 // bucketOf returns the bucket of v: the number of bounds at or below it.
