@@ -153,3 +153,65 @@ func TestBrowserNurseChartsVitalsAndAcknowledgesAlert(t *testing.T) {
 	}
 	t.Logf("screenshots in %s", dir)
 }
+
+// A clinician plans a course on the form: choosing Goldberg 2005 shows the
+// details the paper leaves unspecified with the literature's choices; the
+// preview shows the plan; the draft is saved and signed; the course page
+// shows the calendar. Screenshots of each step.
+func TestBrowserClinicianPlansAndSignsCourse(t *testing.T) {
+	ctx, problems := browser(t)
+	ts := newTestServer(t, store.SQLite)
+	p := ts.demo.Patients[7]
+	dir := screenshotDir(t)
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+		})
+	}
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("browser: %v", err)
+		}
+	}
+	login, pw := ts.password(clinic.RoleClinician)
+	monday := clinic.DateOf(time.Now())
+	for monday.Time().Weekday() != time.Monday {
+		monday = monday.AddDays(1)
+	}
+	do(chromedp.EmulateViewport(1024, 768),
+		chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(css(`#login`)),
+		chromedp.SendKeys(css(`#login`), login), chromedp.SendKeys(css(`#password`), pw),
+		chromedp.Click(css(`button[type=submit]`)), chromedp.WaitVisible(css(`.user-menu`)),
+		chromedp.Navigate(fmt.Sprintf("%s/patients/%d", ts.URL, p.ID)), chromedp.WaitVisible(css(`#patient-course-list`)),
+		chromedp.Click(css(fmt.Sprintf(`a[href="/patients/%d/courses/new"]`, p.ID))), chromedp.WaitVisible(css(`#f-protocol_id`)),
+		chromedp.SetValue(css(`#f-protocol_id`), "goldberg-2005"))
+	// Choosing a protocol shows its details (static/course.js).
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#f-protocol_id').dispatchEvent(new Event('change'))`)); err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.WaitVisible(css(`[name="settings.daily-step"]`)), shot("course-01-form"),
+		chromedp.SendKeys(css(`[name="settings.daily-step"]`), "+5mg"),
+		chromedp.SendKeys(css(`[name="settings.midazolam-route"]`), "IV"),
+		chromedp.SetValue(css(`#f-weight`), "71kg"),
+		chromedp.SetValue(css(`#f-start_date`), monday.String()),
+		chromedp.Click(css(`button[name=preview]`)), chromedp.WaitVisible(css(`#preview-h`)), shot("course-02-preview"))
+	got, err := chromedp.Run(ctx, chromedp.Text(css(`.preview .plan-table`)))
+	if err != nil || !strings.Contains(got, "40mg over 4h") || !strings.Contains(got, "80mg over 4h") {
+		t.Errorf("preview lacks Goldberg's 40 and 80 mg days: %v %q", err, got)
+	}
+	do(chromedp.Click(css(`#save-draft`)), chromedp.WaitVisible(css(`.draft-box`)), shot("course-03-draft"),
+		chromedp.Click(css(`.draft-box form button`)), chromedp.WaitVisible(css(`table.calendar`)), shot("course-04-signed"))
+	cal, err := chromedp.Run(ctx, chromedp.Text(css(`table.calendar`)))
+	if err != nil || !strings.Contains(cal, monday.String()) || !strings.Contains(cal, "125 mL/h") {
+		t.Errorf("calendar %v %q", err, cal)
+	}
+	for _, pr := range problems() {
+		t.Errorf("browser console: %s", pr)
+	}
+	t.Logf("screenshots in %s", dir)
+}
