@@ -60,7 +60,8 @@ refs = {"R deSolve lsoda": "desolve.json", "SciPy LSODA": "scipy.json"}
 go_s = kt["population_seconds_med"]
 print()
 print(f"ketatrack: 10,000 patients x {kt['grid_points']} times, percentiles: "
-      f"median {go_s:.3f} s, best {kt['population_seconds_min']:.3f} s of {kt['repetitions']} runs on {kt['cores']} cores")
+      f"median {go_s:.3f} s, best {kt['population_seconds_min']:.3f} s of {kt['repetitions']} runs on {kt['cores']} cores"
+      + (f"; CPU time (all threads) median {kt['population_cpu_seconds_med']:.3f} s" if kt.get("population_cpu_seconds_med") else ""))
 ok = True
 for name, f in refs.items():
     p = os.path.join(out, f)

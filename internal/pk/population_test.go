@@ -185,13 +185,21 @@ func TestPopulationRefusesModelWithoutIIV(t *testing.T) {
 // BenchmarkPopulationSchwartzman is the population case: 10,000
 // virtual patients, 0.35 mg/kg/h × 4 h × 10 days (70 kg), S-ketamine and
 // S-norketamine (fanta-otto-s), 5-minute grid over 14 days, percentiles
-// 5/50/95. Run: go test -run '^$' -bench PopulationSchwartzman -benchtime 5x ./internal/pk
+// 5/50/95. Besides ns/op (wall) it reports cpu-ms/op, the process's CPU
+// time per run over all threads. Run: go test -run '^$' -bench
+// PopulationSchwartzman -benchtime 5x ./internal/pk
 func BenchmarkPopulationSchwartzman(b *testing.B) {
 	m, _ := Lookup("fanta-otto-s")
 	spec := PopulationSpec{Model: m, WeightKg: 70, Doses: schwartzman(70), Grid: Grid{Step: 5 * time.Minute, Until: 14 * 24 * time.Hour}, N: 10000, Seed: 1}
+	c0, cpuOK := processCPU()
+	runs := 0
 	for b.Loop() {
 		if _, err := SimulatePopulation(context.Background(), spec); err != nil {
 			b.Fatal(err)
 		}
+		runs++
+	}
+	if c1, ok := processCPU(); cpuOK && ok && runs > 0 {
+		b.ReportMetric(float64(c1-c0)/1e6/float64(runs), "cpu-ms/op")
 	}
 }
