@@ -17,8 +17,9 @@ import (
 func init() { AddStep("journal", loadJournal) }
 
 // The demo journal: every demo patient has a journal from its day 1 until
-// yesterday (the last three with a signed course), and the first three a
-// few functional measures, so that the journal, the measures and the
+// yesterday (the last three with a signed course from it; the first, the
+// demo patient account, with a booster course planned from next Monday),
+// and the first three a few functional measures, so that the journal, the measures and the
 // analytics show real numbers. It is fiction shaped by the seeds:
 //
 //   - course days 1–12 (ten infusions over two weeks, weekends off, as
@@ -91,6 +92,13 @@ func loadJournal(ctx context.Context, db *store.DB, r *Result, rng *mrand.Rand) 
 		}
 		if i >= n-demoCoursePatients {
 			if err := demoCourse1(r.As(ctx, clinic.RoleClinician), db, p, day1); err != nil {
+				return err
+			}
+		}
+		if i == 0 {
+			// The demo patient account's next course: a booster planned
+			// from next Monday, so that the portal shows upcoming sessions.
+			if err := demoCourse1(r.As(ctx, clinic.RoleClinician), db, p, mondayOnOrBefore(today).AddDays(7)); err != nil {
 				return err
 			}
 		}

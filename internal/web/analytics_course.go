@@ -90,10 +90,16 @@ type courseRows struct {
 
 // splitByCourse cuts a patient's journal into course windows. Entries
 // before the first window's day 1 are left out (the baseline is the day-1
-// entry, written before the first infusion). Without windows, the journal's
+// entry, written before the first infusion); a journal day 1 earlier than
+// every course opens a window of its own, protocol not recorded. Without windows, the journal's
 // own day numbers make one window (protocol not recorded), so that an
 // imported study journal is analysed as it was numbered.
 func splitByCourse(patient string, entries []*clinic.JournalEntry, windows []courseWindow, day1 clinic.Date) []courseRows {
+	// A journal day 1 before the first recorded course marks a course given
+	// before (or outside) ketatrack's courses: its own window.
+	if len(windows) > 0 && !day1.IsZero() && day1.Before(windows[0].Day1) {
+		windows = append([]courseWindow{{Day1: day1}}, windows...)
+	}
 	if len(windows) == 0 {
 		w := courseRows{Window: courseWindow{Day1: day1}}
 		for _, e := range entries {
