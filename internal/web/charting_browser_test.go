@@ -188,10 +188,13 @@ func TestBrowserClinicianPlansAndSignsCourse(t *testing.T) {
 		chromedp.SendKeys(css(`#login`), login), chromedp.SendKeys(css(`#password`), pw),
 		chromedp.Click(css(`button[type=submit]`)), chromedp.WaitVisible(css(`.user-menu`)),
 		chromedp.Navigate(fmt.Sprintf("%s/patients/%d", ts.URL, p.ID)), chromedp.WaitVisible(css(`#patient-course-list`)),
-		chromedp.Click(css(fmt.Sprintf(`a[href="/patients/%d/courses/new"]`, p.ID))), chromedp.WaitVisible(css(`#f-protocol_id`)),
-		chromedp.SetValue(css(`#f-protocol_id`), "goldberg-2005"))
-	// Choosing a protocol shows its details (static/course.js).
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#f-protocol_id').dispatchEvent(new Event('change'))`)); err != nil {
+		chromedp.Click(css(fmt.Sprintf(`a[href="/patients/%d/courses/new"]`, p.ID))), chromedp.WaitVisible(css(`#f-protocol_id`)))
+	// Choosing a protocol shows its details (static/course.js). The choice
+	// is made in a poll so that it lands in the form's page, not in the
+	// one being left.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const s = document.querySelector('#f-protocol_id');
+		if (!s || document.readyState !== 'complete') return false;
+		s.value = 'goldberg-2005'; s.dispatchEvent(new Event('change')); return true; })()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Fatal(err)
 	}
 	do(chromedp.WaitVisible(css(`[name="settings.daily-step"]`)), shot("course-01-form"),

@@ -90,8 +90,8 @@ func (sessionData) DischargeItems() []dischargeItem {
 // share field names ("at", "note"), so IDs carry the form's name, and a
 // refused form's values and errors show in that form only.
 type inputView struct {
-	ID, Name, Label, Type, Value, Err, Placeholder, Inputmode string
-	Required                                                  bool
+	ID, Name, Label, Type, Value, Err, Inputmode string
+	Required                                     bool
 }
 
 // formFor returns the submitted form when formID is the one that failed.
@@ -114,14 +114,14 @@ func (d sessionData) In(formID, name, label, typ, def string, required bool) inp
 }
 
 // Num is an input for a whole number typed on a tablet's number pad.
-func (in inputView) Num(placeholder string) inputView {
-	in.Inputmode, in.Placeholder = "numeric", placeholder
+func (in inputView) Num() inputView {
+	in.Inputmode = "numeric"
 	return in
 }
 
 // Decimal is an input for a decimal number (SpO2).
-func (in inputView) Decimal(placeholder string) inputView {
-	in.Inputmode, in.Placeholder = "decimal", placeholder
+func (in inputView) Decimal() inputView {
+	in.Inputmode = "decimal"
 	return in
 }
 
@@ -146,12 +146,12 @@ func (d sessionData) Vitals(formID, prefix string) vitalsView {
 		return d.In(formID, prefix+"."+name, label, "text", "", req)
 	}
 	return vitalsView{
-		HR:         in("hr_per_min", "Heart rate /min", true).Num("e.g. 72"),
-		SBP:        in("sbp_mmhg", "Systolic mmHg", true).Num("e.g. 124"),
-		DBP:        in("dbp_mmhg", "Diastolic mmHg", true).Num("e.g. 78"),
-		SpO2:       in("spo2_pct", "SpO2 %", true).Decimal("e.g. 98"),
-		RR:         in("rr_per_min", "Resp. rate /min", false).Num("optional"),
-		CADSS:      in("cadss", "CADSS 0–92 (dissociation)", false).Num("optional"),
+		HR:         in("hr_per_min", "Heart rate /min", true).Num(),
+		SBP:        in("sbp_mmhg", "Systolic mmHg", true).Num(),
+		DBP:        in("dbp_mmhg", "Diastolic mmHg", true).Num(),
+		SpO2:       in("spo2_pct", "SpO2 %", true).Decimal(),
+		RR:         in("rr_per_min", "Resp. rate /min (optional)", false).Num(),
+		CADSS:      in("cadss", "CADSS 0–92, dissociation (optional)", false).Num(),
 		RASS:       in("rass", "RASS (sedation)", false),
 		OnOxygen:   in("on_oxygen", "On supplemental oxygen", false),
 		RASSLevels: d.RASSLevels(),
