@@ -427,13 +427,17 @@ func snapshot(p *protocol.Protocol, in PlanInput, pl *protocol.Plan) *Plan {
 
 // SessionBag returns the bag a day's session is given from, as a label: the
 // plan's bag, or the source's own mixing of the day's amount (Goldberg day
-// 1: 40mg/500mL). ok is false when the plan gives neither.
+// 1: 40mg/500mL). ok is false when the plan gives neither, and when the
+// day's amount is not a whole number of mg (a weight-based dose, such as
+// Schwartzman's 0.35 mg/kg/h × 4 h in 100 mL): no pharmacy labels a bag
+// 97.790436mg/100mL, so the session then takes the bag actually hung,
+// checked against its label, rather than refuse every real label.
 func (p *Plan) SessionBag(d *PlanDay) (units.Concentration, bool) {
 	if p.Bag != "" {
 		c, err := units.ParseConcentration("bag", p.Bag)
 		return c, err == nil
 	}
-	if d.DiluentMg > 0 && d.DiluentML > 0 {
+	if d.DiluentMg > 0 && d.DiluentML > 0 && d.DiluentMg == math.Trunc(d.DiluentMg) {
 		c, err := units.Bag(units.Milligrams(d.DiluentMg), units.Milliliters(d.DiluentML))
 		return c, err == nil
 	}

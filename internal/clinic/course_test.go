@@ -97,6 +97,17 @@ func TestGoldbergPlanAndOrder(t *testing.T) {
 	if ob.Bag.String() != "80mg/500mL" || *pb.Day(1).Steps[0].MLPerH != 62.5 { // 10 mg/h × 500 mL / 80 mg
 		t.Errorf("order with a bag %+v, mL/h %v", ob, *pb.Day(1).Steps[0].MLPerH)
 	}
+	// Schwartzman 2009 at 154 lb without a bag: the day's amount in the
+	// source's 100 mL is 0.35 mg/kg/h × 69.853 kg × 4 h = 97.79 mg, not a
+	// label a pharmacy prints: the order leaves the bag to the label hung.
+	sw, err := clinic.MakePlan(clinic.PlanInput{ProtocolID: "schwartzman-2009", Weight: "154lb", StartDate: clinic.Date{Year: 2026, Month: 3, Day: 2},
+		Settings: map[string]string{"clonidine-dose": "0.1mg", "clonidine-route": "PO", "midazolam-dose": "2mg", "midazolam-route": "IV"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if osw, err := clinic.SessionOrder(sw, 1, "s", "p", "v1"); err != nil || osw.Bag != nil || len(osw.Steps) != 1 {
+		t.Errorf("weight-based order without a bag: %+v %v", osw, err)
+	}
 	// The session rules: the sourced defaults, with the clinician's BP threshold.
 	if r := clinic.SessionRules(goldberg()); r.BPRisePct != infusion.DefaultRules().BPRisePct || r.TachycardiaRisePct != 20 {
 		t.Errorf("rules %+v", r)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/infusion"
+	"github.com/ketatrack/ketatrack/internal/units"
 )
 
 // Infusion session charting for the nurse's tablet: one page per session
@@ -55,13 +56,28 @@ func (d sessionData) NextSeq() int { return len(d.Session.State.Events) + 1 }
 // State is the replayed chart.
 func (d sessionData) State() *infusion.State { return d.Session.State }
 
-// PlannedRate is the plan's first step's rate in mg/h as text with its
-// unit, to fill the programme form ("" without a planned profile).
+// PlannedRate is the plan's first rate, to fill the programme form: the
+// dose as prescribed when it is per kg ("0.35mg/kg/h", converted with
+// today's weight), otherwise the planned mg/h written exactly, never
+// rounded (a rounded-up rate would be above the plan). "" without a
+// planned profile.
 func (d sessionData) PlannedRate() string {
-	if st := d.Session.State.Order.Steps; len(st) > 0 {
-		return d.Num(float64(st[0].RateMgPerH)) + "mg/h"
+	st := d.Session.State.Order.Steps
+	if len(st) == 0 {
+		return ""
 	}
-	return ""
+	if d.PlanDay != nil {
+		for _, ps := range d.PlanDay.Steps {
+			if ps.Bolus {
+				continue
+			}
+			if r, err := units.ParseDoseRate("", ps.Dose); err == nil && r.NeedsWeight() {
+				return r.String()
+			}
+			break
+		}
+	}
+	return strconv.FormatFloat(float64(st[0].RateMgPerH), 'f', -1, 64) + "mg/h"
 }
 
 // OrderBag is the bag of the order as labelled ("" for none).

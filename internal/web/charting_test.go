@@ -150,6 +150,14 @@ func TestHTTPGoldbergDay1Session(t *testing.T) {
 			"check_in.premedication[0].route": {"PO"}, "check_in.premedication[0].at": {at(0)},
 			"check_in.premedication[1].drug": {"midazolam"}, "check_in.premedication[1].dose": {"2mg"},
 			"check_in.premedication[1].route": {"IV"}, "check_in.premedication[1].at": {at(0)}})
+		// The programme form is filled from the order: the bag and the
+		// planned rate, written exactly.
+		page := pageOf(ts.do(t, nurse, "GET", fmt.Sprintf("/sessions/%d", sid), "", ""))
+		for _, want := range []string{`name="programme.bag" type="text" value="40mg/500mL"`, `name="programme.entered" type="text" value="10mg/h"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("programme form lacks %s", want)
+			}
+		}
 		chart(url.Values{"kind": {"programme"}, "at": {at(10)}, "programme.drug": {"racemic"}, "programme.bag": {"40mg/500mL"},
 			"programme.entered": {"10mg/h"}, "programme.double_check.drug": {"racemic"}, "programme.double_check.concentration": {"40mg/500mL"}})
 		chart(url.Values{"kind": {"start"}, "at": {at(15)}})
@@ -161,7 +169,7 @@ func TestHTTPGoldbergDay1Session(t *testing.T) {
 			chart(vitals(m, hr))
 		}
 		// The alert is on the page, as an alert to acknowledge.
-		page := pageOf(ts.do(t, nurse, "GET", fmt.Sprintf("/sessions/%d", sid), "", ""))
+		page = pageOf(ts.do(t, nurse, "GET", fmt.Sprintf("/sessions/%d", sid), "", ""))
 		if !strings.Contains(page, `role="alert"`) || !strings.Contains(page, "Heart rate 84 /min is +20.0 % over this session's baseline of 70 /min") {
 			t.Fatalf("the tachycardia alert is not shown on the charting page")
 		}
