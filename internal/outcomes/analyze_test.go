@@ -1,10 +1,8 @@
 package outcomes_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,61 +55,12 @@ func analyzeFile(t *testing.T, path string) any {
 	return v
 }
 
-func goldenReport(t *testing.T, b []byte) any {
-	t.Helper()
-	v, err := rgolden.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v.(map[string]any)["report"]
-}
-
 func TestAnalyzeMatchesR(t *testing.T) {
-	for _, name := range journalGoldens {
-		t.Run(name, func(t *testing.T) {
-			got := analyzeFile(t, filepath.Join("testdata", name+".csv"))
-			b, err := os.ReadFile(filepath.Join("testdata", name+".golden.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range rgolden.Compare(got, goldenReport(t, b), tolerance, nil) {
-				t.Error(d)
-			}
-		})
-	}
+	rgolden.CheckGoldens(t, journalGoldens, analyzeFile, tolerance)
 }
 
 // When R is installed, rerun testdata/analyze.R on every journal and check
 // that the committed goldens are what it prints now.
 func TestAnalyzeGoldensRecomputedByR(t *testing.T) {
-	if _, err := rgolden.Rscript(); err != nil {
-		if rgolden.Required() {
-			t.Fatal(err)
-		}
-		t.Skipf("%v (set %s=1 to require it)", err, rgolden.RequireEnv)
-	}
-	dir := t.TempDir()
-	args := []string{dir}
-	for _, name := range journalGoldens {
-		args = append(args, filepath.Join("testdata", name+".csv"))
-	}
-	if _, err := rgolden.Run(context.Background(), ".", "testdata/analyze.R", args...); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range journalGoldens {
-		t.Run(name, func(t *testing.T) {
-			fresh, err := os.ReadFile(filepath.Join(dir, name+".golden.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			committed, err := os.ReadFile(filepath.Join("testdata", name+".golden.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			exact := func(string) rgolden.Tolerance { return rgolden.Tolerance{Relative: 1e-12, Absolute: 1e-300} }
-			for _, d := range rgolden.Compare(goldenReport(t, fresh), goldenReport(t, committed), exact, nil) {
-				t.Error(d)
-			}
-		})
-	}
+	rgolden.CheckRecomputed(t, "testdata/analyze.R", journalGoldens)
 }

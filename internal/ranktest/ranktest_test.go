@@ -251,12 +251,7 @@ func TestKruskalWallisTableEqualsSlices(t *testing.T) {
 // When R is installed, the committed golden file must be what the committed
 // script prints now.
 func TestGoldenRecomputedByR(t *testing.T) {
-	if _, err := rgolden.Rscript(); err != nil {
-		if rgolden.Required() {
-			t.Fatal(err)
-		}
-		t.Skipf("%v (set %s=1 to require it)", err, rgolden.RequireEnv)
-	}
+	rgolden.RequireR(t)
 	fresh, err := rgolden.Run(context.Background(), ".", "testdata/ranktest.R")
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +269,7 @@ func TestGoldenRecomputedByR(t *testing.T) {
 		t.Fatal(err)
 	}
 	diffs := rgolden.Compare(got, want,
-		func(string) rgolden.Tolerance { return rgolden.Tolerance{Relative: 1e-12, Absolute: 1e-300} },
+		func(string) rgolden.Tolerance { return rgolden.Exact },
 		func(p string) bool { return p == ".generated_by.r" })
 	for _, d := range diffs {
 		t.Error(d)

@@ -1,7 +1,6 @@
 package survival_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -50,61 +49,12 @@ func curveOf(t *testing.T, path string) any {
 	return v
 }
 
-func report(t *testing.T, b []byte) any {
-	t.Helper()
-	v, err := rgolden.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v.(map[string]any)["report"]
-}
-
 func TestKaplanMeierMatchesR(t *testing.T) {
-	for _, name := range reliefGoldens {
-		t.Run(name, func(t *testing.T) {
-			got := curveOf(t, filepath.Join("testdata", name+".csv"))
-			b, err := os.ReadFile(filepath.Join("testdata", name+".golden.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range rgolden.Compare(got, report(t, b), tolerance, nil) {
-				t.Error(d)
-			}
-		})
-	}
+	rgolden.CheckGoldens(t, reliefGoldens, curveOf, tolerance)
 }
 
 func TestGoldensRecomputedByR(t *testing.T) {
-	if _, err := rgolden.Rscript(); err != nil {
-		if rgolden.Required() {
-			t.Fatal(err)
-		}
-		t.Skipf("%v (set %s=1 to require it)", err, rgolden.RequireEnv)
-	}
-	dir := t.TempDir()
-	args := []string{dir}
-	for _, name := range reliefGoldens {
-		args = append(args, filepath.Join("testdata", name+".csv"))
-	}
-	if _, err := rgolden.Run(context.Background(), ".", "testdata/survfit.R", args...); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range reliefGoldens {
-		t.Run(name, func(t *testing.T) {
-			fresh, err := os.ReadFile(filepath.Join(dir, name+".golden.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			committed, err := os.ReadFile(filepath.Join("testdata", name+".golden.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			exact := func(string) rgolden.Tolerance { return rgolden.Tolerance{Relative: 1e-12, Absolute: 1e-300} }
-			for _, d := range rgolden.Compare(report(t, fresh), report(t, committed), exact, nil) {
-				t.Error(d)
-			}
-		})
-	}
+	rgolden.CheckRecomputed(t, "testdata/survfit.R", reliefGoldens)
 }
 
 // A closed form, independent of R: with no censoring the Kaplan–Meier
