@@ -264,29 +264,7 @@ func (p *ProgrammeInput) parse(by string) (*infusion.Programme, error) {
 // nurse writes it on a chart) in loc; "" is now. A time of day later than
 // now is refused later by the chart (events are never in the future).
 func ParseClinicalTime(field, s string, now time.Time, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return now, nil
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	if len(s) > 40 {
-		return time.Time{}, Invalid(field, "is not a time")
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
-	}
-	if t, err := time.Parse("15:04", s); err == nil {
-		y, m, d := now.In(loc).Date()
-		return time.Date(y, m, d, t.Hour(), t.Minute(), 0, 0, loc), nil
-	}
-	return time.Time{}, Invalid(field, "%q is not a time: write HH:MM (today) or YYYY-MM-DDTHH:MM", s)
+	return parseTime(field, s, loc, now, true)
 }
 
 // ParseVitals reads one set of vitals typed into a form: get returns the

@@ -115,17 +115,42 @@ func (mf MedicationForm) parse(field string) (Medication, error) {
 // browser's datetime-local input sends it). Empty means now. Times are kept
 // to the second.
 func ParseTime(field, s string, loc *time.Location, now time.Time) (time.Time, error) {
+	t, err := parseTime(field, s, loc, now, false)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC().Truncate(time.Second), nil
+}
+
+// parseTime is the one reader of typed times behind ParseTime and
+// ParseClinicalTime: "" is now; RFC 3339; "YYYY-MM-DDTHH:MM[:SS]" or
+// "YYYY-MM-DD HH:MM" in loc; and, when timeOfDay is set, "HH:MM" today in loc
+// (as a nurse writes it on a chart — an intake measurement needs its date).
+func parseTime(field, s string, loc *time.Location, now time.Time, timeOfDay bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return now.UTC().Truncate(time.Second), nil
+		return now, nil
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	if len(s) > 40 {
+		return time.Time{}, Invalid(field, "is not a time")
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
+		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
+			return t, nil
 		}
 	}
-	return time.Time{}, Invalid(field, "%q is not a time: write YYYY-MM-DDTHH:MM (clinic time) or RFC 3339", s)
+	if !timeOfDay {
+		return time.Time{}, Invalid(field, "%q is not a time: write YYYY-MM-DDTHH:MM (clinic time) or RFC 3339", s)
+	}
+	if t, err := time.Parse("15:04", s); err == nil {
+		y, m, d := now.In(loc).Date()
+		return time.Date(y, m, d, t.Hour(), t.Minute(), 0, 0, loc), nil
+	}
+	return time.Time{}, Invalid(field, "%q is not a time: write HH:MM (today) or YYYY-MM-DDTHH:MM", s)
 }
