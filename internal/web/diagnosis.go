@@ -208,16 +208,7 @@ func (s *Server) diagnosisSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiDiagnoses(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.Workup.FindDiagnoses(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"diagnoses": list})
-	return nil
+	return writePatientList(w, r, "diagnoses", s.Workup.FindDiagnoses)
 }
 
 func (s *Server) apiSaveDiagnosis(w http.ResponseWriter, r *http.Request) error {

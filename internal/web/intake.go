@@ -390,16 +390,7 @@ func (s *Server) recordWeight(r *http.Request, id int64, in apiWeightInput) (*cl
 }
 
 func (s *Server) apiWeights(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.Workup.FindWeights(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"weights": list})
-	return nil
+	return writePatientList(w, r, "weights", s.Workup.FindWeights)
 }
 
 func (s *Server) apiRecordWeight(w http.ResponseWriter, r *http.Request) error {
@@ -420,16 +411,7 @@ func (s *Server) apiRecordWeight(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiHeights(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.Workup.FindHeights(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"heights": list})
-	return nil
+	return writePatientList(w, r, "heights", s.Workup.FindHeights)
 }
 
 func (s *Server) apiRecordHeight(w http.ResponseWriter, r *http.Request) error {
@@ -458,16 +440,7 @@ func (s *Server) apiRecordHeight(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiIntakes(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.Workup.FindIntakes(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"intakes": list})
-	return nil
+	return writePatientList(w, r, "intakes", s.Workup.FindIntakes)
 }
 
 func (s *Server) apiSaveIntake(w http.ResponseWriter, r *http.Request) error {

@@ -299,16 +299,7 @@ func (s *Server) decisionSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiScreenings(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.Workup.FindScreenings(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"screenings": list})
-	return nil
+	return writePatientList(w, r, "screenings", s.Workup.FindScreenings)
 }
 
 func (s *Server) apiSaveScreening(w http.ResponseWriter, r *http.Request) error {
