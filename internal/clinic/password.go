@@ -101,3 +101,30 @@ var dummyHash = sync.OnceValue(func() string {
 
 // SpendPasswordTime does the work of one VerifyPassword without a user.
 func SpendPasswordTime(pw string) { VerifyPassword(dummyHash(), pw) }
+
+// GeneratePassword returns a random password of 16 letters and digits in
+// groups of four (31 symbols, about 79 bits), without look-alike characters
+// (no i, l, o, 0, 1): one an administrator can read out or type. It meets
+// MinPasswordLen.
+func GeneratePassword() (string, error) {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	out := make([]byte, 0, 19)
+	for i := 0; i < 16; i++ {
+		// Rejection sampling keeps every symbol equally likely: 256 is not a
+		// multiple of 31.
+		var b [1]byte
+		for {
+			if _, err := rand.Read(b[:]); err != nil {
+				return "", fmt.Errorf("generate password: %w", err)
+			}
+			if int(b[0]) < 256-256%len(alphabet) {
+				break
+			}
+		}
+		if i > 0 && i%4 == 0 {
+			out = append(out, '-')
+		}
+		out = append(out, alphabet[int(b[0])%len(alphabet)])
+	}
+	return string(out), nil
+}

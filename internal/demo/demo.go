@@ -9,7 +9,6 @@ package demo
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	mrand "math/rand/v2"
 
@@ -125,7 +124,7 @@ func Load(ctx context.Context, db *store.DB) (*Result, error) {
 		{clinic.RolePatient, "patient", r.Patients[0].FullName()},
 	}
 	for _, s := range staff {
-		pw, err := password()
+		pw, err := clinic.GeneratePassword()
 		if err != nil {
 			return nil, err
 		}
@@ -145,24 +144,6 @@ func Load(ctx context.Context, db *store.DB) (*Result, error) {
 		}
 	}
 	return r, nil
-}
-
-// password returns a random password of 16 letters and digits in groups of
-// four (about 80 bits), without look-alike characters.
-func password() (string, error) {
-	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("demo password: %w", err)
-	}
-	out := make([]byte, 0, 19)
-	for i, c := range b {
-		if i > 0 && i%4 == 0 {
-			out = append(out, '-')
-		}
-		out = append(out, alphabet[int(c)%len(alphabet)])
-	}
-	return string(out), nil
 }
 
 func lowerASCII(s string) string {
