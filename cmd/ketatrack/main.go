@@ -126,11 +126,28 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].Summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, headline(commands[n].Summary))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Quantities are written with units: 70kg, 154lb, 0.35mg/kg/h, 80mg/500mL, 4h, 30min.")
 	fmt.Fprintln(w, "Run \"ketatrack help COMMAND\" or \"ketatrack COMMAND --help\" for a command's flags.")
+}
+
+// headline is a summary's first clause, for the one-line command list; the
+// whole summary is in the command's --help.
+func headline(summary string) string {
+	depth := 0
+	for i, r := range summary {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+		case depth == 0 && (r == '.' || r == ';') && strings.HasPrefix(summary[i+1:], " "):
+			return summary[:i]
+		}
+	}
+	return strings.TrimSuffix(summary, ".")
 }
 
 // newFlagSet returns a flag set for a subcommand whose -h/--help output shows

@@ -108,3 +108,17 @@ func TestHelpPrintedOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadline(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Run the web UI and JSON API; SIGTERM finishes in-flight requests, then exits 0.", "Run the web UI and JSON API"},
+		{"Create a clinic (for a real clinic; --demo is for trying). The password is printed.", "Create a clinic (for a real clinic; --demo is for trying)"},
+		{"Apply the migrations.", "Apply the migrations"},
+		{"List 0.35mg/kg/h rates", "List 0.35mg/kg/h rates"},
+	}
+	for _, tt := range tests {
+		if got := headline(tt.in); got != tt.want {
+			t.Errorf("headline(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
