@@ -59,11 +59,7 @@ func (s *Server) patientOutcomesPage(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) loadPatientOutcomes(r *http.Request) (*patientOutcomesData, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return nil, err
 	}

@@ -188,11 +188,7 @@ func (s *Server) journalFormPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) journalSave(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -275,11 +271,7 @@ func (s *Server) journalEntryPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) journalDay1Set(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -313,11 +305,7 @@ func (s *Server) journalDay1Set(w http.ResponseWriter, r *http.Request) error {
 // journalCSV exports the patient's study journal in the journal CSV of
 // shared/PRODUCT.md (rows with a journal day), patient_id being the MRN.
 func (s *Server) journalCSV(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -371,11 +359,7 @@ type apiJournalList struct {
 }
 
 func (s *Server) apiJournal(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -397,11 +381,7 @@ func (s *Server) apiJournal(w http.ResponseWriter, r *http.Request) error {
 // apiJournalSave saves today's entry from a clinic.JournalInput; the
 // status is 201 for a new entry, 200 for a changed one.
 func (s *Server) apiJournalSave(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -476,11 +456,7 @@ type apiDay1 struct {
 }
 
 func (s *Server) apiJournalDay1(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}

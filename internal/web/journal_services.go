@@ -27,6 +27,20 @@ func (s *Server) journals() (journalServices, error) {
 	return j, nil
 }
 
+// patientJournals reads the patient ID from the path (a malformed one is
+// ENOTFOUND) and returns it with the journal services.
+func (s *Server) patientJournals(r *http.Request) (int64, journalServices, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	js, err := s.journals()
+	if err != nil {
+		return 0, nil, err
+	}
+	return id, js, nil
+}
+
 // courseServices are the treatment courses and infusion sessions (issue 7),
 // used here only to read: upcoming sessions for the portal's reminders,
 // infusion days on charts, and each course's protocol and day 1 for relief

@@ -35,11 +35,7 @@ func (s *Server) measuresPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderMeasures(w http.ResponseWriter, r *http.Request, status int, f *form) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -157,11 +153,7 @@ func measureFromForm(r *http.Request, patientID int64) (*clinic.FunctionalMeasur
 }
 
 func (s *Server) measureRecord(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -227,11 +219,7 @@ type apiMeasureList struct {
 }
 
 func (s *Server) apiMeasures(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -258,11 +246,7 @@ type apiMeasureInput struct {
 }
 
 func (s *Server) apiRecordMeasure(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -285,11 +269,7 @@ type apiInErrorInput struct {
 }
 
 func (s *Server) apiMeasureInError(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
@@ -308,11 +288,7 @@ func (s *Server) apiMeasureInError(w http.ResponseWriter, r *http.Request) error
 // measuresCSV exports the patient's functional measures, values and units
 // as entered, entries in error included and marked.
 func (s *Server) measuresCSV(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	js, err := s.journals()
+	id, js, err := s.patientJournals(r)
 	if err != nil {
 		return err
 	}
