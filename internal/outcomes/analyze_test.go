@@ -29,7 +29,8 @@ func tolerance(path string) rgolden.Tolerance {
 	return rgolden.Tolerance{Relative: 1e-9, Absolute: 1e-12}
 }
 
-func analyzeFile(t *testing.T, path string) any {
+// readJournalFile reads a journal CSV file.
+func readJournalFile(t *testing.T, path string) []outcomes.JournalRow {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -40,7 +41,12 @@ func analyzeFile(t *testing.T, path string) any {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	rep, err := outcomes.Analyze(rows)
+	return rows
+}
+
+func analyzeFile(t *testing.T, path string) any {
+	t.Helper()
+	rep, err := outcomes.Analyze(readJournalFile(t, path))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}

@@ -110,15 +110,7 @@ func TestParseScore(t *testing.T) {
 
 // Writing then reading gives back the same rows.
 func TestJournalCSVRoundTrip(t *testing.T) {
-	f, err := os.Open(filepath.Join("testdata", "journal_unbalanced.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := outcomes.ReadJournalCSV(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readJournalFile(t, filepath.Join("testdata", "journal_unbalanced.csv"))
 	var b strings.Builder
 	if err := outcomes.WriteJournalCSV(&b, rows); err != nil {
 		t.Fatal(err)
@@ -163,15 +155,7 @@ func TestAnalyzeRejectsBadRows(t *testing.T) {
 
 // Rows in any order give the same report as rows grouped by patient.
 func TestAnalyzeRowOrderDoesNotMatter(t *testing.T) {
-	f, err := os.Open(filepath.Join("testdata", "journal_small.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := outcomes.ReadJournalCSV(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readJournalFile(t, filepath.Join("testdata", "journal_small.csv"))
 	want, err := outcomes.Analyze(rows)
 	if err != nil {
 		t.Fatal(err)
