@@ -118,20 +118,7 @@ func (db *DB) findDiagnoses(ctx context.Context, patientID int64, limit int) ([]
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := db.read.QueryContext(ctx, q, patientID)
-	if err != nil {
-		return nil, fmt.Errorf("find diagnoses: %w", err)
-	}
-	defer rows.Close()
-	out := []*clinic.Diagnosis{}
-	for rows.Next() {
-		d, err := scanDiagnosis(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find diagnoses: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.read, "find diagnoses", scanDiagnosis, q, patientID)
 }
 
 // FindDiagnoses implements clinic.DiagnosisService.

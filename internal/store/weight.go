@@ -175,25 +175,32 @@ func (db *DB) RecordHeight(ctx context.Context, patientID int64, h clinic.BodyHe
 // recorded last.
 const latestFirst = ` ORDER BY measured_at DESC, id DESC`
 
+// queryList runs a read query and scans every row with scan, in order; the
+// list is empty, not nil, when no row matches. what names the query in
+// errors ("find weights").
+func queryList[T any](ctx context.Context, q *sql.DB, what string, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // FindWeights implements clinic.IntakeService.
 func (db *DB) FindWeights(ctx context.Context, patientID int64) ([]*clinic.WeightRecord, error) {
 	if _, err := db.readableWorkupPatient(ctx, patientID); err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+weightColumns+` FROM body_weights WHERE patient_id = $1`+latestFirst, patientID)
-	if err != nil {
-		return nil, fmt.Errorf("find weights: %w", err)
-	}
-	defer rows.Close()
-	out := []*clinic.WeightRecord{}
-	for rows.Next() {
-		w, err := scanWeight(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find weights: %w", err)
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.read, "find weights", scanWeight, `SELECT `+weightColumns+` FROM body_weights WHERE patient_id = $1`+latestFirst, patientID)
 }
 
 // FindHeights implements clinic.IntakeService.
@@ -201,20 +208,7 @@ func (db *DB) FindHeights(ctx context.Context, patientID int64) ([]*clinic.Heigh
 	if _, err := db.readableWorkupPatient(ctx, patientID); err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+heightColumns+` FROM body_heights WHERE patient_id = $1`+latestFirst, patientID)
-	if err != nil {
-		return nil, fmt.Errorf("find heights: %w", err)
-	}
-	defer rows.Close()
-	out := []*clinic.HeightRecord{}
-	for rows.Next() {
-		h, err := scanHeight(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find heights: %w", err)
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.read, "find heights", scanHeight, `SELECT `+heightColumns+` FROM body_heights WHERE patient_id = $1`+latestFirst, patientID)
 }
 
 // CurrentWeight implements clinic.IntakeService: the weight measured last
