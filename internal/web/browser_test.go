@@ -82,15 +82,10 @@ func screenshotDir(t *testing.T) string {
 
 type css = chromedp.CSS
 
-// A nurse logs in, finds a patient with the live search (htmx), opens the
-// record and corrects a phone number (after a refused impossible birth
-// date); an admin sees the change in the audit log; a patient sees only
-// their own record. Screenshots of each page, desktop and phone width.
-func TestBrowserNurseAdminPatient(t *testing.T) {
-	ctx, problems := browser(t)
-	ts := newTestServer(t, store.SQLite)
-	dir := screenshotDir(t)
-	shot := func(name string) chromedp.Action[chromedp.Void] {
+// screenshots returns shot: shot(name) is an action that writes a
+// full-page screenshot of the current page to dir/name.png.
+func screenshots(dir string) func(name string) chromedp.Action[chromedp.Void] {
+	return func(name string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			if err != nil {
@@ -99,17 +94,43 @@ func TestBrowserNurseAdminPatient(t *testing.T) {
 			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
 		})
 	}
-	loginAs := func(role clinic.Role) chromedp.Action[chromedp.Void] {
-		login, pw := ts.password(role)
-		return chromedp.Steps(
-			chromedp.Navigate(ts.URL+"/login"),
-			chromedp.WaitVisible(css(`#login`)),
-			chromedp.SendKeys(css(`#login`), login),
-			chromedp.SendKeys(css(`#password`), pw),
-			chromedp.Click(css(`button[type=submit]`)),
-			chromedp.WaitVisible(css(`.user-menu`)),
-		)
+}
+
+// browserDo returns do: do(steps...) runs the steps in the browser of ctx
+// and fails t at the first error.
+func browserDo(ctx context.Context, t *testing.T) func(steps ...chromedp.Action[chromedp.Void]) {
+	return func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("browser: %v", err)
+		}
 	}
+}
+
+// loginAs is the steps that log in as the demo user of role from the
+// login page and wait for the user menu.
+func (ts *testServer) loginAs(role clinic.Role) chromedp.Action[chromedp.Void] {
+	login, pw := ts.password(role)
+	return chromedp.Steps(
+		chromedp.Navigate(ts.URL+"/login"),
+		chromedp.WaitVisible(css(`#login`)),
+		chromedp.SendKeys(css(`#login`), login),
+		chromedp.SendKeys(css(`#password`), pw),
+		chromedp.Click(css(`button[type=submit]`)),
+		chromedp.WaitVisible(css(`.user-menu`)),
+	)
+}
+
+// A nurse logs in, finds a patient with the live search (htmx), opens the
+// record and corrects a phone number (after a refused impossible birth
+// date); an admin sees the change in the audit log; a patient sees only
+// their own record. Screenshots of each page, desktop and phone width.
+func TestBrowserNurseAdminPatient(t *testing.T) {
+	ctx, problems := browser(t)
+	ts := newTestServer(t, store.SQLite)
+	dir := screenshotDir(t)
+	shot := screenshots(dir)
+	loginAs := ts.loginAs
 	logout := chromedp.Steps(
 		chromedp.Click(css(`.user-menu summary`)),
 		chromedp.Click(css(`.user-menu button`)),
@@ -123,12 +144,7 @@ func TestBrowserNurseAdminPatient(t *testing.T) {
 		}
 		return s
 	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("browser: %v", err)
-		}
-	}
+	do := browserDo(ctx, t)
 	target := ts.demo.Patients[6] // Sofia García
 
 	do(chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(css(`#login`)), shot("01-login"),

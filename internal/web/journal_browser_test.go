@@ -1,10 +1,7 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,32 +21,9 @@ func TestBrowserJournalEntryOnChart(t *testing.T) {
 	ctx, problems := browser(t)
 	ts := newTestServer(t, store.SQLite)
 	dir := screenshotDir(t)
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
-		})
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("browser: %v", err)
-		}
-	}
-	loginAs := func(role clinic.Role) chromedp.Action[chromedp.Void] {
-		login, pw := ts.password(role)
-		return chromedp.Steps(
-			chromedp.Navigate(ts.URL+"/login"),
-			chromedp.WaitVisible(css(`#login`)),
-			chromedp.SendKeys(css(`#login`), login),
-			chromedp.SendKeys(css(`#password`), pw),
-			chromedp.Click(css(`button[type=submit]`)),
-			chromedp.WaitVisible(css(`.user-menu`)),
-		)
-	}
+	shot := screenshots(dir)
+	do := browserDo(ctx, t)
+	loginAs := ts.loginAs
 	tap := func(name string, v int) chromedp.Action[chromedp.Void] {
 		return chromedp.Click(css(fmt.Sprintf(`input[name=%q][value="%d"] + span`, name, v)))
 	}
