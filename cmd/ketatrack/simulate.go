@@ -486,7 +486,7 @@ func (s *simulation) document() map[string]any {
 func (s *simulation) writeText(w io.Writer, g pk.Grid) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "Model: %s — %s (validated: %s)\n", s.model.ID, s.model.Name, yesNo(s.model.Valid))
-	fmt.Fprintf(bw, "Weight: %g kg   Regimen: %s\n", s.weightKg, s.regimen)
+	fmt.Fprintf(bw, "Weight: %s kg   Regimen: %s\n", units.FormatNumber(s.weightKg, 6), s.regimen)
 	if s.pop != nil {
 		fmt.Fprintf(bw, "Virtual population: %d patients, seed %d; percentiles 5/50/95\n", s.n, s.seed)
 	}
@@ -537,15 +537,49 @@ func (s *simulation) writeText(w io.Writer, g pk.Grid) error {
 		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 	}
 	tw.Flush()
-	fmt.Fprintf(bw, "\nEvery %s row shown of a %s grid; --csv or --json for all. Source: %s\n", ordinal(every), time.Duration(g.Step), s.model.Source)
+	fmt.Fprintf(bw, "\n%s; --csv or --json for all. Source: %s\n", rowsShown(every, g.Step), s.model.Source)
 	return bw.Flush()
 }
 
-func ordinal(n int) string {
-	if n == 1 {
-		return ""
+// rowsShown says which rows of the output grid the text table shows: "Every
+// row of a 5 min grid shown" or "Every 3rd row of a 1 h grid shown".
+func rowsShown(every int, step time.Duration) string {
+	which := "Every row"
+	if every > 1 {
+		which = "Every " + ordinal(every) + " row"
 	}
-	return strconv.Itoa(n) + "th"
+	return which + " of a " + stepText(step) + " grid shown"
+}
+
+// ordinal writes n as 2nd, 3rd, 4th, 11th, 21st, 112th.
+func ordinal(n int) string {
+	suffix := "th"
+	switch n % 10 {
+	case 1:
+		suffix = "st"
+	case 2:
+		suffix = "nd"
+	case 3:
+		suffix = "rd"
+	}
+	if n%100 >= 11 && n%100 <= 13 {
+		suffix = "th"
+	}
+	return strconv.Itoa(n) + suffix
+}
+
+// stepText writes a grid step in the units the --step flag takes: "1 h",
+// "5 min", "30 s", falling back to Go's form for mixed steps like 1h30m.
+func stepText(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + " h"
+	case d >= time.Minute && d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + " min"
+	case d >= time.Second && d%time.Second == 0:
+		return strconv.FormatInt(int64(d/time.Second), 10) + " s"
+	}
+	return d.String()
 }
 
 // writeSVG draws plasma concentrations in one panel and each effect in its
@@ -580,7 +614,7 @@ func writeSVG(name string, s *simulation) error {
 		}
 	}
 	panels = append(append(panels, conc), effects...)
-	sub := fmt.Sprintf("%s. %g kg. %s", s.model.Name, s.weightKg, s.regimen)
+	sub := fmt.Sprintf("%s. %s kg. %s", s.model.Name, units.FormatNumber(s.weightKg, 6), s.regimen)
 	if s.pop != nil {
 		sub += fmt.Sprintf(" — %d virtual patients (seed %d)", s.n, s.seed)
 	}

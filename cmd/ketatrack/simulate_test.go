@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 var updatePKGolden = flag.Bool("update-pk-golden", false, "rewrite the simulate/models golden files")
@@ -280,6 +281,40 @@ func TestModelsCommand(t *testing.T) {
 	} {
 		if code, _, stderr := runCmd(t, "", tc...); code != exitBadInput || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("%v: status %d stderr %q", tc, code, stderr)
+		}
+	}
+}
+
+// TestSimulateTextFooter checks the reading aids of the text output: a weight
+// given in pounds is shown to 6 significant digits (154 lb × 0.45359237 kg/lb,
+// the exact international pound, = 69.8532 kg), and the row note names the
+// grid step in the flag's units with a correct ordinal.
+func TestSimulateTextFooter(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "simulate", "--model", "domino-1984", "--weight", "154lb",
+		"--protocol", "goldberg-2005", "--set", "daily-step=linear", "--set", "midazolam-route=IV",
+		"--until", "8h", "--step", "1h")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	for _, want := range []string{"Weight: 69.8532 kg ", "Every row of a 1 h grid shown;"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, c := range []struct {
+		every int
+		step  time.Duration
+		want  string
+	}{
+		{1, 5 * time.Minute, "Every row of a 5 min grid shown"},
+		{2, time.Hour, "Every 2nd row of a 1 h grid shown"},
+		{3, 30 * time.Second, "Every 3rd row of a 30 s grid shown"},
+		{11, time.Minute, "Every 11th row of a 1 min grid shown"},
+		{21, 90 * time.Minute, "Every 21st row of a 90 min grid shown"},
+		{112, 1500 * time.Millisecond, "Every 112th row of a 1.5s grid shown"},
+	} {
+		if got := rowsShown(c.every, c.step); got != c.want {
+			t.Errorf("rowsShown(%d, %v) = %q, want %q", c.every, c.step, got, c.want)
 		}
 	}
 }
