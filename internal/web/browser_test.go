@@ -107,6 +107,19 @@ func browserDo(ctx context.Context, t *testing.T) func(steps ...chromedp.Action[
 	}
 }
 
+// browserText returns text: text(sel) is the text of the element sel
+// selects in the browser of ctx; an error fails t.
+func browserText(ctx context.Context, t *testing.T) func(sel string) string {
+	return func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+}
+
 // loginAs is the steps that log in as the demo user of role from the
 // login page and wait for the user menu.
 func (ts *testServer) loginAs(role clinic.Role) chromedp.Action[chromedp.Void] {
@@ -136,14 +149,7 @@ func TestBrowserNurseAdminPatient(t *testing.T) {
 		chromedp.Click(css(`.user-menu button`)),
 		chromedp.WaitVisible(css(`#login`)),
 	)
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	text := browserText(ctx, t)
 	do := browserDo(ctx, t)
 	target := ts.demo.Patients[6] // Sofia García
 

@@ -39,14 +39,7 @@ func TestBrowserWorkupPages(t *testing.T) {
 		})
 	}
 	do := browserDo(ctx, t)
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	text := browserText(ctx, t)
 	login, pw := ts.password(clinic.RoleClinician)
 	// Patient 7 (Ingrid Halvorsen) has an intake but no evaluation in the demo.
 	p := ts.demo.Patients[7]
