@@ -179,6 +179,12 @@ func TestHTTPGoldbergDay1Session(t *testing.T) {
 		}
 		alertSeq := ch.State.Alerts[0].Seq
 		chart(url.Values{"kind": {"stop"}, "at": {at(255)}, "stop.reason": {"completed"}})
+		// Stopped, the pump figure says so instead of showing the last
+		// rate as if it still ran (10 mg/h, 125 mL/h: the programme above).
+		page = pageOf(ts.do(t, nurse, "GET", fmt.Sprintf("/sessions/%d", sid), "", ""))
+		if !strings.Contains(page, `<span class="fig-value">not flowing</span>`) || !strings.Contains(page, "last set 10 mg/h = 125 mL/h") {
+			t.Errorf("the stopped pump's figure does not say it is not flowing with the last rate set")
+		}
 		chart(url.Values{"kind": {"acknowledge"}, "at": {at(256)}, "acknowledge.alert_seq": {strconv.Itoa(alertSeq)},
 			"acknowledge.action": {"12-lead ECG sinus tachycardia, patient calm; observed, physician informed"}})
 		chart(vitals(285, 72))
