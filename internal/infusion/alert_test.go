@@ -208,3 +208,17 @@ func TestAcknowledge(t *testing.T) {
 		t.Error("acknowledging altered the earlier state")
 	}
 }
+
+// An alert's text shows figures to 6 significant digits, never a float's
+// noise (126.1 mL/h × 40 mg/500 mL = 10.088 mg/h, by hand).
+func TestRateAbovePlanMessageIsReadable(t *testing.T) {
+	s := started(t) // plan: 10 mg/h for 240 min
+	s = record(t, s, rateEv(30, mlh(126.1)))
+	if len(s.Alerts) != 1 {
+		t.Fatalf("alerts = %v, want one", alertRules(s))
+	}
+	a := s.Alerts[0].Alert
+	if a.Observed != "10.088 mg/h (126.1 mL/h)" || a.Message != "Pump rate 10.088 mg/h is above the plan's 10 mg/h for step 1" {
+		t.Errorf("observed %q, message %q", a.Observed, a.Message)
+	}
+}

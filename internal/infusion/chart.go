@@ -132,10 +132,10 @@ func checkRate(s State, e *Event, checker RateChecker) error {
 	entered := q.Entered.String()
 	switch c.Level {
 	case LevelHard:
-		return errorf(EHARDLIMIT, field, "%s (%v mg/h) refused: over a hard limit (%s)", entered, float64(r.MgPerH), limitText(c))
+		return errorf(EHARDLIMIT, field, "%s (%s mg/h) refused: over a hard limit (%s)", entered, shown(float64(r.MgPerH)), limitText(c))
 	case LevelSoft:
 		if override == nil || strings.TrimSpace(override.Reason) == "" {
-			return errorf(ESOFTLIMIT, field, "%s (%v mg/h) is over a soft limit (%s): record it again with a reason to go ahead", entered, float64(r.MgPerH), limitText(c))
+			return errorf(ESOFTLIMIT, field, "%s (%s mg/h) is over a soft limit (%s): record it again with a reason to go ahead", entered, shown(float64(r.MgPerH)), limitText(c))
 		}
 	case LevelOK:
 	default:
@@ -203,9 +203,9 @@ func (s *State) rateAbovePlan(t time.Time, cause int) (Alert, bool) {
 	}
 	return Alert{
 		Rule: RuleRateAbovePlan, CauseSeq: cause, Key: key,
-		Message:   fmt.Sprintf("Pump rate %v mg/h is above the plan's %v mg/h for %s", float64(rate.MgPerH), float64(plan), where),
-		Observed:  fmt.Sprintf("%v mg/h (%v mL/h)", float64(rate.MgPerH), float64(rate.MLPerH)),
-		Threshold: fmt.Sprintf("plan %v mg/h", float64(plan)),
+		Message:   fmt.Sprintf("Pump rate %s mg/h is above the plan's %s mg/h for %s", shown(float64(rate.MgPerH)), shown(float64(plan)), where),
+		Observed:  fmt.Sprintf("%s mg/h (%s mL/h)", shown(float64(rate.MgPerH)), shown(float64(rate.MLPerH))),
+		Threshold: fmt.Sprintf("plan %s mg/h", shown(float64(plan))),
 		Source:    sourcePlan,
 	}, true
 }

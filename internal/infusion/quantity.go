@@ -195,3 +195,8 @@ func doseMilligrams(d units.Dose, w Kilograms) (Milligrams, error) {
 	}
 	return Milligrams(m.Milligrams()), nil
 }
+
+// shown formats a figure for a message a nurse reads: 6 significant digits,
+// as the rest of ketatrack shows doses. It is for text only; the chart keeps
+// and computes with the exact value.
+func shown(v float64) string { return units.FormatNumber(v, 6) }

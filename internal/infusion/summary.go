@@ -218,11 +218,11 @@ func (sum Summary) reminders() []Reminder {
 	}
 	if sum.Phase == PhaseRunning && sum.PlanComplete {
 		out = append(out, Reminder{Kind: ReminderPlanComplete,
-			Message: fmt.Sprintf("The plan's running time is over (%v mg planned, %.4g mg given): stop the infusion", float64(sum.PlannedTotalMg), float64(sum.CumulativeDoseMg))})
+			Message: fmt.Sprintf("The plan's running time is over (%s mg planned, %s mg given): stop the infusion", shown(float64(sum.PlannedTotalMg)), shown(float64(sum.CumulativeDoseMg)))})
 	}
 	if sum.AbovePlan {
 		out = append(out, Reminder{Kind: ReminderRateAbovePlan,
-			Message: fmt.Sprintf("Pump rate %v mg/h is above the plan's %v mg/h for step %d", float64(sum.Rate.MgPerH), float64(*sum.PlannedRate), sum.PlanStep)})
+			Message: fmt.Sprintf("Pump rate %s mg/h is above the plan's %s mg/h for step %d", shown(float64(sum.Rate.MgPerH)), shown(float64(*sum.PlannedRate)), sum.PlanStep)})
 	}
 	return out
 }
