@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -289,72 +290,193 @@ func (db *DB) FindSessions(ctx context.Context, f clinic.SessionFilter) ([]*clin
 }
 
 // RecordEvent implements clinic.ChartingService.
+//
+// The work is done twice over only when two nurses chart the same session at
+// once. First, outside the write transaction, on the read pool: the session
+// is read and the actor's rights checked, its stored events replayed, the new
+// event recorded through the dose engine and encoded (recordDraft). Then the
+// write transaction checks that the session still has exactly the events that
+// were replayed — they are append-only: triggers of migration 0002 refuse
+// UPDATE and DELETE, and (session_id, seq) is unique — and appends. If an
+// event was charted meanwhile, or the draft failed, the transaction replays
+// and records again under its lock, and its answer is the one returned. So
+// the single SQLite writer (and a PostgreSQL row lock) is held only for the
+// inserts, while replays of different sessions run in parallel.
 func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event) (*clinic.InfusionSession, []infusion.Event, error) {
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
+	e.By = a.Login
+	d, err := db.recordDraft(ctx, a, sessionID, e, db.now())
+	var chartErr *chartDraftError
+	switch {
+	case errors.As(err, &chartErr):
+		d = nil // decided again inside the transaction
+	case err != nil:
+		return nil, nil, err
+	}
 	var out *clinic.InfusionSession
 	var appended []infusion.Event
 	err = db.update(ctx, func(tx *Tx) error {
-		s, err := db.sessionForRead(ctx, tx, a, sessionID, true)
-		if err != nil {
-			return err
-		}
-		if !clinic.CanChart(a, s.ClinicID) {
-			return clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may chart an infusion session.")
-		}
-		st, err := db.replay(ctx, tx, s)
-		if err != nil {
-			return err
-		}
-		e.By = a.Login
-		if e.At.IsZero() {
-			e.At = tx.now
-		}
-		res, err := infusion.Record(st, e, tx.now, chartDoseEngine)
-		if err != nil {
-			return clinic.ChartError(err)
-		}
-		for _, ev := range res.Appended {
-			raw, err := json.Marshal(ev)
+		if d != nil {
+			fresh, err := db.draftFresh(ctx, tx, d)
 			if err != nil {
-				return fmt.Errorf("event json: %w", err)
+				return err
 			}
-			var by sql.NullInt64
-			if ev.Kind != infusion.KindAlert {
-				by = nullInt(actorUserID(a))
+			if !fresh {
+				d = nil
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO infusion_events (session_id, seq, kind, at, by_user_id, by_login, event_json, recorded_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-				s.ID, ev.Seq, string(ev.Kind), ev.At.UTC(), by, ev.By, string(raw), tx.now); err != nil {
-				return conflict(err, "chart event", "seq", "The chart changed meanwhile; reload it and chart again.")
-			}
-			action := clinic.ActionCreate
-			switch ev.Kind {
-			case infusion.KindAlert:
-				action = "alert"
-			case infusion.KindAcknowledge:
-				action = "acknowledge"
-			}
-			if err := tx.audit(clinic.AuditEntry{ClinicID: s.ClinicID, Action: action, Entity: "infusion_event",
-				EntityID: s.ID, PatientID: s.PatientID}, nil, ev); err != nil {
+		}
+		if d == nil {
+			var err error
+			if d, err = db.recordLocked(ctx, tx, a, sessionID, e); err != nil {
 				return err
 			}
 		}
-		n := res.State
-		s.Phase, s.EventCount, s.OpenAlerts, s.State = n.Phase, len(n.Events), len(n.OpenAlerts()), &n
-		if _, err := tx.ExecContext(ctx, `UPDATE infusion_sessions SET phase = $1, event_count = $2, open_alerts = $3, last_event_at = $4
-			WHERE id = $5`, string(s.Phase), s.EventCount, s.OpenAlerts, tx.now, s.ID); err != nil {
-			return fmt.Errorf("chart event: %w", err)
+		if err := db.appendDraft(ctx, tx, a, d); err != nil {
+			return err
 		}
-		out, appended = s.InfusionSession, res.Appended
+		out, appended = d.s.InfusionSession, d.res.Appended
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return out, appended, nil
+}
+
+// eventDraft is a charted event ready to append: the session as read, the
+// number of stored events it was replayed from, the result of
+// infusion.Record and the JSON of each appended event.
+type eventDraft struct {
+	s        *sessionRow
+	replayed int
+	res      infusion.Result
+	raw      []string
+}
+
+// chartDraftError is a refusal of infusion.Record on a chart read outside
+// the write transaction, which a newer chart might not repeat.
+type chartDraftError struct{ err error }
+
+func (e *chartDraftError) Error() string { return e.err.Error() }
+
+// recordDraft reads the session on the read pool and charts e on its replay
+// at now. Rights errors are final (a session's clinic and patient never
+// change); a refusal by infusion.Record is a *chartDraftError.
+func (db *DB) recordDraft(ctx context.Context, a *clinic.Actor, sessionID int64, e infusion.Event, now time.Time) (*eventDraft, error) {
+	s, err := db.sessionForRead(ctx, readQueryer{db}, a, sessionID, false)
+	if err != nil {
+		return nil, err
+	}
+	if !clinic.CanChart(a, s.ClinicID) {
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may chart an infusion session.")
+	}
+	st, err := db.replay(ctx, readQueryer{db}, s)
+	if err != nil {
+		return nil, err
+	}
+	d, err := draftOn(s, st, e, now)
+	if err != nil {
+		return nil, &chartDraftError{err}
+	}
+	return d, nil
+}
+
+// recordLocked reads, replays and charts inside the write transaction (the
+// session row locked on PostgreSQL).
+func (db *DB) recordLocked(ctx context.Context, tx *Tx, a *clinic.Actor, sessionID int64, e infusion.Event) (*eventDraft, error) {
+	s, err := db.sessionForRead(ctx, tx, a, sessionID, true)
+	if err != nil {
+		return nil, err
+	}
+	if !clinic.CanChart(a, s.ClinicID) {
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may chart an infusion session.")
+	}
+	st, err := db.replay(ctx, tx, s)
+	if err != nil {
+		return nil, err
+	}
+	d, err := draftOn(s, st, e, tx.now)
+	if err != nil {
+		return nil, clinic.ChartError(err)
+	}
+	return d, nil
+}
+
+// draftOn records e on the replayed state st at now and encodes the events
+// to append.
+func draftOn(s *sessionRow, st infusion.State, e infusion.Event, now time.Time) (*eventDraft, error) {
+	if e.At.IsZero() {
+		e.At = now
+	}
+	res, err := infusion.Record(st, e, now, chartDoseEngine)
+	if err != nil {
+		return nil, err
+	}
+	d := &eventDraft{s: s, replayed: len(st.Events), res: res}
+	for _, ev := range res.Appended {
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return nil, fmt.Errorf("event json: %w", err)
+		}
+		d.raw = append(d.raw, string(raw))
+	}
+	return d, nil
+}
+
+// draftFresh reports whether the session still has exactly the events d was
+// replayed from, locking its row on PostgreSQL first (the count is read by a
+// second statement, which in READ COMMITTED sees what was committed before
+// the lock was granted).
+func (db *DB) draftFresh(ctx context.Context, tx *Tx, d *eventDraft) (bool, error) {
+	if db.loc.Engine == Postgres {
+		var id int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM infusion_sessions WHERE id = $1 FOR UPDATE`, d.s.ID).Scan(&id); err != nil {
+			return false, notFound(err, "chart event", "No such infusion session.")
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM infusion_events WHERE session_id = $1`, d.s.ID).Scan(&n); err != nil {
+		return false, fmt.Errorf("chart event: %w", err)
+	}
+	return n == d.replayed, nil
+}
+
+// appendDraft inserts d's events with their audit entries and updates the
+// session's summary columns.
+func (db *DB) appendDraft(ctx context.Context, tx *Tx, a *clinic.Actor, d *eventDraft) error {
+	s := d.s
+	for i, ev := range d.res.Appended {
+		var by sql.NullInt64
+		if ev.Kind != infusion.KindAlert {
+			by = nullInt(actorUserID(a))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO infusion_events (session_id, seq, kind, at, by_user_id, by_login, event_json, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			s.ID, ev.Seq, string(ev.Kind), ev.At.UTC(), by, ev.By, d.raw[i], tx.now); err != nil {
+			return conflict(err, "chart event", "seq", "The chart changed meanwhile; reload it and chart again.")
+		}
+		action := clinic.ActionCreate
+		switch ev.Kind {
+		case infusion.KindAlert:
+			action = "alert"
+		case infusion.KindAcknowledge:
+			action = "acknowledge"
+		}
+		if err := tx.auditJSON(clinic.AuditEntry{ClinicID: s.ClinicID, Action: action, Entity: "infusion_event",
+			EntityID: s.ID, PatientID: s.PatientID}, sql.NullString{}, sql.NullString{String: d.raw[i], Valid: true}); err != nil {
+			return err
+		}
+	}
+	n := d.res.State
+	s.Phase, s.EventCount, s.OpenAlerts, s.State = n.Phase, len(n.Events), len(n.OpenAlerts()), &n
+	if _, err := tx.ExecContext(ctx, `UPDATE infusion_sessions SET phase = $1, event_count = $2, open_alerts = $3, last_event_at = $4
+		WHERE id = $5`, string(s.Phase), s.EventCount, s.OpenAlerts, tx.now, s.ID); err != nil {
+		return fmt.Errorf("chart event: %w", err)
+	}
+	return nil
 }
 
 // patientNames returns the name and MRN of the patients by ID (rights are

@@ -329,6 +329,19 @@ func (tx *Tx) Rollback() error { return errTxManaged }
 // unless already set, the actor and their address. before and after are the
 // record as JSON (nil for none): the record before the change and after it.
 func (tx *Tx) audit(e clinic.AuditEntry, before, after any) error {
+	b, err := jsonOrNil(before)
+	if err != nil {
+		return err
+	}
+	a, err := jsonOrNil(after)
+	if err != nil {
+		return err
+	}
+	return tx.auditJSON(e, b, a)
+}
+
+// auditJSON is audit with before and after already encoded as JSON.
+func (tx *Tx) auditJSON(e clinic.AuditEntry, b, a sql.NullString) error {
 	e.At = tx.now
 	if tx.actor != nil {
 		if e.ActorID == 0 && !tx.actor.System {
@@ -341,15 +354,7 @@ func (tx *Tx) audit(e clinic.AuditEntry, before, after any) error {
 			e.RemoteAddr = tx.actor.RemoteAddr
 		}
 	}
-	b, err := jsonOrNil(before)
-	if err != nil {
-		return err
-	}
-	a, err := jsonOrNil(after)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(tx.ctx, `INSERT INTO audit_log
+	_, err := tx.ExecContext(tx.ctx, `INSERT INTO audit_log
 		(at, clinic_id, actor_id, actor_login, action, entity, entity_id, patient_id, before_json, after_json, remote_addr)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		e.At, nullInt(e.ClinicID), nullInt(e.ActorID), e.ActorLogin, e.Action, e.Entity,
