@@ -53,7 +53,8 @@ func scanSession(row interface{ Scan(...any) error }) (*sessionRow, error) {
 	return s, nil
 }
 
-// events returns the session's stored events in order.
+// events returns the session's stored events in order. Only the JSON
+// decoding is memoized (decodedEvents); the rows are read every time.
 func (db *DB) events(ctx context.Context, q queryer, sessionID int64) ([]infusion.Event, error) {
 	rows, err := q.QueryContext(ctx, `SELECT seq, event_json FROM infusion_events WHERE session_id = $1 ORDER BY seq`, sessionID)
 	if err != nil {
@@ -63,12 +64,12 @@ func (db *DB) events(ctx context.Context, q queryer, sessionID int64) ([]infusio
 	var out []infusion.Event
 	for rows.Next() {
 		var seq int
-		var raw string
+		var raw sql.RawBytes
 		if err := rows.Scan(&seq, &raw); err != nil {
 			return nil, fmt.Errorf("session %d events: %w", sessionID, err)
 		}
-		var e infusion.Event
-		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+		e, err := decodedEvents.decode(raw)
+		if err != nil {
 			return nil, fmt.Errorf("session %d event %d: %w", sessionID, seq, err)
 		}
 		out = append(out, e)
@@ -308,6 +309,7 @@ func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event
 		return nil, nil, err
 	}
 	e.By = a.Login
+	db.prepareWrites(ctx, maxSeqSQL, insertEventSQL, updateSessionSQL)
 	d, err := db.recordDraft(ctx, a, sessionID, e, db.now())
 	var chartErr *chartDraftError
 	switch {
@@ -438,7 +440,7 @@ func (db *DB) draftFresh(ctx context.Context, tx *Tx, d *eventDraft) (bool, erro
 		}
 	}
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM infusion_events WHERE session_id = $1`, d.s.ID).Scan(&n); err != nil {
+	if err := tx.queryRowPrepared(ctx, db, maxSeqSQL, d.s.ID).Scan(&n); err != nil {
 		return false, fmt.Errorf("chart event: %w", err)
 	}
 	return n == d.replayed, nil
@@ -453,9 +455,7 @@ func (db *DB) appendDraft(ctx context.Context, tx *Tx, a *clinic.Actor, d *event
 		if ev.Kind != infusion.KindAlert {
 			by = nullInt(actorUserID(a))
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO infusion_events (session_id, seq, kind, at, by_user_id, by_login, event_json, recorded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			s.ID, ev.Seq, string(ev.Kind), ev.At.UTC(), by, ev.By, d.raw[i], tx.now); err != nil {
+		if _, err := tx.execPrepared(ctx, db, insertEventSQL, s.ID, ev.Seq, string(ev.Kind), ev.At.UTC(), by, ev.By, d.raw[i], tx.now); err != nil {
 			return conflict(err, "chart event", "seq", "The chart changed meanwhile; reload it and chart again.")
 		}
 		action := clinic.ActionCreate
@@ -472,8 +472,7 @@ func (db *DB) appendDraft(ctx context.Context, tx *Tx, a *clinic.Actor, d *event
 	}
 	n := d.res.State
 	s.Phase, s.EventCount, s.OpenAlerts, s.State = n.Phase, len(n.Events), len(n.OpenAlerts()), &n
-	if _, err := tx.ExecContext(ctx, `UPDATE infusion_sessions SET phase = $1, event_count = $2, open_alerts = $3, last_event_at = $4
-		WHERE id = $5`, string(s.Phase), s.EventCount, s.OpenAlerts, tx.now, s.ID); err != nil {
+	if _, err := tx.execPrepared(ctx, db, updateSessionSQL, string(s.Phase), s.EventCount, s.OpenAlerts, tx.now, s.ID); err != nil {
 		return fmt.Errorf("chart event: %w", err)
 	}
 	return nil
