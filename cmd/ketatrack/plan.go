@@ -235,7 +235,7 @@ func printPlan(w io.Writer, pl *protocol.Plan) {
 			if s.HasMl {
 				mlh = show(s.MlPerH)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", day, date, hours(s.StartH), hours(s.SessionOffsetH), dur, s.Dose, mgh, mgkgh, mlh, show(s.AmountMg), dayMg, s.Status)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", day, date, hours(s.StartH), hours(s.SessionOffsetH), dur, s.DoseShown, mgh, mgkgh, mlh, show(s.AmountMg), dayMg, s.Status)
 		}
 	}
 	tw.Flush()

@@ -474,7 +474,13 @@ func TestPlanBadInput(t *testing.T) {
 		{"conflicting set", append(base, "--set", "daily-step=+10mg"), "--set daily-step: given twice"},
 		{"positional", []string{"plan", "goldberg-2005"}, "unexpected argument"},
 		{"bad protocols dir", append(base, "--protocols-dir", "/nonexistent/dir"), "--protocols-dir"},
-		{"bad list length", []string{"plan", "--protocol", "sigtermans-2010", "--weight", "70kg", "--setting", "inpatient", "--set", "pulse-doses=0.02mg/kg,0.15mg/kg"}, "--set pulse-doses: the list has 2 doses but the plan has 7 stages"},
+		{"bad list length", []string{"plan", "--protocol", "sigtermans-2010", "--weight", "70kg", "--setting", "inpatient", "--set", "pulse-doses=0.02mg/kg,0.15mg/kg"}, "--set pulse-doses: 0.02mg/kg,0.15mg/kg is a list of 2 doses but sigtermans-2010 has 7 pulses: give linear, an increment +Nmg/kg, none (the first dose at every pulse) or a list of 7 doses"},
+		// A plain amount for a titration key: the key, the forms a step
+		// takes and the literature's choices (goldberg-2005.yaml daily-step).
+		{"amount for a step", []string{"plan", "--protocol", "goldberg-2005", "--weight", "71kg", "--bag", "80mg/500mL", "--set", "daily-step=10mg", "--set", "midazolam-route=IV"},
+			"--set daily-step: 10mg is one dose but goldberg-2005 has 10 sessions: give linear, an increment +Nmg, none (the first dose at every session) or a list of 10 doses separated by commas; daily-step (How does the 4-hour amount rise"},
+		{"amount for a step: choices", []string{"plan", "--protocol", "goldberg-2005", "--weight", "71kg", "--set", "daily-step=10mg", "--set", "midazolam-route=IV"},
+			`Choices: linear, +5mg, +10mg); run "ketatrack protocols show goldberg-2005" for the choices' sources`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -520,5 +526,30 @@ func TestPlanBadProtocolFile(t *testing.T) {
 		if code != exitBadInput || !strings.Contains(stderr, "clinic-bad.yaml: regimens[0].doses[0].dose.value") || !strings.Contains(stderr, "without a unit") {
 			t.Errorf("%v: status %d, stderr %q", args, code, stderr)
 		}
+	}
+}
+
+// TestPlanDoseShownToSixDigits checks that the DOSE column prints a computed
+// dose to 6 significant digits, as the footer says, while --json keeps the
+// exact dose (12 significant digits). Goldberg 003 linear from 40 mg to
+// 80 mg over 10 sessions: session 2 is 40 + 40/9 = 44.4444444444... mg.
+func TestPlanDoseShownToSixDigits(t *testing.T) {
+	args := []string{"plan", "--protocol", "goldberg-2005", "--weight", "71kg", "--bag", "80mg/500mL", "--set", "daily-step=linear", "--set", "midazolam-route=IV"}
+	code, stdout, stderr := runCmd(t, "", args...)
+	if code != exitOK {
+		t.Fatalf("status %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "  44.4444mg over 4h  ") || strings.Contains(stdout, "44.4444444444") {
+		t.Errorf("DOSE column not to 6 significant digits:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "Figures are shown to 6 significant digits") {
+		t.Errorf("footer gone:\n%s", stdout)
+	}
+	code, stdout, stderr = runCmd(t, "", append(args, "--json")...)
+	if code != exitOK {
+		t.Fatalf("status %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, `"dose": "44.4444444444mg over 4h"`) && !strings.Contains(stdout, `"dose":"44.4444444444mg over 4h"`) {
+		t.Errorf("--json lost the exact dose:\n%s", stdout)
 	}
 }

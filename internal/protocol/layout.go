@@ -246,5 +246,8 @@ func (b *builder) stepsOf(pd plannedDose, stage int, base float64) []Step {
 	default:
 		out = append(out, mk(pd.stages[0], pd.stageSrc[0], pd.offset.Hours(), pd.duration.Hours()))
 	}
+	for i := range out {
+		out[i].DoseShown = ShowDose(out[i].Dose, ShownDigits)
+	}
 	return out
 }

@@ -124,6 +124,9 @@ type Step struct {
 	// Dose is the dose as the protocol or the clinician wrote it for this
 	// step ("0.35mg/kg/h", "45mg over 4h").
 	Dose string
+	// DoseShown is Dose for reading: its numbers to ShownDigits significant
+	// digits (ShowDose). It is not in the JSON and is never parsed.
+	DoseShown string
 	// Source says where Dose came from.
 	Source string
 	// PulseOf names the train a pulse belongs to (kind pulses); a pulse
@@ -173,20 +176,34 @@ func (e *MissingError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "--set: %s leaves %d detail(s) to the clinician:", e.Protocol, len(e.Missing))
 	for _, m := range e.Missing {
-		fmt.Fprintf(&b, " %s (%s", m.Key, m.Question)
-		var vals []string
-		for _, c := range m.Choices {
-			if c.Value != "" {
-				vals = append(vals, c.Value)
-			}
-		}
-		if len(vals) > 0 {
-			fmt.Fprintf(&b, " Choices: %s", strings.Join(vals, ", "))
-		}
-		b.WriteString(");")
+		b.WriteString(" " + m.describe() + ";")
 	}
-	b.WriteString(" run \"ketatrack protocols show " + e.Protocol + "\" for the choices' sources")
+	b.WriteString(" " + showChoices(e.Protocol))
 	return b.String()
+}
+
+// describe prints an unspecified detail for an error: its key, the question
+// and the values the literature offers ("daily-step (How does ...? Choices:
+// linear, +5mg, +10mg)").
+func (u Unspecified) describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s", u.Key, u.Question)
+	var vals []string
+	for _, c := range u.Choices {
+		if c.Value != "" {
+			vals = append(vals, c.Value)
+		}
+	}
+	if len(vals) > 0 {
+		fmt.Fprintf(&b, " Choices: %s", strings.Join(vals, ", "))
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// showChoices points to where the choices' sources are listed.
+func showChoices(id string) string {
+	return "run \"ketatrack protocols show " + id + "\" for the choices' sources"
 }
 
 // InputError is a bad request: Field names the flag or key ("--start",

@@ -3,6 +3,7 @@ package protocol
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/ketatrack/ketatrack/internal/units"
 )
@@ -294,7 +295,7 @@ func (b *builder) stages(spec *DoseSpec, pd *plannedDose, first quantity, firstS
 		}
 	case "list":
 		if len(st.list) != n {
-			x.bad(field, "the list has %d doses but the plan has %d stages (%s)", len(st.list), n, stageNoun(t.Across))
+			x.bad(field, "%s", b.listLength(t, stepVal, first, len(st.list), n, to != nil))
 			return nil, nil
 		}
 		for i, q := range st.list {
@@ -316,12 +317,52 @@ func (b *builder) stages(spec *DoseSpec, pd *plannedDose, first quantity, firstS
 	return out, src
 }
 
+// listLength explains a titration list of the wrong length (a plain amount
+// is a list of one): it names the forms a step takes, those needing a
+// ceiling only when the protocol has one, and for a clinician's key the
+// question and the literature's choices, as when the key is missing.
+func (b *builder) listLength(t *Titration, value string, first quantity, got, n int, ceiling bool) string {
+	what := fmt.Sprintf("%s is a list of %d doses", value, got)
+	if got == 1 {
+		what = value + " is one dose"
+	}
+	forms := []string{"none (the first dose at every " + stageNoun(t.Across) + ")"}
+	if ceiling {
+		forms = append([]string{"linear", "an increment +N" + first.fam.unit(first.refKg)}, forms...)
+	}
+	forms = append(forms, fmt.Sprintf("a list of %d doses separated by commas", n))
+	msg := fmt.Sprintf("%s but %s has %s: give %s", what, b.x.p.ID, stageCount(n, t.Across), orList(forms))
+	if u, ok := b.x.p.UnspecifiedKey(t.Step.Unspecified); ok {
+		msg += "; " + u.describe() + "; " + showChoices(b.x.p.ID)
+	}
+	return msg
+}
+
+// stageNoun names one stage of a titration across sessions, pulses or
+// intervals.
 func stageNoun(across string) string {
 	switch across {
 	case AcrossSessions:
-		return "one per session"
+		return "session"
 	case AcrossPulses:
-		return "one per pulse"
+		return "pulse"
 	}
-	return "one per titration interval"
+	return "titration interval"
+}
+
+// stageCount counts the stages of a titration in its own unit ("10
+// sessions", "7 pulses").
+func stageCount(n int, across string) string {
+	if n == 1 {
+		return "1 " + stageNoun(across)
+	}
+	return fmt.Sprintf("%d %ss", n, stageNoun(across))
+}
+
+// orList joins items as "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/protocol"
 	"github.com/ketatrack/ketatrack/internal/units"
 )
 
@@ -150,6 +151,13 @@ type planView struct {
 
 // End is the minute a plan step ends, from the session's start.
 func (planView) End(s clinic.PlanStep) float64 { return s.OffsetMin + s.DurationMin }
+
+// DoseShown is a step's dose text for reading, its numbers to
+// protocol.ShownDigits significant digits ("44.4444mg over 4h"); the exact
+// text stays in s.Dose for the charting form.
+func (planView) DoseShown(s clinic.PlanStep) string {
+	return protocol.ShowDose(s.Dose, protocol.ShownDigits)
+}
 
 // WithPlan pairs p with the helpers for {{template "course_plan"}}.
 func (v views) WithPlan(p *clinic.Plan) planView { return planView{v, p} }
