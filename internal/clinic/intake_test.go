@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // embedded zone database: the test does not depend on the machine
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/crps"
@@ -107,7 +108,7 @@ func TestCheckWeight(t *testing.T) {
 func TestParseTime(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		t.Skip("no time zone data")
+		t.Fatalf("time zone: %v", err)
 	}
 	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
