@@ -425,11 +425,7 @@ func flashFor(appended []infusion.Event) string {
 // sessionEvent charts one event from a form. A refused event re-shows the
 // page with the form's values and the field at fault; nothing is stored.
 func (s *Server) sessionEvent(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return err
 	}
@@ -516,11 +512,7 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiInfusionSession(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return err
 	}
@@ -538,11 +530,7 @@ type apiOpenSessionInput struct {
 }
 
 func (s *Server) apiOpenSession(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return err
 	}
@@ -573,11 +561,7 @@ type apiEventResult struct {
 }
 
 func (s *Server) apiSessionEvent(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return err
 	}

@@ -242,11 +242,7 @@ func (d coursesData) Patient(c *clinic.Course) *clinic.Patient { return d.Patien
 // patientCoursesPage lists one patient's courses: a page, or for htmx the
 // list alone (the patient record loads it).
 func (s *Server) patientCoursesPage(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return err
 	}
@@ -323,11 +319,7 @@ func (s *Server) previewOrSave(w http.ResponseWriter, r *http.Request, f *form, 
 
 // courseCreate saves a new course with its first (draft) version.
 func (s *Server) courseCreate(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return err
 	}
@@ -351,11 +343,7 @@ func (s *Server) courseCreate(w http.ResponseWriter, r *http.Request) error {
 
 // courseAndPatient loads course {id} and its patient.
 func (s *Server) courseAndPatient(r *http.Request) (*clinic.Course, *clinic.Patient, error) {
-	svc, err := s.treatment()
-	if err != nil {
-		return nil, nil, err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -463,15 +451,7 @@ func (s *Server) courseUpdateDraft(w http.ResponseWriter, r *http.Request) error
 
 // courseSign signs version {n}.
 func (s *Server) courseSign(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	n, err := pathInt(r, "n")
+	svc, id, n, err := s.treatmentVersion(r)
 	if err != nil {
 		return err
 	}
@@ -552,11 +532,7 @@ func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) error {
 
 // sessionOpen opens the session of the posted day and goes to its chart.
 func (s *Server) sessionOpen(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return err
 	}
@@ -642,11 +618,7 @@ func (s *Server) apiCreateCourse(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiCourse(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return err
 	}
@@ -659,11 +631,7 @@ func (s *Server) apiCourse(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiReviseCourse(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := s.treatmentRecord(r)
 	if err != nil {
 		return err
 	}
@@ -681,15 +649,7 @@ func (s *Server) apiReviseCourse(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiCourseVersion(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	n, err := pathInt(r, "n")
+	svc, id, n, err := s.treatmentVersion(r)
 	if err != nil {
 		return err
 	}
@@ -706,15 +666,7 @@ func (s *Server) apiCourseVersion(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiUpdateDraft(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	n, err := pathInt(r, "n")
+	svc, id, n, err := s.treatmentVersion(r)
 	if err != nil {
 		return err
 	}
@@ -731,15 +683,7 @@ func (s *Server) apiUpdateDraft(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiSignPlan(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	n, err := pathInt(r, "n")
+	svc, id, n, err := s.treatmentVersion(r)
 	if err != nil {
 		return err
 	}

@@ -180,3 +180,31 @@ func (s *Server) treatment() (treatmentServices, error) {
 	}
 	return t, nil
 }
+
+// treatmentRecord is treatment() and then the {id} path parameter, checked
+// in that order, for the handlers on one course or session.
+func (s *Server) treatmentRecord(r *http.Request) (treatmentServices, int64, error) {
+	svc, err := s.treatment()
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	return svc, id, nil
+}
+
+// treatmentVersion is treatmentRecord and then the {n} path parameter (a
+// plan version), checked in that order.
+func (s *Server) treatmentVersion(r *http.Request) (treatmentServices, int64, int, error) {
+	svc, id, err := s.treatmentRecord(r)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	n, err := pathInt(r, "n")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return svc, id, n, nil
+}
