@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,35 +67,12 @@ func TestBrowserNurseChartsVitalsAndAcknowledgesAlert(t *testing.T) {
 	p := ts.demo.Patients[6]
 	sid := runningGoldbergSession(t, ts, p)
 	dir := screenshotDir(t)
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
-		})
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("browser: %v", err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	login, pw := ts.password(clinic.RoleNurse)
+	shot := screenshots(dir)
+	do := browserDo(ctx, t)
+	text := browserText(ctx, t)
+	login, _ := ts.password(clinic.RoleNurse)
 	vit := func(name string) css { return css(fmt.Sprintf(`#form-vitals [name="vitals.%s"]`, name)) }
-	do(chromedp.EmulateViewport(1024, 768),
-		chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(css(`#login`)),
-		chromedp.SendKeys(css(`#login`), login), chromedp.SendKeys(css(`#password`), pw),
-		chromedp.Click(css(`button[type=submit]`)), chromedp.WaitVisible(css(`.user-menu`)),
+	do(chromedp.EmulateViewport(1024, 768), ts.loginAs(clinic.RoleNurse),
 		chromedp.Navigate(ts.URL+"/dashboard"), chromedp.WaitVisible(css(`#today-h`)), shot("charting-01-dashboard"),
 		chromedp.Click(css(fmt.Sprintf(`a[href="/sessions/%d"][role=button]`, sid))), chromedp.WaitVisible(css(`#form-vitals`)),
 		shot("charting-02-session-running"))
@@ -163,30 +138,13 @@ func TestBrowserClinicianPlansAndSignsCourse(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	p := ts.demo.Patients[7]
 	dir := screenshotDir(t)
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
-		})
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("browser: %v", err)
-		}
-	}
-	login, pw := ts.password(clinic.RoleClinician)
+	shot := screenshots(dir)
+	do := browserDo(ctx, t)
 	monday := clinic.DateOf(time.Now())
 	for monday.Time().Weekday() != time.Monday {
 		monday = monday.AddDays(1)
 	}
-	do(chromedp.EmulateViewport(1024, 768),
-		chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(css(`#login`)),
-		chromedp.SendKeys(css(`#login`), login), chromedp.SendKeys(css(`#password`), pw),
-		chromedp.Click(css(`button[type=submit]`)), chromedp.WaitVisible(css(`.user-menu`)),
+	do(chromedp.EmulateViewport(1024, 768), ts.loginAs(clinic.RoleClinician),
 		chromedp.Navigate(fmt.Sprintf("%s/patients/%d", ts.URL, p.ID)), chromedp.WaitVisible(css(`#patient-course-list`)),
 		chromedp.Click(css(fmt.Sprintf(`a[href="/patients/%d/courses/new"]`, p.ID))), chromedp.WaitVisible(css(`#f-protocol_id`)))
 	// Choosing a protocol shows its details (static/course.js). The choice
