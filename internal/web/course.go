@@ -267,11 +267,7 @@ func (s *Server) patientCoursesPage(w http.ResponseWriter, r *http.Request) erro
 
 // courseNewPage shows the form for a new course of patient {id}.
 func (s *Server) courseNewPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	p, err := s.pathPatient(r)
 	if err != nil {
 		return err
 	}

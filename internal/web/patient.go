@@ -18,6 +18,16 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// pathPatient loads patient {id}: pathID, then the patient service, whose
+// errors (ENOTFOUND, EFORBIDDEN) pass through unchanged.
+func (s *Server) pathPatient(r *http.Request) (*clinic.Patient, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.Patients.FindPatientByID(r.Context(), id)
+}
+
 // queryInt reads a non-negative integer query parameter (0 if absent).
 func queryInt(r *http.Request, name string) (int, error) {
 	v := r.URL.Query().Get(name)
@@ -130,11 +140,7 @@ type patientData struct {
 }
 
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	p, err := s.pathPatient(r)
 	if err != nil {
 		return err
 	}
@@ -153,11 +159,7 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) patientEditPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	p, err := s.pathPatient(r)
 	if err != nil {
 		return err
 	}
@@ -236,11 +238,7 @@ func (s *Server) apiPatients(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiPatient(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	p, err := s.pathPatient(r)
 	if err != nil {
 		return err
 	}
