@@ -35,16 +35,22 @@ func (s *Server) dashboardDate(r *http.Request) (clinic.Date, error) {
 	return s.today(), nil
 }
 
-func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
+// dashboard is the dashboard of the ?date asked for (dashboardDate), as of
+// now; the treatment services are checked first, then the date.
+func (s *Server) dashboard(r *http.Request) (*clinic.Dashboard, error) {
 	svc, err := s.treatment()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	date, err := s.dashboardDate(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d, err := svc.Dashboard(r.Context(), date, time.Now())
+	return svc.Dashboard(r.Context(), date, time.Now())
+}
+
+func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.dashboard(r)
 	if err != nil {
 		return err
 	}
@@ -66,15 +72,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.treatment()
-	if err != nil {
-		return err
-	}
-	date, err := s.dashboardDate(r)
-	if err != nil {
-		return err
-	}
-	d, err := svc.Dashboard(r.Context(), date, time.Now())
+	d, err := s.dashboard(r)
 	if err != nil {
 		return err
 	}
