@@ -230,36 +230,25 @@ func (db *DB) FindSessions(ctx context.Context, f clinic.SessionFilter) ([]*clin
 	if err != nil {
 		return nil, err
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	switch {
-	case a.System:
-	case a.Role == clinic.RolePatient:
-		where = append(where, "s.patient_id = "+arg(a.PatientID))
-	case a.Role.IsStaff():
-		where = append(where, "s.clinic_id = "+arg(a.ClinicID))
-	default:
+	var w where
+	if !w.actorScope(a, "s.") {
 		return nil, clinic.Errorf(clinic.EFORBIDDEN, "You may not list sessions.")
 	}
 	if !f.Date.IsZero() {
-		where = append(where, "s.session_date = "+arg(dateArg(f.Date)))
+		w.add("s.session_date = " + w.arg(dateArg(f.Date)))
 	}
 	if f.CourseID != 0 {
-		where = append(where, "s.course_id = "+arg(f.CourseID))
+		w.add("s.course_id = " + w.arg(f.CourseID))
 	}
 	if f.PatientID != 0 {
-		where = append(where, "s.patient_id = "+arg(f.PatientID))
+		w.add("s.patient_id = " + w.arg(f.PatientID))
 	}
 	if f.WithOpenAlerts {
-		where = append(where, "s.open_alerts > 0")
+		w.add("s.open_alerts > 0")
 	}
-	q := `SELECT ` + sessionColumns + sessionFrom
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY s.session_date DESC, s.id DESC LIMIT ` + arg(limit(f.Limit, 200, 1000))
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	q := `SELECT ` + sessionColumns + sessionFrom + w.sql() +
+		` ORDER BY s.session_date DESC, s.id DESC LIMIT ` + w.arg(limit(f.Limit, 200, 1000))
+	rows, err := db.read.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("find sessions: %w", err)
 	}

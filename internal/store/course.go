@@ -112,33 +112,39 @@ func (db *DB) FindCourseByID(ctx context.Context, id int64) (*clinic.Course, err
 	return db.courseForRead(ctx, db.read, a, id)
 }
 
+// actorScope limits w to the rows a may list, for a table (or alias,
+// prefix "s.") with patient_id and clinic_id columns: the system all, a
+// patient their own, staff their clinic's. It reports false for anyone
+// else, who may list nothing.
+func (w *where) actorScope(a *clinic.Actor, prefix string) bool {
+	switch {
+	case a.System:
+	case a.Role == clinic.RolePatient:
+		w.add(prefix + "patient_id = " + w.arg(a.PatientID))
+	case a.Role.IsStaff():
+		w.add(prefix + "clinic_id = " + w.arg(a.ClinicID))
+	default:
+		return false
+	}
+	return true
+}
+
 // FindCourses implements clinic.CourseService.
 func (db *DB) FindCourses(ctx context.Context, f clinic.CourseFilter) ([]*clinic.Course, error) {
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	switch {
-	case a.System:
-	case a.Role == clinic.RolePatient:
-		where = append(where, "patient_id = "+arg(a.PatientID))
-	case a.Role.IsStaff():
-		where = append(where, "clinic_id = "+arg(a.ClinicID))
-	default:
+	var w where
+	if !w.actorScope(a, "") {
 		return nil, clinic.Errorf(clinic.EFORBIDDEN, "You may not list courses.")
 	}
 	if f.PatientID != 0 {
-		where = append(where, "patient_id = "+arg(f.PatientID))
+		w.add("patient_id = " + w.arg(f.PatientID))
 	}
-	q := `SELECT ` + courseColumns + ` FROM courses`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY id DESC LIMIT ` + arg(limit(f.Limit, 50, 500)) + ` OFFSET ` + arg(max(f.Offset, 0))
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	q := `SELECT ` + courseColumns + ` FROM courses` + w.sql() +
+		` ORDER BY id DESC LIMIT ` + w.arg(limit(f.Limit, 50, 500)) + ` OFFSET ` + w.arg(max(f.Offset, 0))
+	rows, err := db.read.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("find courses: %w", err)
 	}
