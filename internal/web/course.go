@@ -242,11 +242,11 @@ func (d coursesData) Patient(c *clinic.Course) *clinic.Patient { return d.Patien
 // patientCoursesPage lists one patient's courses: a page, or for htmx the
 // list alone (the patient record loads it).
 func (s *Server) patientCoursesPage(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.treatmentRecord(r)
+	svc, err := s.treatment()
 	if err != nil {
 		return err
 	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	p, err := s.pathPatient(r)
 	if err != nil {
 		return err
 	}
@@ -315,11 +315,11 @@ func (s *Server) previewOrSave(w http.ResponseWriter, r *http.Request, f *form, 
 
 // courseCreate saves a new course with its first (draft) version.
 func (s *Server) courseCreate(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.treatmentRecord(r)
+	svc, err := s.treatment()
 	if err != nil {
 		return err
 	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	p, err := s.pathPatient(r)
 	if err != nil {
 		return err
 	}
