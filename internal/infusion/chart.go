@@ -615,6 +615,10 @@ func (s *State) closeSegment(at time.Time) {
 	}
 }
 
+// Clone returns e with its payloads copied, so that changing the clone's
+// payloads cannot change e (e.g. an event a cache hands out to many callers).
+func (e Event) Clone() Event { return copyEvent(e) }
+
 // copyEvent returns e with its payloads copied, so that the caller keeping
 // or changing its own pointers cannot change the chart.
 func copyEvent(e Event) Event {

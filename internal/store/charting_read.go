@@ -33,9 +33,8 @@ func (r readQueryer) QueryRowContext(ctx context.Context, q string, args ...any)
 // exact JSON text. Decoding is a pure function of the text, so a chart
 // replayed from the rows read now is the same as if every row were decoded
 // again; it only saves RecordEvent from decoding a whole chart for every
-// vitals row (about a fifth of its CPU time). The events it returns share
-// their payload pointers: callers must not change them (infusion.Replay
-// copies each event it applies).
+// vitals row (about a fifth of its CPU time). Every caller gets its own
+// copy (Event.Clone), so no caller can change the memo or another's chart.
 type eventDecoder struct {
 	mu sync.Mutex
 	m  map[string]infusion.Event
@@ -55,7 +54,7 @@ func (d *eventDecoder) decode(raw []byte) (infusion.Event, error) {
 	e, ok := d.m[string(raw)]
 	d.mu.Unlock()
 	if ok {
-		return e, nil
+		return e.Clone(), nil
 	}
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return infusion.Event{}, err
@@ -66,7 +65,7 @@ func (d *eventDecoder) decode(raw []byte) (infusion.Event, error) {
 	}
 	d.m[string(raw)] = e
 	d.mu.Unlock()
-	return e, nil
+	return e.Clone(), nil
 }
 
 // The statements of RecordEvent's write transaction, prepared once on the
