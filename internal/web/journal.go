@@ -188,14 +188,11 @@ func (s *Server) journalFormPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) journalSave(w http.ResponseWriter, r *http.Request) error {
-	id, js, err := s.patientJournals(r)
+	p, js, err := s.journalPatient(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := p.ID
 	day := today()
 	e, f, err := journalFromForm(r, id, day)
 	if err == nil {
@@ -305,14 +302,11 @@ func (s *Server) journalDay1Set(w http.ResponseWriter, r *http.Request) error {
 // journalCSV exports the patient's study journal in the journal CSV of
 // shared/PRODUCT.md (rows with a journal day), patient_id being the MRN.
 func (s *Server) journalCSV(w http.ResponseWriter, r *http.Request) error {
-	id, js, err := s.patientJournals(r)
+	p, js, err := s.journalPatient(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := p.ID
 	entries, err := js.FindJournalEntries(r.Context(), clinic.JournalFilter{PatientID: id})
 	if err != nil {
 		return err

@@ -41,6 +41,20 @@ func (s *Server) patientJournals(r *http.Request) (int64, journalServices, error
 	return id, js, nil
 }
 
+// journalPatient is patientJournals followed by reading the patient, for
+// the handlers that show or export the patient's own records.
+func (s *Server) journalPatient(r *http.Request) (*clinic.Patient, journalServices, error) {
+	id, js, err := s.patientJournals(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.Patients.FindPatientByID(r.Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, js, nil
+}
+
 // courseServices are the treatment courses and infusion sessions (issue 7),
 // used here only to read: upcoming sessions for the portal's reminders,
 // infusion days on charts, and each course's protocol and day 1 for relief

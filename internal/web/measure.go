@@ -35,14 +35,11 @@ func (s *Server) measuresPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderMeasures(w http.ResponseWriter, r *http.Request, status int, f *form) error {
-	id, js, err := s.patientJournals(r)
+	p, js, err := s.journalPatient(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := p.ID
 	list, err := js.FindMeasures(r.Context(), id)
 	if err != nil {
 		return err
@@ -288,14 +285,11 @@ func (s *Server) apiMeasureInError(w http.ResponseWriter, r *http.Request) error
 // measuresCSV exports the patient's functional measures, values and units
 // as entered, entries in error included and marked.
 func (s *Server) measuresCSV(w http.ResponseWriter, r *http.Request) error {
-	id, js, err := s.patientJournals(r)
+	p, js, err := s.journalPatient(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.Patients.FindPatientByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := p.ID
 	list, err := js.FindMeasures(r.Context(), id)
 	if err != nil {
 		return err
