@@ -169,7 +169,9 @@ type Dashboard struct {
 	OpenAlerts []DashboardAlert `json:"open_alerts"`
 }
 
-// DueSoon is how far ahead the dashboard lists vitals as due.
+// DueSoon is how far ahead the dashboard lists vitals as due: a display
+// choice of ketatrack's, not a clinical interval (the interval itself, 15 min,
+// is Goldberg's NIBP schedule, 003_55ad5919aae10607.txt, in internal/infusion).
 const DueSoon = 5 * time.Minute
 
 // DashboardSession is one row of the dashboard: a session (SessionID 0 for a
