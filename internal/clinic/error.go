@@ -16,6 +16,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // the actor is known but lacks the right
 	EUNAUTHORIZED = "unauthorized" // not logged in, or wrong login or password
 	ERATELIMIT    = "rate_limited" // too many attempts; try again later
+	EUNAVAILABLE  = "unavailable"  // the server lacks what the request needs (no Chromium for a PDF); the message says what to do instead
 )
 
 // Error is a domain error with a code, a message fit to show the user, and

@@ -20,6 +20,7 @@ var codeStatus = map[string]int{
 	clinic.ECONFLICT:     http.StatusConflict,
 	clinic.ERATELIMIT:    http.StatusTooManyRequests,
 	clinic.EINTERNAL:     http.StatusInternalServerError,
+	clinic.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // ErrorStatus returns the HTTP status for err.

@@ -103,6 +103,10 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/sessions/{id}", loggedIn, s.apiInfusionSession},
 		{"POST", "/api/v1/sessions/{id}/events", staffOnly, s.apiSessionEvent},
 
+		// Printed documents: the printable page and its PDF (document*.go).
+		{"GET", "/courses/{id}/plan/print", loggedIn, s.planPrintPage},
+		{"GET", "/courses/{id}/plan.pdf", loggedIn, s.planPDF},
+
 		// The clinic dashboard (dashboard.go).
 		{"GET", "/dashboard", staffOnly, s.dashboardPage},
 		{"GET", "/api/v1/dashboard", staffOnly, s.apiDashboard},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/document"
 )
 
 //go:embed static
@@ -44,6 +45,13 @@ type Config struct {
 	// Location is the clinic's time zone for showing times (default: the
 	// server's).
 	Location *time.Location
+	// Printer makes the documents' PDFs (default: document.NewPrinter
+	// finding Chromium on PATH; without one the PDF links answer 503 and
+	// point to the printable page).
+	Printer *document.Printer
+	// Discharge are the discharge instructions printed for patients
+	// (default: document.DefaultInstructions).
+	Discharge *document.Instructions
 }
 
 // Server serves the HTML pages, the JSON API under /api/v1, the health
@@ -73,6 +81,16 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local
+	}
+	if cfg.Printer == nil {
+		cfg.Printer = document.NewPrinter("")
+	}
+	if cfg.Discharge == nil {
+		d, err := document.DefaultInstructions()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Discharge = d
 	}
 	s := &Server{Config: cfg, logger: cfg.Logger, loginRate: newIPLimiter(loginRatePerMinute, loginBurst)}
 	t, err := parseTemplates(s.funcs())

@@ -21,6 +21,19 @@ type Figure struct {
 	TimesH   []float64
 	Panels   []Panel
 	Footnote string // e.g. the model's source
+	// XLabel replaces the time axis's label ("time since first dose
+	// (hours)") when set, e.g. "journal day".
+	XLabel string
+	// XDays ticks the time axis in days whatever its length (by default
+	// only beyond 72 h).
+	XDays bool
+	// YMax fixes the top of every panel's y axis when positive (a 0–10
+	// pain scale), instead of the largest value.
+	YMax float64
+	// Marks are times (h) drawn as thin vertical lines in every panel, e.g.
+	// infusion days, named MarkLabel in the legend.
+	Marks     []float64
+	MarkLabel string
 }
 
 // Panel is one y-axis: a quantity and its curves.
@@ -69,7 +82,7 @@ func SVG(w io.Writer, f Figure) error {
 		fmt.Fprintf(bw, `<text x="%d" y="%d" fill="#444">%s</text>`+"\n", marginL, 52+18*i, esc(line))
 	}
 	t0, t1 := f.TimesH[0], f.TimesH[len(f.TimesH)-1]
-	days := t1 > 72
+	days := t1 > 72 || f.XDays
 	xUnit, xScale := "hours", 1.0
 	if days {
 		xUnit, xScale = "days", 1.0/24
@@ -101,6 +114,9 @@ func SVG(w io.Writer, f Figure) error {
 			ymax = 1
 		}
 		yTicks := ticks(0, ymax*1.05, 6)
+		if f.YMax > 0 {
+			yTicks = ticks(0, f.YMax, 5)
+		}
 		ytop := yTicks[len(yTicks)-1]
 		ypos := func(v float64) float64 { return bottom - v/ytop*panelH }
 		fmt.Fprintf(bw, `<text x="%d" y="%.1f" font-weight="bold">%s</text>`+"\n", marginL, top-10, esc(p.Title))
@@ -115,9 +131,18 @@ func SVG(w io.Writer, f Figure) error {
 			fmt.Fprintf(bw, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eeeeee"/>`+"\n", x, top, x, bottom)
 			fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#333">%s</text>`+"\n", x, bottom+18, num(xt))
 		}
+		for _, m := range f.Marks {
+			if m >= t0 && m <= t1 {
+				fmt.Fprintf(bw, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#9bb8d3" stroke-width="1.5" stroke-dasharray="3 3"/>`+"\n", xpos(m), top, xpos(m), bottom)
+			}
+		}
 		fmt.Fprintf(bw, `<rect x="%d" y="%.1f" width="%d" height="%d" fill="none" stroke="#888"/>`+"\n", marginL, top, plotW, panelH)
 		fmt.Fprintf(bw, `<text transform="translate(%d %.1f) rotate(-90)" text-anchor="middle" fill="#333">%s</text>`+"\n", 22, top+panelH/2, esc(p.YLabel))
-		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#333">time since first dose (%s)</text>`+"\n", float64(marginL)+plotW/2, bottom+40, xUnit)
+		xLabel := "time since first dose (" + xUnit + ")"
+		if f.XLabel != "" {
+			xLabel = f.XLabel
+		}
+		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#333">%s</text>`+"\n", float64(marginL)+plotW/2, bottom+40, esc(xLabel))
 		// bands, then curves
 		for _, s := range p.Series {
 			if s.Lower == nil || s.Upper == nil {
@@ -142,6 +167,11 @@ func SVG(w io.Writer, f Figure) error {
 		}
 		// legend
 		ly := top + 14
+		if len(f.Marks) > 0 && f.MarkLabel != "" {
+			fmt.Fprintf(bw, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#9bb8d3" stroke-width="1.5" stroke-dasharray="3 3"/>`+"\n", marginL+plotW+22, ly-8, marginL+plotW+22, ly+6)
+			fmt.Fprintf(bw, `<text x="%d" y="%.1f">%s</text>`+"\n", marginL+plotW+40, ly+4, esc(f.MarkLabel))
+			ly += 20
+		}
 		for _, s := range p.Series {
 			fmt.Fprintf(bw, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s" stroke-width="3"/>`+"\n", marginL+plotW+10, ly, marginL+plotW+34, ly, s.Color)
 			fmt.Fprintf(bw, `<text x="%d" y="%.1f">%s</text>`+"\n", marginL+plotW+40, ly+4, esc(s.Name))
