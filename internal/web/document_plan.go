@@ -9,7 +9,6 @@ import (
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/infusion"
-	"github.com/ketatrack/ketatrack/internal/units"
 )
 
 // planDoc is the infusion-room plan: one plan version with its signatures,
@@ -200,6 +199,3 @@ func (s *Server) planPDF(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.serveDoc(w, r, "doc_plan", d, rec, true)
 }
-
-// mlText prints a volume for reading (4 significant digits).
-func mlText(v float64) string { return units.FormatNumber(v, numDigits) }
