@@ -8,6 +8,7 @@ import (
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/infusion"
+	"github.com/ketatrack/ketatrack/internal/stock"
 	"github.com/ketatrack/ketatrack/internal/store"
 	"github.com/ketatrack/ketatrack/internal/units"
 )
@@ -47,6 +48,11 @@ func loadTreatment(ctx context.Context, db *store.DB, r *Result, rng *mrand.Rand
 	doc, nurse := r.As(ctx, clinic.RoleClinician), r.As(ctx, clinic.RoleNurse)
 	now := db.Now().Local()
 	today := clinic.DateOf(now)
+	_, lot100, err := loadStock(ctx, db, r)
+	if err != nil {
+		return err
+	}
+	bags := demoBags{ctx: ctx, db: db, r: r, lot: lot100}
 
 	// Hannah Becker: the running session.
 	hannah := r.Patients[1]
@@ -55,14 +61,21 @@ func loadTreatment(ctx context.Context, db *store.DB, r *Result, rng *mrand.Rand
 	if err != nil {
 		return fmt.Errorf("course of %s: %w", hannah.MRN, err)
 	}
+	// Consent: a clinician's attestation of the paper form Hannah signed.
+	if _, err := db.RecordConsent(doc, c.ID, clinic.ConsentInput{Method: clinic.ConsentAttestation, Agreed: true}); err != nil {
+		return fmt.Errorf("consent of %s: %w", hannah.MRN, err)
+	}
 	for day := 1; day <= 2; day++ {
 		date := today.AddDays(day - 3)
 		start := time.Date(date.Year, date.Month, date.Day, 9, 0, 0, 0, now.Location())
-		if err := completedSession(nurse, db, c.ID, day, date, start, rng); err != nil {
+		// Day 1's bag is wasted with a witness; day 2's is left for the
+		// dashboard to flag as never wasted.
+		bags.waste = day == 1
+		if err := completedSession(nurse, db, c.ID, day, date, start, rng, &bags); err != nil {
 			return fmt.Errorf("day %d of %s: %w", day, hannah.MRN, err)
 		}
 	}
-	if err := runningSession(nurse, db, c.ID, 3, today, now, rng); err != nil {
+	if err := runningSession(nurse, db, c.ID, 3, today, now, rng, &bags); err != nil {
 		return fmt.Errorf("day 3 of %s: %w", hannah.MRN, err)
 	}
 
@@ -72,9 +85,14 @@ func loadTreatment(ctx context.Context, db *store.DB, r *Result, rng *mrand.Rand
 	for wd := start.Time().Weekday(); wd == time.Saturday || wd == time.Sunday; wd = start.Time().Weekday() {
 		start = start.AddDays(1)
 	}
-	if _, err := signedCourse(doc, db, grace.ID, clinic.PlanInput{ProtocolID: "goldberg-2005", Weight: "59kg",
-		StartDate: start, Settings: demoGoldbergSettings}); err != nil {
+	gc, err := signedCourse(doc, db, grace.ID, clinic.PlanInput{ProtocolID: "goldberg-2005", Weight: "59kg",
+		StartDate: start, Settings: demoGoldbergSettings})
+	if err != nil {
 		return fmt.Errorf("course of %s: %w", grace.MRN, err)
+	}
+	// Consent: signed by Grace on the desk's tablet (her typed name).
+	if _, err := db.RecordConsent(nurse, gc.ID, clinic.ConsentInput{Method: clinic.ConsentDesk, SignedName: grace.FullName(), Agreed: true}); err != nil {
+		return fmt.Errorf("consent of %s: %w", grace.MRN, err)
 	}
 
 	// Olivia Chen: version 1 signed, version 2 a draft with a new weight.
@@ -116,6 +134,44 @@ func demoVitals(rng *mrand.Rand) infusion.Vitals {
 		Diastolic: infusion.MmHg(72 + rng.IntN(8)), SpO2: infusion.Percent(96 + rng.IntN(4)), RespRate: &rr, RASS: &rass}
 }
 
+// demoBags prepares each session's bag before the pump starts (and wastes
+// it after the stop when waste is set).
+type demoBags struct {
+	ctx   context.Context
+	db    *store.DB
+	r     *Result
+	lot   *stock.Lot
+	waste bool
+}
+
+// chartWithBag charts evs, preparing the 100 mg in 100 mL bag of the
+// demo's Schwartzman course just before the start, and wasting it at the
+// end when b.waste is set.
+func (b *demoBags) chartWithBag(nurse context.Context, sessionID int64, evs []infusion.Event) error {
+	for i, e := range evs {
+		if e.Kind != infusion.KindStart {
+			continue
+		}
+		if err := chart(nurse, b.db, sessionID, evs[:i]...); err != nil {
+			return err
+		}
+		p, err := demoPrepare(b.ctx, b.db, b.r, sessionID, b.lot, 100, 100)
+		if err != nil {
+			return fmt.Errorf("bag: %w", err)
+		}
+		if err := chart(nurse, b.db, sessionID, evs[i:]...); err != nil {
+			return err
+		}
+		if b.waste {
+			if err := demoWaste(b.ctx, b.db, b.r, p); err != nil {
+				return fmt.Errorf("waste: %w", err)
+			}
+		}
+		return nil
+	}
+	return chart(nurse, b.db, sessionID, evs...)
+}
+
 // chart records events on a session in order.
 func chart(nurse context.Context, db *store.DB, sessionID int64, events ...infusion.Event) error {
 	for _, e := range events {
@@ -153,7 +209,7 @@ func startEvents(t time.Time) []infusion.Event {
 
 // completedSession charts a whole 4-hour session from check-in at t to
 // discharge.
-func completedSession(nurse context.Context, db *store.DB, courseID int64, day int, date clinic.Date, t time.Time, rng *mrand.Rand) error {
+func completedSession(nurse context.Context, db *store.DB, courseID int64, day int, date clinic.Date, t time.Time, rng *mrand.Rand, bags *demoBags) error {
 	s, err := db.OpenSession(nurse, courseID, day, date)
 	if err != nil {
 		return err
@@ -171,7 +227,7 @@ func completedSession(nurse context.Context, db *store.DB, courseID int64, day i
 		infusion.Event{Kind: infusion.KindVitals, At: stop.Add(15 * time.Minute), Vitals: &after},
 		infusion.Event{Kind: infusion.KindDischarge, At: stop.Add(20 * time.Minute), Discharge: &infusion.DischargeAssessment{
 			Activity: 2, Respiration: 2, Consciousness: 2, Ambulation: 2, NauseaVomiting: 2, Pain: 1, Bleeding: 2, EscortPresent: true}})
-	return chart(nurse, db, s.ID, evs...)
+	return bags.chartWithBag(nurse, s.ID, evs)
 }
 
 // runningSession charts today's session up to now: started 65 minutes ago,
@@ -179,7 +235,7 @@ func completedSession(nurse context.Context, db *store.DB, courseID int64, day i
 // or more over the baseline of 72 /min raises Goldberg's tachycardia alert,
 // left for the nurse to acknowledge), a mild side effect; the next vitals
 // are overdue.
-func runningSession(nurse context.Context, db *store.DB, courseID int64, day int, date clinic.Date, now time.Time, rng *mrand.Rand) error {
+func runningSession(nurse context.Context, db *store.DB, courseID int64, day int, date clinic.Date, now time.Time, rng *mrand.Rand, bags *demoBags) error {
 	s, err := db.OpenSession(nurse, courseID, day, date)
 	if err != nil {
 		return err
@@ -196,5 +252,6 @@ func runningSession(nurse context.Context, db *store.DB, courseID int64, day int
 	}
 	evs = append(evs, infusion.Event{Kind: infusion.KindSideEffect, At: started.Add(32 * time.Minute),
 		SideEffect: &infusion.SideEffect{Effect: infusion.SERestlessness, Severity: infusion.Mild, Action: "reassured; lights dimmed"}})
-	return chart(nurse, db, s.ID, evs...)
+	bags.waste = false
+	return bags.chartWithBag(nurse, s.ID, evs)
 }

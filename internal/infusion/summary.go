@@ -226,3 +226,13 @@ func (sum Summary) reminders() []Reminder {
 	}
 	return out
 }
+
+// BagGivenMg is the ketamine bag b (0-based, in the order the bags were
+// hung) has given up to now, by the same exact integration as Summary; 0
+// for a bag never hung.
+func (s State) BagGivenMg(b int, now time.Time) Milligrams {
+	if b < 0 || b >= len(s.Bags) {
+		return 0
+	}
+	return Milligrams(s.useOfBag(b, now).doseMg)
+}

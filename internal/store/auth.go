@@ -40,22 +40,26 @@ func sessionIDFrom(ctx context.Context, self bool) int64 {
 	return id
 }
 
-// Login implements clinic.AuthService.
-func (db *DB) Login(ctx context.Context, req clinic.LoginRequest) (*clinic.Session, string, error) {
-	login := clinic.NormalizeLogin(req.Login)
-	if login == "" || req.Password == "" {
-		return nil, "", clinic.Errorf(clinic.EUNAUTHORIZED, "Wrong login or password.")
+// checkPassword checks a login and password as Login does: refused
+// (ERATELIMIT, audited as throttled) after clinic.LoginFailureLimit recent
+// failures of the login, and every wrong password audited as a failed login
+// (so a witness's mistyped password counts towards the same limit). Wrong
+// login and wrong password get the same message.
+func (db *DB) checkPassword(ctx context.Context, rawLogin, password, remoteAddr string) (*clinic.User, error) {
+	login := clinic.NormalizeLogin(rawLogin)
+	if login == "" || password == "" {
+		return nil, clinic.Errorf(clinic.EUNAUTHORIZED, "Wrong login or password.")
 	}
-	if len(login) > 200 || len(req.Password) > clinic.MaxPasswordLen*4 {
-		return nil, "", clinic.Errorf(clinic.EUNAUTHORIZED, "Wrong login or password.")
+	if len(login) > 200 || len(password) > clinic.MaxPasswordLen*4 {
+		return nil, clinic.Errorf(clinic.EUNAUTHORIZED, "Wrong login or password.")
 	}
-	anon := clinic.NewContext(ctx, &clinic.Actor{Login: login, RemoteAddr: req.RemoteAddr})
+	anon := clinic.NewContext(ctx, &clinic.Actor{Login: login, RemoteAddr: remoteAddr})
 	now := db.now()
 
 	u, err := scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE login = $1`, login))
 	if err != nil {
 		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, "", fmt.Errorf("login: %w", err)
+			return nil, fmt.Errorf("login: %w", err)
 		}
 		u = nil
 	}
@@ -69,7 +73,7 @@ func (db *DB) Login(ctx context.Context, req clinic.LoginRequest) (*clinic.Sessi
 	if err := db.queryRow(ctx, `SELECT count(*) FROM audit_log
 		WHERE actor_login = $1 AND action = $2 AND at > $3`,
 		login, clinic.ActionLoginFailed, now.Add(-clinic.LoginFailureWindow)).Scan(&failures); err != nil {
-		return nil, "", fmt.Errorf("login: count failures: %w", err)
+		return nil, fmt.Errorf("login: count failures: %w", err)
 	}
 	if failures >= clinic.LoginFailureLimit {
 		err := db.update(anon, func(tx *Tx) error {
@@ -78,27 +82,35 @@ func (db *DB) Login(ctx context.Context, req clinic.LoginRequest) (*clinic.Sessi
 			return tx.audit(e, nil, nil)
 		})
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		return nil, "", clinic.Errorf(clinic.ERATELIMIT,
+		return nil, clinic.Errorf(clinic.ERATELIMIT,
 			"Too many failed logins for this account. Try again in %d minutes.", int(clinic.LoginFailureWindow.Minutes()))
 	}
 
 	ok := false
 	if u != nil {
-		ok = clinic.VerifyPassword(u.PasswordHash, req.Password) && !u.Disabled
+		ok = clinic.VerifyPassword(u.PasswordHash, password) && !u.Disabled
 	} else {
-		clinic.SpendPasswordTime(req.Password)
+		clinic.SpendPasswordTime(password)
 	}
 	if !ok {
 		e := attempt
 		e.Action = clinic.ActionLoginFailed
 		if err := db.update(anon, func(tx *Tx) error { return tx.audit(e, nil, nil) }); err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		return nil, "", clinic.Errorf(clinic.EUNAUTHORIZED, "Wrong login or password.")
+		return nil, clinic.Errorf(clinic.EUNAUTHORIZED, "Wrong login or password.")
 	}
+	return u, nil
+}
 
+// Login implements clinic.AuthService.
+func (db *DB) Login(ctx context.Context, req clinic.LoginRequest) (*clinic.Session, string, error) {
+	u, err := db.checkPassword(ctx, req.Login, req.Password, req.RemoteAddr)
+	if err != nil {
+		return nil, "", err
+	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, "", fmt.Errorf("session token: %w", err)

@@ -325,6 +325,9 @@ func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event
 				return err
 			}
 		}
+		if err := db.gateEvent(ctx, tx, d); err != nil {
+			return err
+		}
 		if err := db.appendDraft(ctx, tx, a, d); err != nil {
 			return err
 		}

@@ -62,6 +62,9 @@ func BenchmarkRecordVitals(b *testing.B) {
 							if _, err := db.SignPlan(docCtx, cs.ID, 1); err != nil {
 								return err
 							}
+							if _, err := storetest.RecordConsent(db, cs.ID); err != nil {
+								return err
+							}
 							course, day = cs.ID, 0
 						}
 						day++

@@ -118,6 +118,10 @@ func chartNursesSetup(b *testing.B, db *store.DB, nurses, perNurse int) []nurseS
 						errs <- err
 						return
 					}
+					if _, err := storetest.RecordConsent(db, cs.ID); err != nil {
+						errs <- err
+						return
+					}
 					course = cs.ID
 				}
 				s, err := db.OpenSession(ctx, course, day, clinic.Date{Year: 2026, Month: 3, Day: 2})

@@ -32,6 +32,7 @@ func signedGoldberg(t *testing.T, db *store.DB, doc context.Context, patientID i
 	must(t, err)
 	_, err = db.SignPlan(doc, c.ID, 1)
 	must(t, err)
+	storetest.Consent(t, db, c.ID) // issue 15: no check-in without consent
 	c, err = db.FindCourseByID(doc, c.ID)
 	must(t, err)
 	return c
@@ -91,6 +92,7 @@ func TestChartingGoldbergDay1(t *testing.T) {
 		bag := mustParse(t, units.ParseConcentration, "40mg/500mL")
 		rec(infusion.Event{Kind: infusion.KindProgramme, At: chartAt(10), Programme: &infusion.Programme{Drug: infusion.Racemic, Bag: bag,
 			Entered: mustParse(t, units.ParseDoseRate, "10mg/h"), DoubleCheck: infusion.DoubleCheck{By: "nurse b", Drug: infusion.Racemic, Concentration: bag}}})
+		storetest.PrepareBag(t, db, s.ID, "40mg/500mL")
 		rec(infusion.Event{Kind: infusion.KindStart, At: chartAt(15)})
 
 		// Bad input is refused with the field named, and nothing is stored.
@@ -208,6 +210,9 @@ func TestDashboard(t *testing.T) {
 			{Kind: infusion.KindStart, At: chartAt(15)},
 			{Kind: infusion.KindVitals, At: chartAt(30), Vitals: vitals(70, 120, 75, 91)}, // SpO2 91 %: desaturation (< 93 %, Goldberg)
 		} {
+			if e.Kind == infusion.KindStart {
+				storetest.PrepareBag(t, db, s.ID, "40mg/500mL")
+			}
 			if _, _, err := db.RecordEvent(nurse, s.ID, e); err != nil {
 				t.Fatalf("%s: %v", e.Kind, err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/infusion"
 	"github.com/ketatrack/ketatrack/internal/store"
+	"github.com/ketatrack/ketatrack/internal/store/storetest"
 	"github.com/ketatrack/ketatrack/internal/units"
 )
 
@@ -34,6 +35,7 @@ func runningGoldbergSession(t *testing.T, ts *testServer, p *clinic.Patient) int
 	if _, err := ts.db.SignPlan(doc, c.ID, 1); err != nil {
 		t.Fatal(err)
 	}
+	storetest.Consent(t, ts.db, c.ID)
 	s, err := ts.db.OpenSession(nurse, c.ID, 1, clinic.DateOf(time.Now()))
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +50,9 @@ func runningGoldbergSession(t *testing.T, ts *testServer, p *clinic.Patient) int
 			DoubleCheck: infusion.DoubleCheck{By: "second nurse", Drug: infusion.Racemic, Concentration: bag}}},
 		{Kind: infusion.KindStart, At: t0.Add(10 * time.Minute)},
 	} {
+		if e.Kind == infusion.KindStart {
+			storetest.PrepareBag(t, ts.db, s.ID, "40mg/500mL")
+		}
 		if _, _, err := ts.db.RecordEvent(nurse, s.ID, e); err != nil {
 			t.Fatalf("%s: %v", e.Kind, err)
 		}

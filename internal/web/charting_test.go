@@ -78,6 +78,7 @@ func signedCourse(t *testing.T, ts *testServer, p *clinic.Patient, start clinic.
 	if resp.StatusCode != http.StatusSeeOther || strings.Contains(resp.Header.Get("Location"), "Not+signed") {
 		t.Fatalf("sign: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	storetest.Consent(t, ts.db, id) // issue 15: no check-in without consent
 	return id
 }
 
@@ -160,6 +161,7 @@ func TestHTTPGoldbergDay1Session(t *testing.T) {
 		}
 		chart(url.Values{"kind": {"programme"}, "at": {at(10)}, "programme.drug": {"racemic"}, "programme.bag": {"40mg/500mL"},
 			"programme.entered": {"10mg/h"}, "programme.double_check.drug": {"racemic"}, "programme.double_check.concentration": {"40mg/500mL"}})
+		storetest.PrepareBag(t, ts.db, sid, "40mg/500mL") // issue 15: no start without a witnessed bag
 		chart(url.Values{"kind": {"start"}, "at": {at(15)}})
 		for m := 30; m <= 255; m += 15 {
 			hr := 70
@@ -301,6 +303,7 @@ func TestHTTPBadChartingInput(t *testing.T) {
 		"entered": "125mL/h", "double_check": map[string]any{"drug": "racemic", "concentration": "0.08mg/mL"}}}); st != 201 {
 		t.Fatalf("programme: %d %s", st, msg)
 	}
+	storetest.PrepareBag(t, ts.db, sid, "40mg/500mL")
 	if st, _, msg := api(map[string]any{"kind": "start", "at": at(10)}); st != 201 {
 		t.Fatalf("start: %d %s", st, msg)
 	}

@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/infusion"
+	"github.com/ketatrack/ketatrack/internal/stock"
+)
+
+// Reconciliation and the controlled-substance log (stock.Service). Lot
+// balances and the balances of wasted bags are sums over the ledger in
+// SQL; only the bags not yet wasted are replayed (to read what the chart
+// has given), so the work grows with the open bags, not the history.
+
+// Reconcile implements stock.Service.
+func (db *DB) Reconcile(ctx context.Context, now time.Time) (*stock.Reconciliation, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.ClinicID == 0 || !stock.CanRead(a, a.ClinicID) {
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "The stock record is for clinic staff.")
+	}
+	cid := a.ClinicID
+	r := &stock.Reconciliation{Now: now, Lots: []stock.LotBalance{}, Bags: []stock.BagBalance{}}
+	lots, err := db.lots(ctx, db.read, cid, false)
+	if err != nil {
+		return nil, err
+	}
+	byLot := map[int64]*stock.LotBalance{}
+	for _, l := range lots {
+		r.Lots = append(r.Lots, stock.LotBalance{Lot: l, OnHandML: l.OnHandML, OnHandMg: l.OnHandMg})
+	}
+	for i := range r.Lots {
+		byLot[r.Lots[i].Lot.ID] = &r.Lots[i]
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT lot_id, kind, SUM(lot_ml) FROM stock_entries
+		WHERE clinic_id = $1 AND lot_id IS NOT NULL GROUP BY lot_id, kind`, cid)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var kind string
+		var ml float64
+		if err := rows.Scan(&id, &kind, &ml); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reconcile: %w", err)
+		}
+		lb := byLot[id]
+		if lb == nil {
+			continue
+		}
+		switch stock.Kind(kind) {
+		case stock.KindReceive:
+			lb.ReceivedML += ml
+		case stock.KindDraw:
+			lb.DrawnML -= ml
+		case stock.KindDispose:
+			lb.DisposedML -= ml
+		case stock.KindCorrection:
+			lb.CorrectedML += ml
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	// The newest count of each lot, with the corrections that name it.
+	rows, err = db.read.QueryContext(ctx, `SELECT `+entryColumns+`,
+		COALESCE((SELECT SUM(x.lot_ml) FROM stock_entries x WHERE x.corrects_id = e.id), 0)
+		FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'count'
+		AND e.id = (SELECT MAX(y.id) FROM stock_entries y WHERE y.lot_id = e.lot_id AND y.kind = 'count')`, cid)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile counts: %w", err)
+	}
+	for rows.Next() {
+		var corrected float64
+		e, err := scanEntry(rows, &corrected)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reconcile counts: %w", err)
+		}
+		if lb := byLot[e.LotID]; lb != nil && e.CountedML != nil && e.BookML != nil {
+			lb.LastCount, lb.CountDiffML = e, *e.CountedML-(*e.BookML+corrected)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reconcile counts: %w", err)
+	}
+	// Bags still to account for: not wasted, or wasted with a balance.
+	preps, err := db.preparations(ctx, db.read, `p.clinic_id = $1 AND (
+		NOT EXISTS (SELECT 1 FROM stock_entries w WHERE w.preparation_id = p.id AND w.kind = 'waste')
+		OR ABS((SELECT SUM(b.bag_mg) FROM stock_entries b WHERE b.preparation_id = p.id)
+			- (SELECT MAX(w.given_mg) FROM stock_entries w WHERE w.preparation_id = p.id AND w.kind = 'waste')) > $2)`,
+		cid, stock.BalanceTolerance)
+	if err != nil {
+		return nil, err
+	}
+	sessions := map[int64]*infusion.State{}
+	var patientIDs []int64
+	for _, p := range preps {
+		patientIDs = append(patientIDs, p.PatientID)
+		bb := stock.BagBalance{Preparation: p, WastedMg: p.WastedMg(), CorrectedMg: p.CorrectedMg()}
+		for _, d := range p.Draws {
+			bb.DrawnMg += d.BagMg
+		}
+		if p.Wasted() {
+			bb.GivenMg, bb.Finished = *p.Wastes[0].GivenMg, true
+		} else {
+			st := sessions[p.SessionID]
+			if st == nil {
+				s, err := db.sessionForRead(ctx, db.read, a, p.SessionID, false)
+				if err != nil {
+					return nil, err
+				}
+				replayed, err := db.replay(ctx, db.read, s)
+				if err != nil {
+					return nil, err
+				}
+				st = &replayed
+				sessions[p.SessionID] = st
+			}
+			bb.GivenMg = float64(st.BagGivenMg(p.BagNumber-1, now))
+			bb.Finished = st.Phase == infusion.PhaseStopped
+		}
+		bb.BalanceMg = bb.DrawnMg - bb.GivenMg - bb.WastedMg + bb.CorrectedMg
+		r.Bags = append(r.Bags, bb)
+	}
+	names, err := db.patientNames(ctx, patientIDs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range r.Bags {
+		n := names[r.Bags[i].Preparation.PatientID]
+		r.Bags[i].PatientName, r.Bags[i].MRN = n[0], n[1]
+	}
+	sort.SliceStable(r.Bags, func(i, j int) bool { return r.Bags[i].Preparation.ID < r.Bags[j].Preparation.ID })
+	r.Flag(clinic.DateOf(now.In(time.Local)), time.Local)
+	return r, nil
+}
+
+// StockLog implements stock.Service: the ledger in time order, each row
+// with its lot and the lot's balance after it (a window sum over the whole
+// history, so the first row of a period shows the true balance).
+func (db *DB) StockLog(ctx context.Context, f stock.LogFilter, fn func(stock.LogRow) error) error {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if a.ClinicID == 0 || !stock.CanRead(a, a.ClinicID) {
+		return clinic.Errorf(clinic.EFORBIDDEN, "The stock record is for clinic staff.")
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		return clinic.Invalid("to", "the period ends (%s) before it starts (%s)", f.To, f.From)
+	}
+	lots, err := db.lotMap(ctx, db.read, a.ClinicID)
+	if err != nil {
+		return err
+	}
+	var w where
+	inner := `SELECT ` + entryColumns + `,
+		SUM(e.lot_ml) OVER (PARTITION BY e.lot_id ORDER BY e.id) AS bal_ml,
+		SUM(e.lot_mg) OVER (PARTITION BY e.lot_id ORDER BY e.id) AS bal_mg,
+		COALESCE(pt.mrn, '') AS mrn, COALESCE(p.bag_number, 0) AS bag_number
+		FROM stock_entries e
+		LEFT JOIN patients pt ON pt.id = e.patient_id
+		LEFT JOIN bag_preparations p ON p.id = e.preparation_id
+		WHERE e.clinic_id = ` + w.arg(a.ClinicID)
+	if f.LotID != 0 {
+		inner += ` AND (e.lot_id = ` + w.arg(f.LotID) + ` OR e.preparation_id IN (SELECT d.preparation_id FROM stock_entries d WHERE d.kind = 'draw' AND d.lot_id = ` + w.arg(f.LotID) + `))`
+	}
+	outer := `SELECT * FROM (` + inner + `) t`
+	var conds []string
+	if !f.From.IsZero() {
+		conds = append(conds, `t.at >= `+w.arg(time.Date(f.From.Time().Year(), f.From.Time().Month(), f.From.Time().Day(), 0, 0, 0, 0, time.Local).UTC()))
+	}
+	if !f.To.IsZero() {
+		end := f.To.AddDays(1).Time()
+		conds = append(conds, `t.at < `+w.arg(time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.Local).UTC()))
+	}
+	for i, c := range conds {
+		if i == 0 {
+			outer += ` WHERE ` + c
+		} else {
+			outer += ` AND ` + c
+		}
+	}
+	outer += ` ORDER BY t.at, t.id`
+	rows, err := db.read.QueryContext(ctx, outer, w.args...)
+	if err != nil {
+		return fmt.Errorf("stock log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r stock.LogRow
+		var balML, balMg sql.NullFloat64
+		e, err := scanEntry(rows, &balML, &balMg, &r.PatientMRN, &r.BagNumber)
+		if err != nil {
+			return fmt.Errorf("stock log: %w", err)
+		}
+		r.Entry, r.Lot = *e, lots[e.LotID]
+		if e.LotID != 0 {
+			r.BalanceML, r.BalanceMg = balML.Float64, balMg.Float64
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
