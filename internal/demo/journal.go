@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	mrand "math/rand/v2"
-	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/cohort"
@@ -64,11 +63,11 @@ func loadJournal(ctx context.Context, db *store.DB, r *Result, rng *mrand.Rand) 
 	if err != nil {
 		return err
 	}
-	relief, err := cohort.Relief(cohort.ReliefConfig{Patients: n, Seed: 2005, Start: time.Now()})
+	relief, err := cohort.Relief(cohort.ReliefConfig{Patients: n, Seed: 2005, Start: db.Now()})
 	if err != nil {
 		return err
 	}
-	today := clinic.JournalToday(time.Now())
+	today := clinic.JournalToday(db.Now())
 	var entries []*clinic.JournalEntry
 	for i, p := range r.Patients {
 		// Follow-up: relief for the drawn number of days, then (after a

@@ -32,67 +32,74 @@ func (db *DB) SaveIntake(ctx context.Context, patientID int64, in clinic.IntakeI
 		if err != nil {
 			return err
 		}
-		if err := in.Validate(p, clinic.DateOf(tx.now), tx.now); err != nil {
-			return err
-		}
-		mme, err := in.Summarize()
-		if err != nil {
-			return err
-		}
-		if in.Weight == nil {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM body_weights WHERE patient_id = $1`, p.ID).Scan(&n); err != nil {
-				return fmt.Errorf("save intake: %w", err)
-			}
-			if n == 0 {
-				return clinic.Invalid("weight", "no weight is on record: record the patient's weight with its unit (e.g. 70kg or 154lb)")
-			}
-		}
-		by, name := workupActor(a)
-		it := &clinic.Intake{ClinicID: p.ClinicID, PatientID: p.ID, Presentation: in.Presentation, Medications: in.Medications,
-			PriorTreatments: in.PriorTreatments, Notes: in.Notes, MME: mme, PriorRelief: crps.TallyRelief(in.PriorTreatments),
-			RecordedBy: by, RecordedByName: name, RecordedAt: tx.now}
-		m := clinic.Measurement{MeasuredAt: in.MeasuredAt, Note: "recorded with the intake"}
-		if in.Weight != nil {
-			if it.Weight, err = tx.insertWeight(p, *in.Weight, m); err != nil {
-				return err
-			}
-		}
-		if in.Height != nil {
-			if it.Height, err = tx.insertHeight(p, *in.Height, m); err != nil {
-				return err
-			}
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM intakes WHERE patient_id = $1`, p.ID).Scan(&it.Version); err != nil {
-			return fmt.Errorf("save intake: %w", err)
-		}
-		doc, err := json.Marshal(intakeDoc{it.Presentation, it.Medications, it.PriorTreatments, it.Notes})
-		if err != nil {
-			return fmt.Errorf("save intake: %w", err)
-		}
-		mmeJSON, err := json.Marshal(mme)
-		if err != nil {
-			return fmt.Errorf("save intake: %w", err)
-		}
-		var weightID, heightID int64
-		if it.Weight != nil {
-			weightID = it.Weight.ID
-		}
-		if it.Height != nil {
-			heightID = it.Height.ID
-		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO intakes
-			(clinic_id, patient_id, version, input_json, mme_json, weight_id, height_id, recorded_by, recorded_by_name, recorded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			p.ClinicID, p.ID, it.Version, string(doc), string(mmeJSON), nullInt(weightID), nullInt(heightID), nullInt(by), name, tx.now).Scan(&it.ID)
-		if err != nil {
-			return conflict(err, "save intake", "version", "Another intake of this patient was saved at the same moment; reload and try again.")
-		}
-		out = it
-		return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, Action: clinic.ActionCreate, Entity: "intake",
-			EntityID: it.ID, PatientID: p.ID}, nil, it)
+		out, err = tx.saveIntake(p, in)
+		return err
 	})
 	return out, err
+}
+
+// saveIntake validates in and stores it as p's newest intake inside tx,
+// with its weight and height, every row audited.
+func (tx *Tx) saveIntake(p *clinic.Patient, in clinic.IntakeInput) (*clinic.Intake, error) {
+	ctx, a := tx.ctx, tx.actor
+	if err := in.Validate(p, clinic.DateOf(tx.now), tx.now); err != nil {
+		return nil, err
+	}
+	mme, err := in.Summarize()
+	if err != nil {
+		return nil, err
+	}
+	if in.Weight == nil {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM body_weights WHERE patient_id = $1`, p.ID).Scan(&n); err != nil {
+			return nil, fmt.Errorf("save intake: %w", err)
+		}
+		if n == 0 {
+			return nil, clinic.Invalid("weight", "no weight is on record: record the patient's weight with its unit (e.g. 70kg or 154lb)")
+		}
+	}
+	by, name := workupActor(a)
+	it := &clinic.Intake{ClinicID: p.ClinicID, PatientID: p.ID, Presentation: in.Presentation, Medications: in.Medications,
+		PriorTreatments: in.PriorTreatments, Notes: in.Notes, MME: mme, PriorRelief: crps.TallyRelief(in.PriorTreatments),
+		RecordedBy: by, RecordedByName: name, RecordedAt: tx.now}
+	m := clinic.Measurement{MeasuredAt: in.MeasuredAt, Note: "recorded with the intake"}
+	if in.Weight != nil {
+		if it.Weight, err = tx.insertWeight(p, *in.Weight, m); err != nil {
+			return nil, err
+		}
+	}
+	if in.Height != nil {
+		if it.Height, err = tx.insertHeight(p, *in.Height, m); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM intakes WHERE patient_id = $1`, p.ID).Scan(&it.Version); err != nil {
+		return nil, fmt.Errorf("save intake: %w", err)
+	}
+	doc, err := json.Marshal(intakeDoc{it.Presentation, it.Medications, it.PriorTreatments, it.Notes})
+	if err != nil {
+		return nil, fmt.Errorf("save intake: %w", err)
+	}
+	mmeJSON, err := json.Marshal(mme)
+	if err != nil {
+		return nil, fmt.Errorf("save intake: %w", err)
+	}
+	var weightID, heightID int64
+	if it.Weight != nil {
+		weightID = it.Weight.ID
+	}
+	if it.Height != nil {
+		heightID = it.Height.ID
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO intakes
+		(clinic_id, patient_id, version, input_json, mme_json, weight_id, height_id, recorded_by, recorded_by_name, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		p.ClinicID, p.ID, it.Version, string(doc), string(mmeJSON), nullInt(weightID), nullInt(heightID), nullInt(by), name, tx.now).Scan(&it.ID)
+	if err != nil {
+		return nil, conflict(err, "save intake", "version", "Another intake of this patient was saved at the same moment; reload and try again.")
+	}
+	return it, tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, Action: clinic.ActionCreate, Entity: "intake",
+		EntityID: it.ID, PatientID: p.ID}, nil, it)
 }
 
 const intakeColumns = `id, clinic_id, patient_id, version, input_json, mme_json, weight_id, height_id, recorded_by, recorded_by_name, recorded_at`

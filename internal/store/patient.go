@@ -101,19 +101,23 @@ func (db *DB) CreatePatient(ctx context.Context, p *clinic.Patient) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		p.CreatedAt, p.UpdatedAt = tx.now, tx.now
-		err := tx.QueryRowContext(ctx, `INSERT INTO patients
-			(clinic_id, mrn, given_name, family_name, birth_date, sex, phone, email, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			p.ClinicID, p.MRN, p.GivenName, p.FamilyName, dateArg(p.BirthDate), string(p.Sex), p.Phone, p.Email,
-			p.CreatedAt, p.UpdatedAt).Scan(&p.ID)
-		if err != nil {
-			return conflict(err, "create patient", "mrn", fmt.Sprintf("The MRN %s is already in use in this clinic.", p.MRN))
-		}
-		return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, Action: clinic.ActionCreate, Entity: "patient",
-			EntityID: p.ID, PatientID: p.ID}, nil, p)
-	})
+	return db.update(ctx, func(tx *Tx) error { return tx.insertPatient(p) })
+}
+
+// insertPatient stores a validated p inside tx, sets its ID and times, and
+// audits it.
+func (tx *Tx) insertPatient(p *clinic.Patient) error {
+	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
+	err := tx.QueryRowContext(tx.ctx, `INSERT INTO patients
+		(clinic_id, mrn, given_name, family_name, birth_date, sex, phone, email, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		p.ClinicID, p.MRN, p.GivenName, p.FamilyName, dateArg(p.BirthDate), string(p.Sex), p.Phone, p.Email,
+		p.CreatedAt, p.UpdatedAt).Scan(&p.ID)
+	if err != nil {
+		return conflict(err, "create patient", "mrn", fmt.Sprintf("The MRN %s is already in use in this clinic.", p.MRN))
+	}
+	return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, Action: clinic.ActionCreate, Entity: "patient",
+		EntityID: p.ID, PatientID: p.ID}, nil, p)
 }
 
 // UpdatePatient implements clinic.PatientService.
