@@ -302,12 +302,12 @@ func (m *mapper) plans() {
 			pl := v.Plan
 			drug := DrugConcept(pl.Drug)
 			mr := &MedicationRequest{Base: base("MedicationRequest", planID(v.ID), v.UpdatedAt),
-				Identifier: []Identifier{{System: LocalSystem + "plan-version", Value: fmt.Sprintf("%d.%d", c.ID, v.Version)}},
+				Identifier:      []Identifier{{System: LocalSystem + "plan-version", Value: fmt.Sprintf("%d.%d", c.ID, v.Version)}},
 				InstantiatesURI: []string{LocalSystem + "protocol:" + pl.ProtocolID},
 				Status:          status, Intent: "order", MedicationCodeableConcept: &drug, Subject: m.subject,
 				AuthoredOn: instant(v.SignedAt), Requester: display(v.SignedByName),
 				GroupIdentifier: &Identifier{System: LocalSystem + "course", Value: id(c.ID)},
-				Note: []Annotation{{Text: fmt.Sprintf("%s (%s), %s, for %s, care area %s", c.Title, pl.ProtocolTitle, pl.Regimen, pl.Weight, pl.CareArea)}}}
+				Note:            []Annotation{{Text: fmt.Sprintf("%s (%s), %s, for %s, care area %s", c.Title, pl.ProtocolTitle, pl.Regimen, pl.Weight, pl.CareArea)}}}
 			if v.Reason != "" {
 				mr.Note = append(mr.Note, Annotation{Text: "Version " + strconv.Itoa(v.Version) + ": " + v.Reason})
 			}

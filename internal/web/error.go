@@ -50,6 +50,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	}
+	if isFHIR(r) {
+		failFHIR(w, err)
+		return
+	}
 	if isAPI(r) {
 		var body apiError
 		body.Error.Code, body.Error.Message, body.Error.Field = code, clinic.ErrorMessage(err), clinic.ErrorField(err)

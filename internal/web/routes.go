@@ -143,5 +143,14 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/analytics/survival", staffOnly, s.apiSurvival},
 		{"GET", "/api/v1/outcome-definitions", staffOnly, s.apiDefinitions},
 		{"PUT", "/api/v1/outcome-definitions", staffOnly, s.apiSaveDefinitions},
+
+		// FHIR R4, read-only (fhir.go): described by GET /fhir/metadata,
+		// not openapi.json.
+		{"GET", "/fhir/metadata", public, s.fhirMetadata},
+		{"GET", "/fhir/Patient", loggedIn, s.fhirPatientSearch},
+		{"GET", "/fhir/Patient/{id}", loggedIn, s.fhirPatient},
+		{"GET", "/fhir/Patient/{id}/$everything", loggedIn, s.fhirEverything},
+		{"GET", "/fhir/Questionnaire/{id}", loggedIn, s.fhirQuestionnaire},
+		{"GET", "/fhir/{type}", loggedIn, s.fhirSearch},
 	}
 }

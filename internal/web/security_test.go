@@ -17,6 +17,7 @@ import (
 var publicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /api/openapi.json": true,
 	"GET /login": true, "POST /login": true, "POST /api/v1/session": true,
+	"GET /fhir/metadata": true,
 }
 
 // concretePath fills a route's wildcards with the ID of a real record.
