@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/fhir"
 	"github.com/ketatrack/ketatrack/internal/outcomes"
 	"github.com/ketatrack/ketatrack/internal/store"
 )
@@ -21,9 +23,9 @@ import (
 func init() {
 	register(&command{
 		Name:     "import",
-		Synopsis: "import journal FILE.csv [--db URL] [--clinic ID] [--match mrn|id] [--json]",
-		Summary: "Import a study journal CSV (the analyze format) into the database, all or nothing in one transaction: " +
-			"one bad row names its line and column (exit 2) and nothing is imported.",
+		Synopsis: "import journal FILE.csv [--db URL] [--clinic ID] [--match mrn|id] [--json] | import fhir BUNDLE.json [--db URL] [--clinic ID] [--json]",
+		Summary: "Import a study journal CSV (the analyze format), or a new patient from a FHIR R4 Bundle (Patient, body weights and heights, CRPS conditions), " +
+			"all or nothing in one transaction: a bad row or resource is named (exit 2) and nothing is imported.",
 		Run: runImport,
 	})
 }
@@ -59,8 +61,11 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return flagStatus(err)
 	}
+	if len(pos) == 2 && pos[0] == "fhir" {
+		return importFHIR(ctx, e, *dbURL, *clinicID, *asJSON, pos[1])
+	}
 	if len(pos) != 2 || pos[0] != "journal" {
-		return fail(e, "import", exitBadInput, errors.New(`arguments: want "journal FILE.csv" (the only kind of import)`))
+		return fail(e, "import", exitBadInput, errors.New(`arguments: want "journal FILE.csv" or "fhir BUNDLE.json"`))
 	}
 	if *match != "mrn" && *match != "id" {
 		return fail(e, "import", exitBadInput, fmt.Errorf("match: %q is not mrn or id", *match))
@@ -218,4 +223,66 @@ func matchPatients(ctx context.Context, db *store.DB, clinicID int64, match stri
 		}
 	}
 	return out, nil
+}
+
+// importFHIR creates a patient from a FHIR Bundle: the Patient, its body
+// weights and heights and its CRPS conditions (as the first intake's
+// presentation), in one transaction. Everything else the Bundle holds of
+// the types ketatrack exports is skipped and counted; anything else is
+// refused, naming the entry, the resource and the element.
+func importFHIR(ctx context.Context, e *env, dbURL string, clinicID int64, asJSON bool, path string) int {
+	if _, err := store.ParseLocation(dbURL); err != nil {
+		return fail(e, "import", exitBadInput, err)
+	}
+	data, err := readAll(e, path)
+	if err != nil {
+		return fail(e, "import", exitBadInput, err)
+	}
+	parsed, err := fhir.Parse(data)
+	if err != nil {
+		return fail(e, "import", exitBadInput, fmt.Errorf("%s: %w; nothing was imported", path, err))
+	}
+	db, _, err := openDB(ctx, dbURL)
+	if err != nil {
+		return fail(e, "import", exitFailure, err)
+	}
+	defer db.Close()
+	sys := clinic.NewContext(ctx, clinic.System)
+	id, err := exportClinic(sys, db, clinicID)
+	if err != nil {
+		return fail(e, "import", exitBadInput, err)
+	}
+	parsed.Import.Patient.ClinicID = id
+	p, err := db.ImportPatient(sys, parsed.Import)
+	if err != nil {
+		status := exitFailure
+		if code := clinic.ErrorCode(err); code == clinic.EINVALID || code == clinic.ECONFLICT {
+			status = exitBadInput
+		}
+		return fail(e, "import", status, fmt.Errorf("%s: %w; nothing was imported", path, parsed.Explain(err)))
+	}
+	in := parsed.Import
+	if asJSON {
+		doc := map[string]any{"file": path, "clinic_id": id, "patient_id": p.ID, "mrn": p.MRN, "weights": len(in.Weights),
+			"heights": len(in.Heights), "intake": in.Presentation != nil, "skipped": parsed.Skipped}
+		if err := json.NewEncoder(e.Stdout).Encode(doc); err != nil {
+			return fail(e, "import", exitFailure, err)
+		}
+		return exitOK
+	}
+	fmt.Fprintf(e.Stdout, "imported patient %d (MRN %s, %s) into clinic %d: %d weights, %d heights",
+		p.ID, p.MRN, p.FullName(), id, len(in.Weights), len(in.Heights))
+	if in.Presentation != nil {
+		fmt.Fprintf(e.Stdout, ", an intake with the CRPS presentation (%d limbs)", len(in.Presentation.AffectedLimbs))
+	}
+	fmt.Fprintln(e.Stdout)
+	var kinds []string
+	for k := range parsed.Skipped {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		fmt.Fprintf(e.Stdout, "  skipped %d %s\n", parsed.Skipped[k], k)
+	}
+	return exitOK
 }

@@ -21,6 +21,9 @@ type Export struct {
 	Operation string `json:"operation"`
 	// Resources counts the resources handed out, by resource type.
 	Resources map[string]int `json:"resources"`
+	// ClinicID is the clinic exported by a clinic-wide export run by the
+	// command-line operator (who belongs to no clinic); 0 otherwise.
+	ClinicID int64 `json:"clinic_id,omitempty"`
 }
 
 // ExportAuditor writes the audit entry of an export. The store implements

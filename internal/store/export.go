@@ -17,6 +17,9 @@ func (db *DB) AuditExport(ctx context.Context, patientID int64, e clinic.Export)
 	}
 	return db.update(ctx, func(tx *Tx) error {
 		clinicID := a.ClinicID
+		if a.System && e.ClinicID != 0 {
+			clinicID = e.ClinicID
+		}
 		if patientID != 0 {
 			p, err := workupPatient(ctx, tx, a, patientID, false)
 			if err != nil {
