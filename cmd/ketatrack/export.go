@@ -115,7 +115,7 @@ func runExportFHIR(ctx context.Context, e *env, k *exportKind, args []string) in
 	dbURL := dbFlag(e, fs)
 	out := fs.String("out", "", "directory to write TYPE.ndjson files and manifest.json into (must exist, without an earlier export)")
 	clinicID := fs.Int64("clinic", 0, "the clinic to export (required when the database holds more than one)")
-	mrnSystem := fs.String("mrn-system", "", "identifier system URI of the clinic's MRNs, as the receiving EHR knows it (e.g. urn:oid:…); default "+fhir.DefaultMRNSystem(1)+" for clinic 1")
+	mrnSystem := fs.String("mrn-system", e.Getenv("KETATRACK_FHIR_MRN_SYSTEM"), "identifier system URI of the clinic's MRNs, as the receiving EHR knows it, e.g. urn:oid:… (env KETATRACK_FHIR_MRN_SYSTEM, which serve uses too); default "+fhir.DefaultMRNSystem(1)+" for clinic 1")
 	asJSON := fs.Bool("json", false, `print one JSON document on stdout: {"out", "clinic_id", "patients", "rows", "resources", "seconds", "manifest"}`)
 	pos, err := parseFlags(e, fs, args)
 	if err != nil {

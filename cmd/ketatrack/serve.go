@@ -88,6 +88,7 @@ Environment:
 		Logger:         logger,
 		SecureCookies:  e.Getenv("KETATRACK_SECURE_COOKIES") == "1",
 		ClientIPHeader: e.Getenv("KETATRACK_CLIENT_IP_HEADER"),
+		FHIRMRNSystem:  e.Getenv("KETATRACK_FHIR_MRN_SYSTEM"),
 	})
 	if err != nil {
 		return fail(e, "serve", exitFailure, err)

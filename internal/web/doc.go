@@ -16,6 +16,8 @@
 //	templates/     layout.html, partials (_name.html), one file per page
 //	static/        app.css, favicon; vendor/ from scripts/vendor-frontend.sh
 //	openapi.json   the API description served at /api/openapi.json
+//	fhir.go        the read-only FHIR R4 endpoint under /fhir (internal/fhir), described by
+//	               its CapabilityStatement at /fhir/metadata rather than openapi.json
 //
 // # Adding a page
 //

@@ -52,6 +52,15 @@ func failFHIR(w http.ResponseWriter, err error) {
 	writeFHIR(w, ErrorStatus(err), fhir.NewOutcome(code, clinic.ErrorMessage(err), clinic.ErrorField(err)))
 }
 
+// fhirOptions are the export choices of this server (the MRN system).
+func (s *Server) fhirOptions() fhir.Options {
+	var o fhir.Options
+	if sys := s.FHIRMRNSystem; sys != "" {
+		o.MRNSystem = func(int64) string { return sys }
+	}
+	return o
+}
+
 func (s *Server) fhirServices() (fhir.Services, error) {
 	svc, err := fhir.ServicesOf(s.Patients)
 	if err != nil {
@@ -96,7 +105,7 @@ func (s *Server) fhirPatientResources(r *http.Request, id int64) ([]fhir.Resourc
 	if err != nil {
 		return nil, err
 	}
-	return fhir.Map(rec, fhir.Options{}), nil
+	return fhir.Map(rec, s.fhirOptions()), nil
 }
 
 // auditFHIR records what a FHIR answer handed out.
@@ -129,7 +138,7 @@ func (s *Server) fhirPatient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rs := fhir.Map(&fhir.Record{Patient: p}, fhir.Options{})[:1]
+	rs := fhir.Map(&fhir.Record{Patient: p}, s.fhirOptions())[:1]
 	if err := s.auditFHIR(r, p.ID, "Patient/read", rs); err != nil {
 		return err
 	}
@@ -248,7 +257,7 @@ func (s *Server) fhirPatientSearch(w http.ResponseWriter, r *http.Request) error
 		id, err := strconv.ParseInt(idParam, 10, 64)
 		if err == nil && id > 0 {
 			if p, err := s.Patients.FindPatientByID(r.Context(), id); err == nil {
-				match = append(match, fhir.Map(&fhir.Record{Patient: p}, fhir.Options{})[0])
+				match = append(match, fhir.Map(&fhir.Record{Patient: p}, s.fhirOptions())[0])
 			} else if clinic.ErrorCode(err) != clinic.ENOTFOUND {
 				return err
 			}
@@ -266,7 +275,7 @@ func (s *Server) fhirPatientSearch(w http.ResponseWriter, r *http.Request) error
 			if p.MRN != value {
 				continue // the filter matches names and substrings too
 			}
-			res := fhir.Map(&fhir.Record{Patient: p}, fhir.Options{})[0].(*fhir.Patient)
+			res := fhir.Map(&fhir.Record{Patient: p}, s.fhirOptions())[0].(*fhir.Patient)
 			if system != "" && res.Identifier[0].System != system {
 				continue
 			}

@@ -42,6 +42,10 @@ type Config struct {
 	// ClientIPHeader names a header set by a trusted reverse proxy with the
 	// client's address (e.g. X-Forwarded-For); empty to use the TCP peer.
 	ClientIPHeader string
+	// FHIRMRNSystem is the identifier system URI of the clinic's MRNs in
+	// FHIR answers (env KETATRACK_FHIR_MRN_SYSTEM), as the receiving EHR
+	// knows it; empty gives fhir.DefaultMRNSystem.
+	FHIRMRNSystem string
 	// Location is the clinic's time zone for showing times (default: the
 	// server's).
 	Location *time.Location
