@@ -86,7 +86,7 @@ func Capability() *CapabilityStatement {
 		Operation: []CapabilityOperation{{Name: "everything", Definition: "http://hl7.org/fhir/OperationDefinition/Patient-everything"}}})
 	for _, t := range SearchTypes {
 		rest.Resource = append(rest.Resource, CapabilityResource{Type: t,
-			Interaction: []CapabilityInteraction{{Code: "search-type"}},
+			Interaction: []CapabilityInteraction{{Code: "read"}, {Code: "search-type"}},
 			SearchParam: append([]CapabilitySearchParam{
 				{Name: "patient", Type: "reference", Documentation: "required: the patient's id (or Patient/id); subject is accepted as its synonym"}}, page...)})
 	}

@@ -18,15 +18,19 @@
 //
 // Every resource id is derived from the ketatrack record it comes from, so
 // that exporting twice gives the same ids and a receiving EHR can update
-// rather than duplicate: Patient/{patient id}; Observation/weight-{id},
-// height-{id}, hr-{session}-{event}, bp-…, spo2-…, rr-…, rass-…, cadss-…,
-// pain-{journal entry}, phq9-{journal entry}, budapest-{diagnosis},
-// css-{diagnosis}, measure-{id}, alert-{session}-{event};
-// Condition/crps-{diagnosis}; MedicationRequest/plan-{plan version};
-// MedicationAdministration/infusion-{session}-{segment},
-// med-{session}-{event}; AdverseEvent/se-{session}-{event};
-// QuestionnaireResponse/journal-{entry}; Provenance/audit-{audit entry};
-// Questionnaire/daily-journal.
+// rather than duplicate. The Patient's id is ketatrack's patient id; every
+// other resource's id starts with "p{patient id}-", so that the id alone
+// tells whose compartment holds it and a read (GET /fhir/{type}/{id}) is
+// checked with that patient's rights (PatientOf): Observation/p7-weight-{id},
+// p7-height-{id}, p7-hr-{session}-{event}, p7-bp-…, p7-spo2-…, p7-rr-…,
+// p7-rass-…, p7-cadss-…, p7-pain-{journal entry}, p7-phq9-{journal entry},
+// p7-budapest-{diagnosis}, p7-css-{diagnosis}, p7-measure-{id},
+// p7-alert-{session}-{event}; Condition/p7-crps-{diagnosis};
+// MedicationRequest/p7-plan-{plan version};
+// MedicationAdministration/p7-infusion-{session}-{segment},
+// p7-med-{session}-{event}; AdverseEvent/p7-se-{session}-{event};
+// QuestionnaireResponse/p7-journal-{entry}; Provenance/p7-audit-{audit
+// entry}; and the one Questionnaire/daily-journal.
 //
 // # Codes
 //

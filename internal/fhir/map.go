@@ -76,6 +76,33 @@ func (m *mapper) add(r Resource) { m.out = append(m.out, r) }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
+// rid is the logical id of one of the patient's resources: "p{patient}-"
+// and the record's own id, so that the id alone names the patient whose
+// compartment holds it and GET /fhir/{type}/{id} can be answered with the
+// patient's rights (PatientOf).
+func (m *mapper) rid(s string) string { return "p" + id(m.r.Patient.ID) + "-" + s }
+
+// PatientOf returns the patient of a logical id written by Map (the
+// Patient's own id, or "p{patient}-…"), and false for any other id.
+func PatientOf(typ, logicalID string) (int64, bool) {
+	s := logicalID
+	if typ != "Patient" {
+		rest, ok := strings.CutPrefix(logicalID, "p")
+		if !ok {
+			return 0, false
+		}
+		s, _, ok = strings.Cut(rest, "-")
+		if !ok {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != s {
+		return 0, false
+	}
+	return n, true
+}
+
 func ids(parts ...any) string {
 	s := make([]string, len(parts))
 	for i, p := range parts {
@@ -126,7 +153,7 @@ func vitalCategory() []CodeableConcept { return []CodeableConcept{CodeVitalSigns
 
 func (m *mapper) measurements() {
 	for _, w := range m.r.Weights {
-		o := &Observation{Base: base("Observation", "weight-"+id(w.ID), w.RecordedAt, profileWeight),
+		o := &Observation{Base: base("Observation", m.rid("weight-"+id(w.ID)), w.RecordedAt, profileWeight),
 			Status: "final", Category: vitalCategory(), Code: CodeBodyWeight.Concept(""), Subject: m.subject,
 			EffectiveDateTime: instant(w.MeasuredAt), Issued: instant(w.RecordedAt), Performer: performer(w.RecordedByName),
 			ValueQuantity: ucum(w.Weight.Value(), w.Weight.Unit().String(), w.Weight.Unit().UCUM())}
@@ -142,7 +169,7 @@ func (m *mapper) measurements() {
 			// height in metres is written in cm (exactly ×100).
 			q = ucum(h.Centimetres, "cm", "cm")
 		}
-		o := &Observation{Base: base("Observation", "height-"+id(h.ID), h.RecordedAt, profileHeight),
+		o := &Observation{Base: base("Observation", m.rid("height-"+id(h.ID)), h.RecordedAt, profileHeight),
 			Status: "final", Category: vitalCategory(), Code: CodeBodyHeight.Concept(""), Subject: m.subject,
 			EffectiveDateTime: instant(h.MeasuredAt), Issued: instant(h.RecordedAt), Performer: performer(h.RecordedByName),
 			ValueQuantity: q}
@@ -184,7 +211,7 @@ func outcomeConcept(o crps.Outcome) *CodeableConcept {
 func (m *mapper) diagnoses() {
 	for _, d := range m.r.Diagnoses {
 		ev := d.Result.Evaluation
-		bud := &Observation{Base: base("Observation", "budapest-"+id(d.ID), d.RecordedAt),
+		bud := &Observation{Base: base("Observation", m.rid("budapest-"+id(d.ID)), d.RecordedAt),
 			Status: "final", Category: []CodeableConcept{CodeExam.Concept("")}, Code: CodeBudapest.Concept(""),
 			Subject: m.subject, EffectiveDateTime: date(d.AssessedOn), Performer: performer(d.RecordedByName),
 			ValueCodeableConcept: outcomeConcept(ev.Clinical.Outcome),
@@ -202,7 +229,7 @@ func (m *mapper) diagnoses() {
 		m.add(bud)
 		evidence := []Reference{Ref(bud)}
 		if s := d.Result.Severity; s != nil {
-			css := &Observation{Base: base("Observation", "css-"+id(d.ID), d.RecordedAt),
+			css := &Observation{Base: base("Observation", m.rid("css-"+id(d.ID)), d.RecordedAt),
 				Status: "final", Category: []CodeableConcept{CodeExam.Concept("")}, Code: CodeCSS.Concept(""),
 				Subject: m.subject, EffectiveDateTime: date(d.AssessedOn), Performer: performer(d.RecordedByName),
 				ValueQuantity: ucum(float64(s.Score), "score", "{score}"),
@@ -234,7 +261,7 @@ func (m *mapper) diagnoses() {
 			status = CodeRemission.Concept("")
 		}
 		ver := CodeConfirmed.Concept("")
-		c := &Condition{Base: base("Condition", "crps-"+id(d.ID), d.RecordedAt),
+		c := &Condition{Base: base("Condition", m.rid("crps-"+id(d.ID)), d.RecordedAt),
 			ClinicalStatus: &status, VerificationStatus: &ver,
 			Category: []CodeableConcept{CodeEncounterDx.Concept("")}, Code: code, Subject: m.subject,
 			OnsetDateTime: d.Record.Presentation.Onset, RecordedDate: instant(d.RecordedAt), Recorder: display(d.RecordedByName),
@@ -301,7 +328,7 @@ func (m *mapper) plans() {
 			}
 			pl := v.Plan
 			drug := DrugConcept(pl.Drug)
-			mr := &MedicationRequest{Base: base("MedicationRequest", planID(v.ID), v.UpdatedAt),
+			mr := &MedicationRequest{Base: base("MedicationRequest", m.rid(planID(v.ID)), v.UpdatedAt),
 				Identifier:      []Identifier{{System: LocalSystem + "plan-version", Value: fmt.Sprintf("%d.%d", c.ID, v.Version)}},
 				InstantiatesURI: []string{LocalSystem + "protocol:" + pl.ProtocolID},
 				Status:          status, Intent: "order", MedicationCodeableConcept: &drug, Subject: m.subject,

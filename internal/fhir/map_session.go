@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -20,7 +21,7 @@ func (m *mapper) sessions() {
 		}
 		st := s.State
 		drug := DrugConcept(string(st.Order.Drug))
-		request := &Reference{Reference: "MedicationRequest/" + planID(s.PlanVersionID)}
+		request := &Reference{Reference: "MedicationRequest/" + m.rid(planID(s.PlanVersionID))}
 		by := map[int]string{} // event seq → login
 		at := map[time.Time]string{}
 		for _, e := range st.Events {
@@ -31,7 +32,7 @@ func (m *mapper) sessions() {
 		}
 		var firstAdmin *MedicationAdministration
 		for i, g := range st.Segments {
-			ma := &MedicationAdministration{Base: base("MedicationAdministration", ids("infusion", s.ID, i+1), time.Time{}),
+			ma := &MedicationAdministration{Base: base("MedicationAdministration", m.rid(ids("infusion", s.ID, i+1)), time.Time{}),
 				Status: "completed", Subject: m.subject, EffectivePeriod: &Period{Start: instant(g.From), End: instant(g.To)},
 				Request: request}
 			if g.To.IsZero() {
@@ -66,7 +67,7 @@ func (m *mapper) sessions() {
 		}
 		for _, md := range st.Medications {
 			med := md.Medication
-			ma := &MedicationAdministration{Base: base("MedicationAdministration", ids("med", s.ID, md.Seq), time.Time{}),
+			ma := &MedicationAdministration{Base: base("MedicationAdministration", m.rid(ids("med", s.ID, md.Seq)), time.Time{}),
 				Status: "completed", MedicationCodeableConcept: &CodeableConcept{Text: med.Drug}, Subject: m.subject,
 				EffectiveDateTime: instant(med.At),
 				Dosage:            &AdministrationDosage{Text: med.Dose.String(), Route: routeConcept(med.Route), Dose: ucum(float64(md.DoseMg), "mg", "mg")}}
@@ -94,7 +95,7 @@ func (m *mapper) sessions() {
 			}
 			text += fmt.Sprintf(" (CTCAE grade %d; action: %s)", se.SideEffect.Severity, se.SideEffect.Action)
 			ev := CodeSideEffect.Concept(text)
-			ae := &AdverseEvent{Base: base("AdverseEvent", ids("se", s.ID, se.Seq), time.Time{}),
+			ae := &AdverseEvent{Base: base("AdverseEvent", m.rid(ids("se", s.ID, se.Seq)), time.Time{}),
 				Actuality: "actual", Event: &ev, Subject: m.subject, Date: instant(se.At), Recorder: display(se.By),
 				Severity: severity(se.SideEffect.Severity)}
 			if firstAdmin != nil {
@@ -103,7 +104,7 @@ func (m *mapper) sessions() {
 			m.add(ae)
 		}
 		for _, a := range st.Alerts {
-			o := &Observation{Base: base("Observation", ids("alert", s.ID, a.Seq), time.Time{}),
+			o := &Observation{Base: base("Observation", m.rid(ids("alert", s.ID, a.Seq)), time.Time{}),
 				Status: "final", Code: CodeAlert.Concept("Infusion alert: " + string(a.Alert.Rule)), Subject: m.subject,
 				EffectiveDateTime: instant(a.At), ValueString: a.Alert.Message,
 				Component: []ObservationComponent{
@@ -119,7 +120,7 @@ func (m *mapper) sessions() {
 			}
 			for _, v := range st.Vitals {
 				if v.Seq == a.Alert.CauseSeq {
-					o.DerivedFrom = []Reference{{Reference: "Observation/" + ids("hr", s.ID, v.Seq)}}
+					o.DerivedFrom = []Reference{{Reference: "Observation/" + m.rid(ids("hr", s.ID, v.Seq))}}
 				}
 			}
 			m.add(o)
@@ -145,7 +146,7 @@ func severity(g infusion.Severity) *CodeableConcept {
 // of the FHIR R4 vital-signs profiles.
 func (m *mapper) vitals(sessionID int64, seq int, at time.Time, by string, v infusion.Vitals, note string) {
 	obs := func(kind, profile string, code CodeableConcept) *Observation {
-		o := &Observation{Base: base("Observation", ids(kind, sessionID, seq), time.Time{}, profile), Status: "final",
+		o := &Observation{Base: base("Observation", m.rid(ids(kind, sessionID, seq)), time.Time{}, profile), Status: "final",
 			Category: vitalCategory(), Code: code, Subject: m.subject, EffectiveDateTime: instant(at), Performer: performer(by)}
 		if note != "" {
 			o.Note = []Annotation{{Text: note}}
@@ -193,7 +194,7 @@ func (m *mapper) vitals(sessionID int64, seq int, at time.Time, by string, v inf
 // verified LOINC code: pain now (72514-3) and the PHQ-9 total (44261-6).
 func (m *mapper) journal() {
 	for _, e := range m.r.Journal {
-		qr := &QuestionnaireResponse{Base: base("QuestionnaireResponse", "journal-"+id(e.ID), e.UpdatedAt),
+		qr := &QuestionnaireResponse{Base: base("QuestionnaireResponse", m.rid("journal-"+id(e.ID)), e.UpdatedAt),
 			Questionnaire: JournalQuestionnaireURL + "|1", Status: "completed", Subject: m.subject,
 			Authored: instant(e.UpdatedAt)}
 		if e.Source == clinic.JournalByPatient {
@@ -238,13 +239,13 @@ func (m *mapper) journal() {
 		}
 		from := []Reference{Ref(qr)}
 		if sc := e.Scores[outcomes.PainNow]; sc.Present() {
-			o := &Observation{Base: base("Observation", "pain-"+id(e.ID), e.UpdatedAt), Status: "final",
+			o := &Observation{Base: base("Observation", m.rid("pain-"+id(e.ID)), e.UpdatedAt), Status: "final",
 				Category: []CodeableConcept{CodeSurvey.Concept("")}, Code: CodePainNRS.Concept("Pain now (0-10)"), Subject: m.subject,
 				EffectiveDateTime: e.Date.String(), ValueQuantity: ucum(sc.Float(), "score", "{score}"), DerivedFrom: from}
 			m.add(o)
 		}
 		if q := e.PHQ9; q != nil {
-			o := &Observation{Base: base("Observation", "phq9-"+id(e.ID), e.UpdatedAt), Status: "final",
+			o := &Observation{Base: base("Observation", m.rid("phq9-"+id(e.ID)), e.UpdatedAt), Status: "final",
 				Category: []CodeableConcept{CodeSurvey.Concept("")}, Code: CodePHQ9Total.Concept("PHQ-9 total"), Subject: m.subject,
 				EffectiveDateTime: e.Date.String(), ValueInteger: intp(q.Total()), DerivedFrom: from,
 				Note: []Annotation{{Text: q.Severity()}}}
@@ -270,7 +271,7 @@ var measureUnits = map[string]string{"s": "s", "ft": "[ft_i]", "m": "m", "/56": 
 func (m *mapper) functional() {
 	for _, fm := range m.r.Measures {
 		mc := measureCodes[fm.Kind]
-		o := &Observation{Base: base("Observation", "measure-"+id(fm.ID), fm.RecordedAt), Status: "final",
+		o := &Observation{Base: base("Observation", m.rid("measure-"+id(fm.ID)), fm.RecordedAt), Status: "final",
 			Category: []CodeableConcept{mc.category.Concept("")}, Code: mc.code.Concept(""), Subject: m.subject,
 			EffectiveDateTime: date(fm.MeasuredOn), Issued: instant(fm.RecordedAt), Performer: performer(fm.RecordedByName),
 			ValueQuantity: ucum(fm.Number(), fm.Unit, measureUnits[fm.Unit])}
@@ -293,23 +294,20 @@ func (m *mapper) functional() {
 
 // provenanceTarget maps an audited entity to the resource it became.
 func (m *mapper) provenanceTarget(e *clinic.AuditEntry) (string, bool) {
-	switch e.Entity {
-	case "patient":
-		return "Patient/" + id(e.EntityID), true
-	case "weight":
-		return "Observation/weight-" + id(e.EntityID), true
-	case "height":
-		return "Observation/height-" + id(e.EntityID), true
-	case "crps_diagnosis":
-		return "Observation/budapest-" + id(e.EntityID), true
-	case "functional_measure":
-		return "Observation/measure-" + id(e.EntityID), true
-	case "journal_entry":
-		return "QuestionnaireResponse/journal-" + id(e.EntityID), true
-	case "plan_version":
-		return "MedicationRequest/" + planID(e.EntityID), true
+	prefix := map[string]string{
+		"weight": "Observation/weight-", "height": "Observation/height-", "crps_diagnosis": "Observation/budapest-",
+		"functional_measure": "Observation/measure-", "journal_entry": "QuestionnaireResponse/journal-",
+		"plan_version": "MedicationRequest/plan-",
 	}
-	return "", false
+	if e.Entity == "patient" {
+		return "Patient/" + id(e.EntityID), true
+	}
+	p, ok := prefix[e.Entity]
+	if !ok {
+		return "", false
+	}
+	typ, rest, _ := strings.Cut(p, "/")
+	return typ + "/" + m.rid(rest+id(e.EntityID)), true
 }
 
 // provenance writes one Provenance per audit entry about a record that
@@ -342,7 +340,7 @@ func (m *mapper) provenance() {
 		if who == "" {
 			who = "unknown"
 		}
-		m.add(&Provenance{Base: base("Provenance", "audit-"+id(e.ID), e.At),
+		m.add(&Provenance{Base: base("Provenance", m.rid("audit-"+id(e.ID)), e.At),
 			Target: []Reference{{Reference: target}}, Recorded: instant(e.At), Activity: &act,
 			Agent: []ProvenanceAgent{{Who: Reference{Display: who}}}})
 	}

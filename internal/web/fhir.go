@@ -295,3 +295,36 @@ func (s *Server) fhirPatientSearch(w http.ResponseWriter, r *http.Request) error
 	writeFHIR(w, http.StatusOK, b)
 	return nil
 }
+
+// fhirRead answers GET /fhir/{type}/{id} for any resource of a patient's
+// compartment, so that every reference in an answer resolves: the id names
+// the patient (fhir.PatientOf), whose record is read with the actor's
+// rights.
+func (s *Server) fhirRead(w http.ResponseWriter, r *http.Request) error {
+	typ, lid := r.PathValue("type"), r.PathValue("id")
+	notFound := clinic.Errorf(clinic.ENOTFOUND, "No such %s.", typ)
+	if !slices.Contains(fhir.SearchTypes, typ) {
+		return notFound
+	}
+	pid, ok := fhir.PatientOf(typ, lid)
+	if !ok {
+		return notFound
+	}
+	all, err := s.fhirPatientResources(r, pid)
+	if err != nil {
+		if clinic.ErrorCode(err) == clinic.ENOTFOUND {
+			return notFound
+		}
+		return err
+	}
+	for _, res := range all {
+		if res.Type() == typ && res.LogicalID() == lid {
+			if err := s.auditFHIR(r, pid, typ+"/read", []fhir.Resource{res}); err != nil {
+				return err
+			}
+			writeFHIR(w, http.StatusOK, res)
+			return nil
+		}
+	}
+	return notFound
+}

@@ -90,6 +90,12 @@ func TestFHIRCapabilityDescribesEveryRoute(t *testing.T) {
 					t.Errorf("search of %s not described", typ)
 				}
 			}
+		case "/fhir/{type}/{id}":
+			for _, typ := range fhir.SearchTypes {
+				if !has(typ, "read") {
+					t.Errorf("read of %s not described", typ)
+				}
+			}
 		default:
 			t.Errorf("route %s is not described in the CapabilityStatement", path)
 		}
@@ -258,4 +264,55 @@ func TestFHIRSearchPaging(t *testing.T) {
 	if found.Total != 0 {
 		t.Errorf("another clinic's MRN matched: %+v", found)
 	}
+}
+
+// Every reference in a $everything Bundle resolves on this server with a
+// read of the resource it names (GET /fhir/{type}/{id}), and a patient
+// cannot read another patient's resource by its id.
+func TestFHIRReferencesResolve(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	clinician := ts.client(t, clinic.RoleClinician)
+	p := ts.demo.Patients[1]
+	var b fhirBundle
+	decode(t, fhirGet(t, ts, clinician, fmt.Sprintf("/fhir/Patient/%d/$everything", p.ID), 200), &b)
+	refs := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if ref, ok := x["reference"].(string); ok && !strings.HasPrefix(ref, "#") {
+				refs[ref] = true
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	for _, e := range b.Entry {
+		walk(e.Resource)
+		refs[fmt.Sprintf("%s/%s", e.Resource["resourceType"], e.Resource["id"])] = true
+	}
+	if len(refs) < 100 {
+		t.Fatalf("only %d references", len(refs))
+	}
+	for ref := range refs {
+		var got map[string]any
+		decode(t, fhirGet(t, ts, clinician, "/fhir/"+ref, 200), &got)
+		if fmt.Sprintf("%s/%s", got["resourceType"], got["id"]) != ref {
+			t.Errorf("GET /fhir/%s gave %s/%s", ref, got["resourceType"], got["id"])
+		}
+	}
+	pat := ts.client(t, clinic.RolePatient)
+	for ref := range refs {
+		if strings.HasPrefix(ref, "Observation/") {
+			fhirGet(t, ts, pat, "/fhir/"+ref, 404)
+			break
+		}
+	}
+	fhirGet(t, ts, clinician, "/fhir/Observation/not-an-id", 404)
+	fhirGet(t, ts, clinician, fmt.Sprintf("/fhir/Observation/p%d-weight-999999", p.ID), 404)
 }

@@ -152,5 +152,6 @@ func (s *Server) routeTable() []route {
 		{"GET", "/fhir/Patient/{id}/$everything", loggedIn, s.fhirEverything},
 		{"GET", "/fhir/Questionnaire/{id}", loggedIn, s.fhirQuestionnaire},
 		{"GET", "/fhir/{type}", loggedIn, s.fhirSearch},
+		{"GET", "/fhir/{type}/{id}", loggedIn, s.fhirRead},
 	}
 }
