@@ -67,12 +67,16 @@ Environment:
 		return fail(e, "serve", exitBadInput, err)
 	}
 
-	start := time.Now()
+	// now is the server's one clock: the store, the demo loader and every
+	// handler read "now" and "today" from it, so tests can set an instant.
+	now := time.Now
+	start := now()
 	db, applied, err := openDB(ctx, *dbURL)
 	if err != nil {
 		return fail(e, "serve", exitFailure, err)
 	}
 	defer db.Close()
+	db.Now = now
 	if len(applied) > 0 {
 		logger.Info("applied migrations", "versions", applied)
 	}
@@ -89,6 +93,7 @@ Environment:
 		SecureCookies:  e.Getenv("KETATRACK_SECURE_COOKIES") == "1",
 		ClientIPHeader: e.Getenv("KETATRACK_CLIENT_IP_HEADER"),
 		FHIRMRNSystem:  e.Getenv("KETATRACK_FHIR_MRN_SYSTEM"),
+		Now:            now,
 	})
 	if err != nil {
 		return fail(e, "serve", exitFailure, err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/opioid"
@@ -233,6 +234,10 @@ func FuzzParsePHQ9Items(f *testing.F) {
 	})
 }
 
+// measureMonday is the clock of FuzzFunctionalMeasure: Monday 2026-01-05,
+// 12:00 UTC, the day its measures are taken.
+var measureMonday = time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+
 // FuzzFunctionalMeasure: an accepted measure has a value in its bounds.
 func FuzzFunctionalMeasure(f *testing.F) {
 	f.Add("lci", "23", "/56", "")
@@ -242,7 +247,7 @@ func FuzzFunctionalMeasure(f *testing.F) {
 	f.Fuzz(func(t *testing.T, kind, value, unit, site string) {
 		m := clinic.FunctionalMeasure{Kind: clinic.MeasureKind(kind), MeasuredOn: clinic.Date{Year: 2026, Month: 1, Day: 5},
 			Value: value, Unit: unit, Site: site}
-		if m.Validate() != nil {
+		if m.Validate(measureMonday) != nil {
 			return
 		}
 		v := m.Number()

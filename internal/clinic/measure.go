@@ -123,8 +123,9 @@ type FunctionalMeasure struct {
 	InErrorAt     time.Time `json:"in_error_at,omitzero"`
 }
 
-// Validate checks the measure and names the field at fault.
-func (m *FunctionalMeasure) Validate() error {
+// Validate checks the measure and names the field at fault; now is the
+// clock's instant, so a test date more than a day after today is refused.
+func (m *FunctionalMeasure) Validate(now time.Time) error {
 	known := false
 	for _, k := range MeasureKinds {
 		known = known || k == m.Kind
@@ -135,7 +136,7 @@ func (m *FunctionalMeasure) Validate() error {
 	if m.MeasuredOn.IsZero() {
 		return Invalid("measured_on", "the date of the test (YYYY-MM-DD) is required")
 	}
-	if m.MeasuredOn.Year < 1900 || m.MeasuredOn.After(DateOf(time.Now()).AddDays(1)) {
+	if m.MeasuredOn.Year < 1900 || m.MeasuredOn.After(DateOf(now).AddDays(1)) {
 		return Invalid("measured_on", "%s is not a plausible test date", m.MeasuredOn)
 	}
 	unitOK := false

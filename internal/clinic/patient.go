@@ -58,8 +58,9 @@ func (p *Patient) FullName() string {
 // Age returns the patient's age in whole years on day.
 func (p *Patient) Age(day Date) int { return day.YearsSince(p.BirthDate) }
 
-// Validate checks every field and names the first one at fault.
-func (p *Patient) Validate() error {
+// Validate checks every field and names the first one at fault; now is the
+// clock's instant, so a birth date after today is refused.
+func (p *Patient) Validate(now time.Time) error {
 	if err := checkText("mrn", p.MRN, 1, 40); err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func (p *Patient) Validate() error {
 	if p.BirthDate.IsZero() {
 		return Invalid("birth_date", "a birth date YYYY-MM-DD is required")
 	}
-	if p.BirthDate.Year < 1900 || p.BirthDate.After(DateOf(time.Now())) {
+	if p.BirthDate.Year < 1900 || p.BirthDate.After(DateOf(now)) {
 		return Invalid("birth_date", "%s is not a plausible birth date", p.BirthDate)
 	}
 	if !p.Sex.Valid() {

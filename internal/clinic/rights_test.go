@@ -1,6 +1,9 @@
 package clinic
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestRights(t *testing.T) {
 	const clinicA, clinicB = 1, 2
@@ -44,9 +47,13 @@ func TestRights(t *testing.T) {
 	}
 }
 
+// validateSaturday is the clock of the validation tests: Saturday
+// 2026-12-05, 10:00 UTC.
+var validateSaturday = time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+
 func TestPatientValidate(t *testing.T) {
 	ok := Patient{MRN: "A-1", GivenName: "Ann", FamilyName: "Lee", BirthDate: Date{1980, 1, 2}, Sex: SexFemale}
-	if err := ok.Validate(); err != nil {
+	if err := ok.Validate(validateSaturday); err != nil {
 		t.Fatalf("valid patient: %v", err)
 	}
 	tests := []struct {
@@ -60,13 +67,14 @@ func TestPatientValidate(t *testing.T) {
 		{"birth_date", func(p *Patient) { p.BirthDate = Date{} }},
 		{"birth_date", func(p *Patient) { p.BirthDate = Date{1850, 1, 1} }},
 		{"birth_date", func(p *Patient) { p.BirthDate = Date{2999, 1, 1} }},
+		{"birth_date", func(p *Patient) { p.BirthDate = Date{2026, 12, 6} }}, // the day after the clock's today
 		{"sex", func(p *Patient) { p.Sex = "F" }},
 		{"email", func(p *Patient) { p.Email = "not an address" }},
 	}
 	for _, tt := range tests {
 		p := ok
 		tt.change(&p)
-		err := p.Validate()
+		err := p.Validate(validateSaturday)
 		if ErrorCode(err) != EINVALID || ErrorField(err) != tt.field {
 			t.Errorf("want EINVALID on %s, got %v (field %q)", tt.field, err, ErrorField(err))
 		}

@@ -45,7 +45,7 @@ func (db *DB) RecordMeasure(ctx context.Context, m *clinic.FunctionalMeasure) er
 		if !clinic.CanWritePatientRecord(a, clinicID, m.PatientID) {
 			return clinic.Errorf(clinic.EFORBIDDEN, "Functional measures are recorded by the clinic's staff.")
 		}
-		if err := m.Validate(); err != nil {
+		if err := m.Validate(tx.now); err != nil {
 			return err
 		}
 		m.ClinicID, m.RecordedBy, m.RecordedByName, m.RecordedAt = clinicID, journalUserID(a), a.Name, tx.now

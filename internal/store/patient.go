@@ -98,7 +98,7 @@ func (db *DB) CreatePatient(ctx context.Context, p *clinic.Patient) error {
 	if !clinic.CanWritePatient(a, p) {
 		return clinic.Errorf(clinic.EFORBIDDEN, "You may not register patients.")
 	}
-	if err := p.Validate(); err != nil {
+	if err := p.Validate(db.now()); err != nil {
 		return err
 	}
 	return db.update(ctx, func(tx *Tx) error { return tx.insertPatient(p) })
@@ -140,7 +140,7 @@ func (db *DB) UpdatePatient(ctx context.Context, id int64, u clinic.PatientUpdat
 		}
 		p := *before
 		u.Apply(&p)
-		if err := p.Validate(); err != nil {
+		if err := p.Validate(tx.now); err != nil {
 			return err
 		}
 		p.UpdatedAt = tx.now

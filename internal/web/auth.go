@@ -14,7 +14,7 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token 
 		Value:    token,
 		Path:     "/",
 		Expires:  expires,
-		MaxAge:   int(time.Until(expires).Seconds()),
+		MaxAge:   int(expires.Sub(s.Now()).Seconds()),
 		HttpOnly: true,
 		Secure:   r.TLS != nil || s.SecureCookies,
 		// Lax: the cookie goes with top-level navigation from a link, not

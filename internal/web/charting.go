@@ -437,7 +437,7 @@ func (s *Server) sessionEvent(w http.ResponseWriter, r *http.Request) error {
 	var appended []infusion.Event
 	if err == nil {
 		var e infusion.Event
-		if e, err = in.Event(actor(r).Login, time.Now(), s.Location); err == nil {
+		if e, err = in.Event(actor(r).Login, s.Now(), s.Location); err == nil {
 			_, appended, err = svc.RecordEvent(r.Context(), id, e)
 		}
 	}
@@ -520,7 +520,7 @@ func (s *Server) apiInfusionSession(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, apiChartOf(ss, time.Now()))
+	writeJSON(w, http.StatusOK, apiChartOf(ss, s.Now()))
 	return nil
 }
 
@@ -549,7 +549,7 @@ func (s *Server) apiOpenSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/sessions/%d", ss.ID))
-	writeJSON(w, http.StatusCreated, apiChartOf(ss, time.Now()))
+	writeJSON(w, http.StatusCreated, apiChartOf(ss, s.Now()))
 	return nil
 }
 
@@ -569,7 +569,7 @@ func (s *Server) apiSessionEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	e, err := in.Event(actor(r).Login, time.Now(), s.Location)
+	e, err := in.Event(actor(r).Login, s.Now(), s.Location)
 	if err != nil {
 		return err
 	}
@@ -577,6 +577,6 @@ func (s *Server) apiSessionEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, apiEventResult{Appended: appended, Session: apiChartOf(ss, time.Now())})
+	writeJSON(w, http.StatusCreated, apiEventResult{Appended: appended, Session: apiChartOf(ss, s.Now())})
 	return nil
 }

@@ -23,7 +23,7 @@ func runningGoldbergSession(t *testing.T, ts *testServer, p *clinic.Patient) int
 	t.Helper()
 	ctx := context.Background()
 	doc, nurse := ts.demo.As(ctx, clinic.RoleClinician), ts.demo.As(ctx, clinic.RoleNurse)
-	today := clinic.DateOf(time.Now())
+	today := clinic.DateOf(ts.now())
 	for wd := today.Time().Weekday(); wd == time.Saturday || wd == time.Sunday; wd = today.Time().Weekday() {
 		today = today.AddDays(-1) // Goldberg's sessions fall on weekdays
 	}
@@ -36,11 +36,11 @@ func runningGoldbergSession(t *testing.T, ts *testServer, p *clinic.Patient) int
 		t.Fatal(err)
 	}
 	storetest.Consent(t, ts.db, c.ID)
-	s, err := ts.db.OpenSession(nurse, c.ID, 1, clinic.DateOf(time.Now()))
+	s, err := ts.db.OpenSession(nurse, c.ID, 1, clinic.DateOf(ts.now()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t0 := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	t0 := ts.now().Add(-time.Hour).Truncate(time.Minute)
 	bag, _ := units.ParseConcentration("bag", "40mg/500mL")
 	rate, _ := units.ParseDoseRate("rate", "10mg/h")
 	for _, e := range []infusion.Event{
@@ -145,7 +145,7 @@ func TestBrowserClinicianPlansAndSignsCourse(t *testing.T) {
 	dir := screenshotDir(t)
 	shot := screenshots(dir)
 	do := browserDo(ctx, t)
-	monday := clinic.DateOf(time.Now())
+	monday := clinic.DateOf(ts.now())
 	for monday.Time().Weekday() != time.Monday {
 		monday = monday.AddDays(1)
 	}

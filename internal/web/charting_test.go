@@ -122,13 +122,13 @@ func TestHTTPGoldbergDay1Session(t *testing.T) {
 		ts := newTestServer(t, db.Engine())
 		loc := time.Local
 		p := ts.demo.Patients[3]
-		courseID := signedCourse(t, ts, p, clinic.DateOf(time.Now().In(loc)))
+		courseID := signedCourse(t, ts, p, clinic.DateOf(ts.now().In(loc)))
 		nurse := ts.client(t, clinic.RoleNurse)
 		sid := located(t, ts.form(t, nurse, fmt.Sprintf("/courses/%d/sessions", courseID), url.Values{"day": {"1"}}), "/sessions/")
 
 		// The session started five hours ago; every time is written as the
 		// API and forms accept it (RFC 3339).
-		t0 := time.Now().Add(-5 * time.Hour).Truncate(time.Minute)
+		t0 := ts.now().Add(-5 * time.Hour).Truncate(time.Minute)
 		at := func(min int) string { return t0.Add(time.Duration(min) * time.Minute).Format(time.RFC3339) }
 		seq := 1
 		chart := func(v url.Values) {
@@ -254,11 +254,11 @@ func TestHTTPGoldbergDay1Session(t *testing.T) {
 func TestHTTPBadChartingInput(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	p := ts.demo.Patients[4]
-	courseID := signedCourse(t, ts, p, clinic.DateOf(time.Now()))
+	courseID := signedCourse(t, ts, p, clinic.DateOf(ts.now()))
 	nurse := ts.client(t, clinic.RoleNurse)
 	sid := located(t, ts.form(t, nurse, fmt.Sprintf("/courses/%d/sessions", courseID), url.Values{"day": {"1"}}), "/sessions/")
 	events := func() int { return len(ts.chart(t, nurse, sid).State.Events) }
-	t0 := time.Now().Add(-2 * time.Hour).Truncate(time.Minute)
+	t0 := ts.now().Add(-2 * time.Hour).Truncate(time.Minute)
 	at := func(min int) string { return t0.Add(time.Duration(min) * time.Minute).Format(time.RFC3339) }
 
 	checkIn := url.Values{"kind": {"check-in"}, "at": {at(0)}, "check_in.weight": {"71"},
@@ -336,7 +336,7 @@ func TestHTTPBadChartingInput(t *testing.T) {
 		t.Errorf("soft limit in the API: %d %q", st, field)
 	}
 	// Time in the future; unknown kind; alerts cannot be posted.
-	if st, field, _ := api(map[string]any{"kind": "vitals", "at": time.Now().Add(time.Hour).Format(time.RFC3339), "vitals": map[string]any{"hr_per_min": 72, "sbp_mmhg": 118, "dbp_mmhg": 76, "spo2_pct": 97}}); st != 400 || field != "at" {
+	if st, field, _ := api(map[string]any{"kind": "vitals", "at": ts.now().Add(time.Hour).Format(time.RFC3339), "vitals": map[string]any{"hr_per_min": 72, "sbp_mmhg": 118, "dbp_mmhg": 76, "spo2_pct": 97}}); st != 400 || field != "at" {
 		t.Errorf("future time: %d %q", st, field)
 	}
 	if st, field, _ := api(map[string]any{"kind": "alert"}); st != 400 || field != "kind" {
@@ -364,21 +364,21 @@ func TestHTTPBadChartingInput(t *testing.T) {
 func TestHTTPSignedPlanNotEditable(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	p := ts.demo.Patients[5]
-	id := signedCourse(t, ts, p, clinic.DateOf(time.Now()))
+	id := signedCourse(t, ts, p, clinic.DateOf(ts.now()))
 	doc := ts.client(t, clinic.RoleClinician)
 	get := func() string {
 		return body(ts.do(t, doc, "GET", fmt.Sprintf("/api/v1/courses/%d/versions/1", id), "", ""))
 	}
 	before := get()
 
-	f := goldbergForm(clinic.DateOf(time.Now()))
+	f := goldbergForm(clinic.DateOf(ts.now()))
 	f.Set("weight", "90kg")
 	resp := ts.form(t, doc, fmt.Sprintf("/courses/%d/versions/1", id), f)
 	page := pageOf(resp)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "cannot be changed; make a new version") {
 		t.Errorf("editing the signed version on the page: %d %s", resp.StatusCode, firstError(page))
 	}
-	in := map[string]any{"protocol_id": "goldberg-2005", "weight": "90kg", "start_date": clinic.DateOf(time.Now()).String(),
+	in := map[string]any{"protocol_id": "goldberg-2005", "weight": "90kg", "start_date": clinic.DateOf(ts.now()).String(),
 		"settings": map[string]string{"daily-step": "+5mg", "midazolam-route": "IV"}, "reason": "new weight"}
 	b, _ := json.Marshal(in)
 	resp = ts.do(t, doc, "PUT", fmt.Sprintf("/api/v1/courses/%d/versions/1", id), "application/json", string(b))
@@ -469,7 +469,7 @@ func TestHTTPCourseForm(t *testing.T) {
 			t.Errorf("new course form lacks %q", want)
 		}
 	}
-	f := goldbergForm(clinic.DateOf(time.Now()))
+	f := goldbergForm(clinic.DateOf(ts.now()))
 	f.Del("settings.daily-step")
 	resp := ts.form(t, doc, fmt.Sprintf("/patients/%d/courses", p.ID), f)
 	page = pageOf(resp)
@@ -488,7 +488,7 @@ func TestHTTPCourseForm(t *testing.T) {
 	}
 	// Soft limit (Puchalski 1.5 mg/kg/h outpatient, above the soft 1.0
 	// mg/kg/h of CLINICAL.md) through the API: 400 naming acknowledgement.
-	in := fmt.Sprintf(`{"patient_id":%d,"protocol_id":"puchalski-2016","weight":"70kg","care_area":"outpatient","start_date":%q}`, p.ID, clinic.DateOf(time.Now()).String())
+	in := fmt.Sprintf(`{"patient_id":%d,"protocol_id":"puchalski-2016","weight":"70kg","care_area":"outpatient","start_date":%q}`, p.ID, clinic.DateOf(ts.now()).String())
 	resp = ts.do(t, doc, "POST", "/api/v1/courses", "application/json", in)
 	var e struct {
 		Error struct{ Field string } `json:"error"`

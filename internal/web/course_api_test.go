@@ -17,7 +17,7 @@ func TestCourseChartingOpenAPISchemas(t *testing.T) {
 	clin := ts.client(t, clinic.RoleClinician)
 	nurse := ts.client(t, clinic.RoleNurse)
 	p := ts.demo.Patients[8]
-	today := clinic.DateOf(time.Now()).String()
+	today := clinic.DateOf(ts.now()).String()
 	in := fmt.Sprintf(`{"patient_id":%d,"protocol_id":"goldberg-2005","weight":"71kg","start_date":%q,"settings":{"daily-step":"+5mg","midazolam-route":"IV"}}`, p.ID, today)
 	var c clinic.Course
 	check := func(cl any, method, path, in string, status int, name string) {
@@ -58,7 +58,7 @@ func TestCourseChartingOpenAPISchemas(t *testing.T) {
 	}
 	sp := fmt.Sprintf("/api/v1/sessions/%d", list.Sessions[0].ID)
 	check("nurse", "GET", "/api/v1/sessions?date="+today, "", 200, "SessionList")
-	at := time.Now().Add(-time.Hour).Format(time.RFC3339)
+	at := ts.now().Add(-time.Hour).Format(time.RFC3339)
 	check("nurse", "POST", sp+"/events", fmt.Sprintf(`{"kind":"check-in","at":%q,"check_in":{"weight":"72kg","baseline":{"hr_per_min":70,"sbp_mmhg":120,"dbp_mmhg":75,"spo2_pct":98}}}`, at), 201, "EventResult")
 	check("nurse", "POST", sp+"/events", `{"kind":"vitals","vitals":{"hr_per_min":90,"sbp_mmhg":120,"dbp_mmhg":75,"spo2_pct":97}}`, 201, "EventResult")
 	check("nurse", "POST", sp+"/events", `{"kind":"vitals","vitals":{"hr_per_min":"ninety"}}`, 400, "Error")

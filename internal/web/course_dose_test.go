@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/store"
@@ -18,7 +17,7 @@ func TestCourseDoseShown(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	p := ts.demo.Patients[7]
 	doc := ts.client(t, clinic.RoleClinician)
-	f := goldbergForm(clinic.DateOf(time.Now()))
+	f := goldbergForm(clinic.DateOf(ts.now()))
 	f.Set("settings.daily-step", "linear")
 	f.Set("preview", "1")
 	page := pageOf(ts.form(t, doc, fmt.Sprintf("/patients/%d/courses", p.ID), f))

@@ -22,7 +22,7 @@ type views struct {
 	now time.Time
 }
 
-func (s *Server) views() views { return views{loc: s.Location, now: time.Now()} }
+func (s *Server) views() views { return views{loc: s.Location, now: s.Now()} }
 
 // numDigits is the significant digits shown for doses and volumes, as the
 // dose engine's messages (internal/dosing).
@@ -103,7 +103,7 @@ func (views) Weekday(d clinic.Date) string {
 func (v views) ClinicToday() clinic.Date { return clinic.DateOf(v.now.In(v.loc)) }
 
 // today returns the clinic's date now.
-func (s *Server) today() clinic.Date { return clinic.DateOf(time.Now().In(s.Location)) }
+func (s *Server) today() clinic.Date { return clinic.DateOf(s.Now().In(s.Location)) }
 
 // pathInt reads a positive integer path parameter; a malformed one is
 // ENOTFOUND, like a record that does not exist.

@@ -46,7 +46,7 @@ func (s *Server) dashboard(r *http.Request) (*clinic.Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	return svc.Dashboard(r.Context(), date, time.Now())
+	return svc.Dashboard(r.Context(), date, s.Now())
 }
 
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {

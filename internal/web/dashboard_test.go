@@ -20,7 +20,7 @@ func TestHTTPDashboardPlannedDayGivesNoDose(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ts := newTestServer(t, db.Engine())
 		p := ts.demo.Patients[3]
-		signedCourse(t, ts, p, clinic.DateOf(time.Now().In(time.Local)))
+		signedCourse(t, ts, p, clinic.DateOf(ts.now().In(time.Local)))
 		nurse := ts.client(t, clinic.RoleNurse)
 		resp := ts.do(t, nurse, "GET", "/dashboard", "", "")
 		if resp.StatusCode != http.StatusOK {

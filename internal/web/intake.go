@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/crps"
@@ -255,7 +254,7 @@ func (s *Server) loadIntakePage(r *http.Request, id int64) (*intakePageData, err
 		return nil, err
 	}
 	d := &intakePageData{Patient: p, CanWrite: clinic.CanWritePatientRecord(actor(r), p.ClinicID, p.ID),
-		Now: time.Now().In(s.Location).Format("2006-01-02T15:04")}
+		Now: s.Now().In(s.Location).Format("2006-01-02T15:04")}
 	if d.Intakes, err = s.Workup.FindIntakes(r.Context(), id); err != nil {
 		return nil, err
 	}
@@ -307,7 +306,7 @@ func (s *Server) intakeSubmit(w http.ResponseWriter, r *http.Request) error {
 		in, mapping, err = intakeFormFromValues(f, raw, rows)
 		if err == nil {
 			var parsed clinic.IntakeInput
-			parsed, err = in.Parse(s.Location, time.Now())
+			parsed, err = in.Parse(s.Location, s.Now())
 			if err == nil {
 				_, err = s.Workup.SaveIntake(r.Context(), id, parsed)
 			}
@@ -382,7 +381,7 @@ func (s *Server) recordWeight(r *http.Request, id int64, in apiWeightInput) (*cl
 		pe := err.(*units.ParseError)
 		return nil, clinic.Invalid("weight", "%q: %s (accepted: %s)", pe.Input, pe.Reason, strings.Join(pe.Accepted, ", "))
 	}
-	at, err := clinic.ParseTime("measured_at", in.MeasuredAt, s.Location, time.Now())
+	at, err := clinic.ParseTime("measured_at", in.MeasuredAt, s.Location, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -427,7 +426,7 @@ func (s *Server) apiRecordHeight(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	at, err := clinic.ParseTime("measured_at", in.MeasuredAt, s.Location, time.Now())
+	at, err := clinic.ParseTime("measured_at", in.MeasuredAt, s.Location, s.Now())
 	if err != nil {
 		return err
 	}
@@ -452,7 +451,7 @@ func (s *Server) apiSaveIntake(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	parsed, err := in.Parse(s.Location, time.Now())
+	parsed, err := in.Parse(s.Location, s.Now())
 	if err != nil {
 		return err
 	}

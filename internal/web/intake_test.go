@@ -87,11 +87,12 @@ func budapestForm() url.Values {
 }
 
 // screeningForm is the screening page's form with every condition and risk
-// answered no and normal vitals, spo2 as given.
+// answered no and normal vitals taken 30 minutes before serverMonday, spo2
+// as given.
 func screeningForm(spo2 string) url.Values {
 	v := url.Values{
 		"cardiovascular_risk": {"no"}, "liver_risk": {"no"}, "repeated_infusions": {"no"}, "multi_day_continuous": {"no"},
-		"vitals.measured_at":    {time.Now().Add(-30 * time.Minute).Format("2006-01-02T15:04")},
+		"vitals.measured_at":    {serverMonday.Add(-30 * time.Minute).Format("2006-01-02T15:04")},
 		"vitals.heart_rate_bpm": {"76"}, "vitals.systolic_mmhg": {"122"}, "vitals.diastolic_mmhg": {"80"},
 		"vitals.spo2_percent": {spo2}, "vitals.respiratory_rate_per_min": {"14"},
 	}
@@ -195,7 +196,7 @@ func TestWorkupFlowHTTP(t *testing.T) {
 			wantPage(t, ts.do(t, nurse, "POST", pageBase+"/screening", form, screeningForm("140").Encode()), 400,
 				"140 % is impossible", `value="140"`)
 			api := map[string]any{"conditions": map[string]string{}, "cardiovascular_risk": "no", "liver_risk": "no", "repeated_infusions": "no",
-				"multi_day_continuous": "no", "vitals": map[string]any{"measured_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339),
+				"multi_day_continuous": "no", "vitals": map[string]any{"measured_at": ts.now().Add(-time.Hour).UTC().Format(time.RFC3339),
 					"heart_rate_bpm": 76, "systolic_mmhg": 122, "diastolic_mmhg": 80, "spo2_percent": 140, "respiratory_rate_per_min": 14}}
 			for _, c := range screening.Conditions {
 				api["conditions"].(map[string]string)[c.ID] = "no"

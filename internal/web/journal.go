@@ -94,7 +94,7 @@ func (s *Server) journalPageFor(r *http.Request, id int64) (*journalPageData, er
 		return nil, err
 	}
 	a := actor(r)
-	d := &journalPageData{Patient: p, Own: a.Role == clinic.RolePatient && a.PatientID == p.ID, Staff: a.Role.IsStaff(), Today: today()}
+	d := &journalPageData{Patient: p, Own: a.Role == clinic.RolePatient && a.PatientID == p.ID, Staff: a.Role.IsStaff(), Today: s.journalToday()}
 	entries, err := js.FindJournalEntries(ctx, clinic.JournalFilter{PatientID: id})
 	if err != nil {
 		return nil, err
@@ -193,7 +193,7 @@ func (s *Server) journalSave(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := p.ID
-	day := today()
+	day := s.journalToday()
 	e, f, err := journalFromForm(r, id, day)
 	if err == nil {
 		err = js.SaveJournalEntry(r.Context(), e)
@@ -257,7 +257,7 @@ func (s *Server) journalEntryPage(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	slices.Reverse(vs)
-	d := journalEntryData{Patient: p, Entry: e, Versions: vs, Measures: outcomes.Measures(), Editable: e.EditableOn(today()),
+	d := journalEntryData{Patient: p, Entry: e, Versions: vs, Measures: outcomes.Measures(), Editable: e.EditableOn(s.journalToday()),
 		PHQ9: clinic.PHQ9Items, PHQ9Ans: clinic.PHQ9Answers}
 	title := "Journal entry"
 	if !e.Date.IsZero() {
@@ -391,7 +391,7 @@ func (s *Server) apiJournalSave(w http.ResponseWriter, r *http.Request) error {
 		return clinic.Invalid("body", "is not valid JSON: %v", err)
 	}
 	if in.Date.IsZero() {
-		in.Date = today()
+		in.Date = s.journalToday()
 	}
 	e, err := in.Entry(id)
 	if err != nil {

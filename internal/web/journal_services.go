@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 )
@@ -65,8 +64,9 @@ func (s *Server) courseServices() (clinic.CourseService, clinic.ChartingService)
 	return c, ch
 }
 
-// today is the journal's today (clinic.JournalToday).
-func today() clinic.Date { return clinic.JournalToday(time.Now()) }
+// journalToday is the journal's today (clinic.JournalToday) by the server's
+// clock.
+func (s *Server) journalToday() clinic.Date { return clinic.JournalToday(s.Now()) }
 
 // pathInt64 reads a positive integer path parameter; a malformed one is
 // ENOTFOUND, like an ID that does not exist.

@@ -44,7 +44,7 @@ func (s *Server) renderMeasures(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	d := measurePageData{Patient: p, Staff: actor(r).Role.IsStaff(), AllKinds: clinic.MeasureKinds, Today: today()}
+	d := measurePageData{Patient: p, Staff: actor(r).Role.IsStaff(), AllKinds: clinic.MeasureKinds, Today: s.journalToday()}
 	for _, k := range clinic.MeasureKinds {
 		v := measureKindView{Kind: k}
 		for _, m := range list {

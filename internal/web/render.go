@@ -152,7 +152,7 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"isodatetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"age": func(p *clinic.Patient) int {
-			return p.Age(clinic.DateOf(time.Now().In(s.Location)))
+			return p.Age(s.today())
 		},
 		"roles":    func() []clinic.Role { return clinic.Roles },
 		"sexes":    func() []clinic.Sex { return clinic.Sexes },

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/screening"
@@ -93,7 +92,7 @@ func (s *Server) loadScreeningPage(r *http.Request, id int64) (*screeningPageDat
 	}
 	a := actor(r)
 	d := &screeningPageData{Patient: p, CanWrite: clinic.CanWritePatientRecord(a, p.ClinicID, p.ID),
-		CanDecide: clinic.CanDiagnose(a, p.ClinicID), Now: time.Now().In(s.Location).Format("2006-01-02T15:04")}
+		CanDecide: clinic.CanDiagnose(a, p.ClinicID), Now: s.Now().In(s.Location).Format("2006-01-02T15:04")}
 	if d.Screenings, err = s.Workup.FindScreenings(r.Context(), id); err != nil {
 		return nil, err
 	}
@@ -220,7 +219,7 @@ func (s *Server) screeningSubmit(w http.ResponseWriter, r *http.Request) error {
 		var in clinic.ScreeningForm
 		if in, mapping, err = screeningFromValues(f); err == nil {
 			var parsed screening.Input
-			if parsed, err = in.Parse(s.Location, time.Now()); err == nil {
+			if parsed, err = in.Parse(s.Location, s.Now()); err == nil {
 				_, err = s.Workup.SaveScreening(r.Context(), id, parsed)
 			}
 		}
@@ -311,7 +310,7 @@ func (s *Server) apiSaveScreening(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	parsed, err := in.Parse(s.Location, time.Now())
+	parsed, err := in.Parse(s.Location, s.Now())
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,10 @@ type Config struct {
 	// Discharge are the discharge instructions printed for patients
 	// (default: document.DefaultInstructions).
 	Discharge *document.Instructions
+	// Now is the clock: every "now" and "today" of the handlers and of the
+	// domain calls they make comes from it (required; serve passes
+	// time.Now, tests a fixed named instant).
+	Now func() time.Time
 }
 
 // Server serves the HTML pages, the JSON API under /api/v1, the health
@@ -79,6 +83,9 @@ func New(cfg Config) (*Server, error) {
 		if cfg.Workup == nil {
 			return nil, errors.New("web: Config.Workup must be set")
 		}
+	}
+	if cfg.Now == nil {
+		return nil, errors.New("web: Config.Now (the clock) must be set")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

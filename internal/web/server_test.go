@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/demo"
@@ -27,11 +29,52 @@ type testServer struct {
 	web   *web.Server
 	demo  *demo.Result
 	other *clinic.Patient // a patient of the second clinic
+	clock *testClock      // the clock of the store, the demo and the server
 }
 
+// serverMonday is the clock of the HTTP tests: Monday 7 December 2026, 10:30
+// in the server's time zone (time.Local, which .ci/run also sets to
+// Pacific/Auckland and America/Los_Angeles). A weekday mid-morning, so a
+// Goldberg course (weekdays only) starts "today" and a session opened at
+// 09:00 has run for a while.
+var serverMonday = time.Date(2026, 12, 7, 10, 30, 0, 0, time.Local)
+
+// testClock is a settable clock shared by a test's store and server.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the instant set last.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// now is the test server's "now".
+func (ts *testServer) now() time.Time { return ts.clock.Now() }
+
+// newTestServer is newTestServerAt at serverMonday.
 func newTestServer(t *testing.T, e store.Engine) *testServer {
 	t.Helper()
+	return newTestServerAt(t, e, serverMonday)
+}
+
+// newTestServerAt builds the test server with its store, demo data and
+// handler all on one clock set to now.
+func newTestServerAt(t *testing.T, e store.Engine, now time.Time) *testServer {
+	t.Helper()
+	clock := &testClock{t: now}
 	db := storetest.Open(t, e)
+	db.Now = clock.Now
 	ctx := context.Background()
 	r, err := demo.Load(ctx, db)
 	if err != nil {
@@ -48,13 +91,13 @@ func newTestServer(t *testing.T, e store.Engine) *testServer {
 		t.Fatal(err)
 	}
 	srv, err := web.New(web.Config{Auth: db, Clinics: db, Patients: db, Users: db, Audit: db, Ready: db.Ping,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &testServer{Server: ts, db: db, web: srv, demo: r, other: other}
+	return &testServer{Server: ts, db: db, web: srv, demo: r, other: other, clock: clock}
 }
 
 func (ts *testServer) password(role clinic.Role) (string, string) {

@@ -24,7 +24,7 @@ func TestSessionsWorkAcrossServerInstances(t *testing.T) {
 		ts := newTestServer(t, db.Engine())
 		// A second, independent server over the same database.
 		srv2, err := web.New(web.Config{Auth: ts.db, Clinics: ts.db, Patients: ts.db, Users: ts.db, Audit: ts.db,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: ts.clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
