@@ -58,9 +58,22 @@ func (p *Patient) FullName() string {
 // Age returns the patient's age in whole years on day.
 func (p *Patient) Age(day Date) int { return day.YearsSince(p.BirthDate) }
 
-// Validate checks every field and names the first one at fault; now is the
-// clock's instant, so a birth date after today is refused.
+// Validate checks every field (CheckFields) and names the first one at
+// fault; now is the clock's instant, so a birth date after today is refused.
 func (p *Patient) Validate(now time.Time) error {
+	if err := p.CheckFields(); err != nil {
+		return err
+	}
+	if p.BirthDate.After(DateOf(now)) {
+		return Invalid("birth_date", "%s is after today (%s): not a plausible birth date", p.BirthDate, DateOf(now))
+	}
+	return nil
+}
+
+// CheckFields checks every field that does not depend on the date, naming the
+// first one at fault; Validate adds the check against today. Parsers that run
+// without a clock (the FHIR import) use it and leave Validate to the store.
+func (p *Patient) CheckFields() error {
 	if err := checkText("mrn", p.MRN, 1, 40); err != nil {
 		return err
 	}
@@ -73,7 +86,7 @@ func (p *Patient) Validate(now time.Time) error {
 	if p.BirthDate.IsZero() {
 		return Invalid("birth_date", "a birth date YYYY-MM-DD is required")
 	}
-	if p.BirthDate.Year < 1900 || p.BirthDate.After(DateOf(now)) {
+	if p.BirthDate.Year < 1900 {
 		return Invalid("birth_date", "%s is not a plausible birth date", p.BirthDate)
 	}
 	if !p.Sex.Valid() {

@@ -478,7 +478,9 @@ func (p *Parsed) readPatient(i int, raw json.RawMessage) error {
 			pt.Email = t.Value
 		}
 	}
-	if err := pt.Validate(); err != nil {
+	// The birth date against today is checked by the store's Validate on
+	// import, with the server's clock.
+	if err := pt.CheckFields(); err != nil {
 		return p.Explain(err)
 	}
 	return nil

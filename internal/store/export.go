@@ -47,7 +47,7 @@ func (db *DB) ImportPatient(ctx context.Context, in *clinic.PatientImport) (*cli
 	if !clinic.CanWritePatient(a, &p) {
 		return nil, clinic.Errorf(clinic.EFORBIDDEN, "You may not register patients.")
 	}
-	if err := p.Validate(); err != nil {
+	if err := p.Validate(db.now()); err != nil {
 		return nil, err
 	}
 	now := db.now()

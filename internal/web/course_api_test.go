@@ -7,6 +7,7 @@ import (
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/store"
+	"github.com/ketatrack/ketatrack/internal/store/storetest"
 )
 
 // The course, charting and dashboard API answers match the schemas
@@ -48,6 +49,7 @@ func TestCourseChartingOpenAPISchemas(t *testing.T) {
 	check(nil, "GET", cp+"/versions/1", "", 200, "PlanVersion")
 	check(nil, "PUT", cp+"/versions/1", fmt.Sprintf(`{"protocol_id":"goldberg-2005","weight":"72kg","start_date":%q}`, today), 409, "Error")
 	check(nil, "POST", cp+"/versions", fmt.Sprintf(`{"protocol_id":"goldberg-2005","weight":"72","start_date":%q,"reason":"x"}`, today), 400, "Error")
+	storetest.Consent(t, ts.db, c.ID) // check-in needs the course's consent
 	check("nurse", "POST", cp+"/sessions", `{"day":1}`, 201, "InfusionSession")
 	var list struct {
 		Sessions []struct{ ID int64 } `json:"sessions"`
