@@ -3,7 +3,7 @@ package fhir
 // SearchTypes are the resource types searchable by patient at
 // GET /fhir/{type}?patient={id}: every type of a patient's compartment
 // that Map writes.
-var SearchTypes = []string{"AdverseEvent", "Condition", "MedicationAdministration", "MedicationRequest",
+var SearchTypes = []string{"AdverseEvent", "Condition", "Encounter", "MedicationAdministration", "MedicationRequest",
 	"Observation", "Provenance", "QuestionnaireResponse"}
 
 // CapabilityRest is the server part of a CapabilityStatement.

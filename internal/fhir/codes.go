@@ -45,6 +45,7 @@ const (
 	srcV2MR     = "HL7 v2 table 0203 (http://terminology.hl7.org/CodeSystem/v2-0203): MR \"Medical record number\""
 	srcDataOp   = "HL7 v3 DataOperation (http://terminology.hl7.org/CodeSystem/v3-DataOperation): CREATE, UPDATE, DELETE"
 	srcAESev    = "FHIR R4 code system adverse-event-severity (http://terminology.hl7.org/CodeSystem/adverse-event-severity): mild, moderate, severe"
+	srcActCode  = "HL7 v3 ActCode (http://terminology.hl7.org/CodeSystem/v3-ActCode), the R4 Encounter.class value set: AMB \"ambulatory\", IMP \"inpatient encounter\""
 	srcLocal    = "ketatrack's own code: no standard code for this concept was verified this session"
 )
 
@@ -89,6 +90,8 @@ var (
 	CodeAEMild      = Code{Coding{"http://terminology.hl7.org/CodeSystem/adverse-event-severity", "mild", "Mild"}, srcAESev}
 	CodeAEModerate  = Code{Coding{"http://terminology.hl7.org/CodeSystem/adverse-event-severity", "moderate", "Moderate"}, srcAESev}
 	CodeAESevere    = Code{Coding{"http://terminology.hl7.org/CodeSystem/adverse-event-severity", "severe", "Severe"}, srcAESev}
+	CodeAmbulatory  = Code{Coding{"http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"}, srcActCode}
+	CodeInpatient   = Code{Coding{"http://terminology.hl7.org/CodeSystem/v3-ActCode", "IMP", "inpatient encounter"}, srcActCode}
 )
 
 // Local codes: ketatrack's own, for concepts without a verified standard
@@ -104,6 +107,7 @@ var (
 	CodeLCI        = local("measure", "lci", "Locomotor Capabilities Index (LCI-5) total")
 	CodeROM        = local("measure", "rom", "Range of motion")
 	CodeSideEffect = local("infusion", "side-effect", "Side effect during a ketamine infusion")
+	CodeSession    = local("infusion", "session", "Ketamine infusion session")
 )
 
 func local(system, code, display string) Code {
@@ -117,8 +121,8 @@ func Codes() []Code {
 		CodeCRPS, CodeCRPSTypeI, CodeLeftUpper, CodeRightUpper, CodeLeftLower, CodeRightLower,
 		CodeRouteIV, CodeRoutePO, CodeRouteIM, CodeRouteSC, CodeVitalSigns, CodeSurvey, CodeExam, CodeActivity,
 		CodeActive, CodeRemission, CodeConfirmed, CodeEncounterDx, CodeMRN, CodeCreate, CodeUpdate, CodeDelete,
-		CodeAEMild, CodeAEModerate, CodeAESevere,
-		CodeBudapest, CodeCSS, CodeRASS, CodeCADSS, CodeAlert, CodeTUG, CodeWalk2Min, CodeLCI, CodeROM, CodeSideEffect}
+		CodeAEMild, CodeAEModerate, CodeAESevere, CodeAmbulatory, CodeInpatient,
+		CodeBudapest, CodeCSS, CodeRASS, CodeCADSS, CodeAlert, CodeTUG, CodeWalk2Min, CodeLCI, CodeROM, CodeSideEffect, CodeSession}
 }
 
 // Concept returns c as a CodeableConcept with text.

@@ -108,7 +108,7 @@ func TestDemoClinicExportValidates(t *testing.T) {
 		}
 		t.Logf("demo clinic: %d resources (%s); %d schema or required-element errors", total, strings.Join(counts, ", "), errs)
 		for _, want := range []string{"Patient", "Observation", "Condition", "MedicationRequest", "MedicationAdministration",
-			"AdverseEvent", "QuestionnaireResponse", "Questionnaire", "Provenance"} {
+			"AdverseEvent", "QuestionnaireResponse", "Questionnaire", "Provenance", "Encounter"} {
 			if len(byType[want]) == 0 {
 				t.Errorf("the demo clinic produced no %s", want)
 			}

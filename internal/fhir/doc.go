@@ -29,7 +29,7 @@
 // MedicationRequest/p7-plan-{plan version};
 // MedicationAdministration/p7-infusion-{session}-{segment},
 // p7-med-{session}-{event}; AdverseEvent/p7-se-{session}-{event};
-// QuestionnaireResponse/p7-journal-{entry}; Provenance/p7-audit-{audit
+// Encounter/p7-session-{session}; QuestionnaireResponse/p7-journal-{entry}; Provenance/p7-audit-{audit
 // entry}; and the one Questionnaire/daily-journal.
 //
 // # Codes

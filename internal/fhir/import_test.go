@@ -141,7 +141,7 @@ func TestImportRefusesNamingResourceAndField(t *testing.T) {
 		{"modifier extension", strings.Replace(bundle(patient), `"gender"`, `"modifierExtension":[{"url":"x"}],"gender"`, 1), 0, "Patient/p1", "modifierExtension"},
 		{"weight unit", bundle(patient, weight("70", "[stone_av]")), 1, "Observation/w1", "valueQuantity.code"},
 		{"weight subject", bundle(patient, strings.Replace(weight("70", "kg"), "urn:uuid:p1", "Patient/other", 1)), 1, "Observation/w1", "subject"},
-		{"unknown type", bundle(patient, `{"resource":{"resourceType":"Encounter","id":"e1"}}`), 1, "Encounter/e1", "resourceType"},
+		{"unknown type", bundle(patient, `{"resource":{"resourceType":"Immunization","id":"e1"}}`), 1, "Immunization/e1", "resourceType"},
 		{"impossible weight", bundle(patient, weight("7000", "kg")), 1, "Observation/w1", ""},
 		{"bad time", bundle(patient, strings.Replace(weight("70", "kg"), "2026-11-02T10:00:00Z", "2026-11-02T10:00", 1)), 1, "Observation/w1", "effectiveDateTime"},
 	}

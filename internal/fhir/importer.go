@@ -101,7 +101,7 @@ func patientField(f string) string {
 
 // importedTypes are read; skippedTypes are known and skipped.
 var skippedTypes = map[string]bool{"MedicationRequest": true, "MedicationAdministration": true, "AdverseEvent": true,
-	"QuestionnaireResponse": true, "Questionnaire": true, "Provenance": true, "Medication": true}
+	"QuestionnaireResponse": true, "Questionnaire": true, "Provenance": true, "Medication": true, "Encounter": true}
 
 // The elements read from each resource. Every other element is refused,
 // except those listed in ignored (narrative, metadata and plain extensions,

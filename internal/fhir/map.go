@@ -70,6 +70,8 @@ type mapper struct {
 	out     []Resource
 	// condition is the latest CRPS Condition, the reason of the plans.
 	condition *Condition
+	// encRef is the Encounter of the session being mapped.
+	encRef *Reference
 }
 
 func (m *mapper) add(r Resource) { m.out = append(m.out, r) }

@@ -30,10 +30,14 @@ func (m *mapper) sessions() {
 				at[e.At] = e.By
 			}
 		}
+		enc := m.encounter(s)
+		m.add(enc)
+		encRef := Ref(enc)
+		m.encRef = &encRef
 		var firstAdmin *MedicationAdministration
 		for i, g := range st.Segments {
 			ma := &MedicationAdministration{Base: base("MedicationAdministration", m.rid(ids("infusion", s.ID, i+1)), time.Time{}),
-				Status: "completed", Subject: m.subject, EffectivePeriod: &Period{Start: instant(g.From), End: instant(g.To)},
+				Status: "completed", Subject: m.subject, Context: m.encRef, EffectivePeriod: &Period{Start: instant(g.From), End: instant(g.To)},
 				Request: request}
 			if g.To.IsZero() {
 				ma.Status = "in-progress"
@@ -68,7 +72,7 @@ func (m *mapper) sessions() {
 		for _, md := range st.Medications {
 			med := md.Medication
 			ma := &MedicationAdministration{Base: base("MedicationAdministration", m.rid(ids("med", s.ID, md.Seq)), time.Time{}),
-				Status: "completed", MedicationCodeableConcept: &CodeableConcept{Text: med.Drug}, Subject: m.subject,
+				Status: "completed", MedicationCodeableConcept: &CodeableConcept{Text: med.Drug}, Subject: m.subject, Context: m.encRef,
 				EffectiveDateTime: instant(med.At),
 				Dosage:            &AdministrationDosage{Text: med.Dose.String(), Route: routeConcept(med.Route), Dose: ucum(float64(md.DoseMg), "mg", "mg")}}
 			if md.By != "" {
@@ -96,7 +100,7 @@ func (m *mapper) sessions() {
 			text += fmt.Sprintf(" (CTCAE grade %d; action: %s)", se.SideEffect.Severity, se.SideEffect.Action)
 			ev := CodeSideEffect.Concept(text)
 			ae := &AdverseEvent{Base: base("AdverseEvent", m.rid(ids("se", s.ID, se.Seq)), time.Time{}),
-				Actuality: "actual", Event: &ev, Subject: m.subject, Date: instant(se.At), Recorder: display(se.By),
+				Actuality: "actual", Event: &ev, Subject: m.subject, Encounter: m.encRef, Date: instant(se.At), Recorder: display(se.By),
 				Severity: severity(se.SideEffect.Severity)}
 			if firstAdmin != nil {
 				ae.SuspectEntity = []SuspectEntity{{Instance: Ref(firstAdmin)}}
@@ -105,7 +109,7 @@ func (m *mapper) sessions() {
 		}
 		for _, a := range st.Alerts {
 			o := &Observation{Base: base("Observation", m.rid(ids("alert", s.ID, a.Seq)), time.Time{}),
-				Status: "final", Code: CodeAlert.Concept("Infusion alert: " + string(a.Alert.Rule)), Subject: m.subject,
+				Status: "final", Code: CodeAlert.Concept("Infusion alert: " + string(a.Alert.Rule)), Subject: m.subject, Encounter: m.encRef,
 				EffectiveDateTime: instant(a.At), ValueString: a.Alert.Message,
 				Component: []ObservationComponent{
 					{Code: local("infusion", "alert-observed", "Observed").Concept(""), ValueString: a.Alert.Observed},
@@ -128,6 +132,36 @@ func (m *mapper) sessions() {
 	}
 }
 
+// encounter maps an infusion session to an Encounter: ambulatory for an
+// outpatient order, inpatient otherwise, from check-in to stop.
+func (m *mapper) encounter(s *clinic.InfusionSession) *Encounter {
+	st := s.State
+	class := CodeAmbulatory.Coding
+	if st.Order.CareArea != "" && st.Order.CareArea != "outpatient" {
+		class = CodeInpatient.Coding
+	}
+	status := "in-progress"
+	switch st.Phase {
+	case infusion.PhaseAwaitingCheckIn:
+		status = "planned"
+	case infusion.PhaseStopped:
+		status = "finished"
+	}
+	start := st.CheckInAt
+	if start.IsZero() {
+		start = s.OpenedAt
+	}
+	e := &Encounter{Base: base("Encounter", m.rid(ids("session", s.ID)), time.Time{}),
+		Identifier: []Identifier{{System: LocalSystem + "infusion-session", Value: id(s.ID)}},
+		Status:     status, Class: class, Subject: m.subject,
+		Types:  []CodeableConcept{CodeSession.Concept(fmt.Sprintf("Ketamine infusion, treatment day %d (session %d of the day)", s.Day, s.Attempt))},
+		Period: &Period{Start: instant(start), End: instant(st.StoppedAt)}}
+	if m.condition != nil {
+		e.ReasonReference = []Reference{Ref(m.condition)}
+	}
+	return e
+}
+
 func severity(g infusion.Severity) *CodeableConcept {
 	var c Code
 	switch g {
@@ -147,7 +181,7 @@ func severity(g infusion.Severity) *CodeableConcept {
 func (m *mapper) vitals(sessionID int64, seq int, at time.Time, by string, v infusion.Vitals, note string) {
 	obs := func(kind, profile string, code CodeableConcept) *Observation {
 		o := &Observation{Base: base("Observation", m.rid(ids(kind, sessionID, seq)), time.Time{}, profile), Status: "final",
-			Category: vitalCategory(), Code: code, Subject: m.subject, EffectiveDateTime: instant(at), Performer: performer(by)}
+			Category: vitalCategory(), Code: code, Subject: m.subject, Encounter: m.encRef, EffectiveDateTime: instant(at), Performer: performer(by)}
 		if note != "" {
 			o.Note = []Annotation{{Text: note}}
 		}

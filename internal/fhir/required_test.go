@@ -33,6 +33,7 @@ func checkRequired(raw []byte) error {
 		"QuestionnaireResponse":    {"id", "status", "subject", "questionnaire"},
 		"Questionnaire":            {"id", "status", "url"},
 		"Provenance":               {"id", "target", "recorded", "agent"},
+		"Encounter":                {"id", "status", "class", "subject"},
 	}
 	for _, el := range need[typ] {
 		if _, ok := r[el]; !ok {

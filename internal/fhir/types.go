@@ -157,6 +157,7 @@ type Observation struct {
 	Category             []CodeableConcept      `json:"category,omitempty"`
 	Code                 CodeableConcept        `json:"code"`
 	Subject              Reference              `json:"subject"`
+	Encounter            *Reference             `json:"encounter,omitempty"`
 	EffectiveDateTime    string                 `json:"effectiveDateTime,omitempty"`
 	Issued               string                 `json:"issued,omitempty"`
 	Performer            []Reference            `json:"performer,omitempty"`
@@ -271,6 +272,7 @@ type MedicationAdministration struct {
 	MedicationCodeableConcept *CodeableConcept          `json:"medicationCodeableConcept,omitempty"`
 	MedicationReference       *Reference                `json:"medicationReference,omitempty"`
 	Subject                   Reference                 `json:"subject"`
+	Context                   *Reference                `json:"context,omitempty"`
 	EffectiveDateTime         string                    `json:"effectiveDateTime,omitempty"`
 	EffectivePeriod           *Period                   `json:"effectivePeriod,omitempty"`
 	Performer                 []AdministrationPerformer `json:"performer,omitempty"`
@@ -291,6 +293,7 @@ type AdverseEvent struct {
 	Category      []CodeableConcept `json:"category,omitempty"`
 	Event         *CodeableConcept  `json:"event,omitempty"`
 	Subject       Reference         `json:"subject"`
+	Encounter     *Reference        `json:"encounter,omitempty"`
 	Date          string            `json:"date,omitempty"`
 	Recorder      *Reference        `json:"recorder,omitempty"`
 	Severity      *CodeableConcept  `json:"severity,omitempty"`
@@ -355,4 +358,17 @@ type Provenance struct {
 	Recorded string            `json:"recorded"`
 	Activity *CodeableConcept  `json:"activity,omitempty"`
 	Agent    []ProvenanceAgent `json:"agent"`
+}
+
+// Encounter is http://hl7.org/fhir/R4/encounter.html: one infusion
+// session.
+type Encounter struct {
+	Base
+	Identifier      []Identifier      `json:"identifier,omitempty"`
+	Status          string            `json:"status"`
+	Class           Coding            `json:"class"`
+	Types           []CodeableConcept `json:"type,omitempty"`
+	Subject         Reference         `json:"subject"`
+	Period          *Period           `json:"period,omitempty"`
+	ReasonReference []Reference       `json:"reasonReference,omitempty"`
 }

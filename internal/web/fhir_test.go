@@ -247,7 +247,7 @@ func TestFHIRSearchPaging(t *testing.T) {
 			t.Errorf("GET %s: %+v, want invalid on %s", path, oo.Issue, field)
 		}
 	}
-	fhirGet(t, ts, nurse, fmt.Sprintf("/fhir/Encounter?patient=%d", p.ID), 404)
+	fhirGet(t, ts, nurse, fmt.Sprintf("/fhir/Immunization?patient=%d", p.ID), 404)
 	fhirGet(t, ts, ts.client(t, ""), fmt.Sprintf("/fhir/Patient/%d", p.ID), 401)
 
 	// Finding a patient by MRN, with and without the identifier system.
