@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/fhir"
@@ -155,7 +154,7 @@ func (s *Server) fhirEverything(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := fhir.Everything(rs, fhirBase(r), time.Time{})
+	b, err := fhir.Everything(rs, fhirBase(r), s.Now())
 	if err != nil {
 		return err
 	}
@@ -228,7 +227,7 @@ func (s *Server) fhirSearch(w http.ResponseWriter, r *http.Request) error {
 			match = append(match, res)
 		}
 	}
-	b, err := fhir.Searchset(match, fhirBase(r), fhirBase(r)+"/"+typ, q, offset, count, time.Time{})
+	b, err := fhir.Searchset(match, fhirBase(r), fhirBase(r)+"/"+typ, q, offset, count, s.Now())
 	if err != nil {
 		return err
 	}
@@ -282,7 +281,7 @@ func (s *Server) fhirPatientSearch(w http.ResponseWriter, r *http.Request) error
 			match = append(match, res)
 		}
 	}
-	b, err := fhir.Searchset(match, fhirBase(r), fhirBase(r)+"/Patient", q, offset, count, time.Time{})
+	b, err := fhir.Searchset(match, fhirBase(r), fhirBase(r)+"/Patient", q, offset, count, s.Now())
 	if err != nil {
 		return err
 	}
