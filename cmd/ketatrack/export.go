@@ -171,7 +171,7 @@ func runExportFHIR(ctx context.Context, e *env, k *exportKind, args []string) in
 		return fail(e, name, exitFailure, fmt.Errorf("%w; no export was written", err))
 	}
 	elapsed := db.Now().Sub(start)
-	if err := db.AuditExport(sys, 0, clinic.Export{Format: "fhir-r4-ndjson", Operation: "bulk", Resources: w.Counts(), ClinicID: id}); err != nil {
+	if err := db.AuditBulkExport(sys, id, st.PatientIDs, clinic.Export{Format: "fhir-r4-ndjson", Operation: "bulk", Resources: w.Counts()}); err != nil {
 		return fail(e, name, exitFailure, fmt.Errorf("the export was written to %s but could not be audited: %w", *out, err))
 	}
 	if *asJSON {

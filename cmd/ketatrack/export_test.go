@@ -81,9 +81,23 @@ func TestExportFHIR(t *testing.T) {
 		if sum != doc.Resources || sum == 0 {
 			t.Errorf("files hold %d resources, the export reported %d", sum, doc.Resources)
 		}
-		es, err := db.FindAuditEntries(clinic.NewContext(context.Background(), clinic.System), clinic.AuditFilter{Action: clinic.ActionExport})
-		if err != nil || len(es) != 1 || es[0].ClinicID != r.Clinic.ID {
-			t.Errorf("audit of the export: %+v, %v", es, err)
+		// One entry for the clinic with the counts, one per patient so that
+		// each patient's trail accounts for the disclosure.
+		es, err := db.FindAuditEntries(clinic.NewContext(context.Background(), clinic.System), clinic.AuditFilter{Action: clinic.ActionExport, Limit: 1000})
+		if err != nil || len(es) != len(r.Patients)+1 {
+			t.Fatalf("audit of the export: %d entries, %v", len(es), err)
+		}
+		perPatient := map[int64]bool{}
+		for _, e := range es {
+			if e.ClinicID != r.Clinic.ID {
+				t.Errorf("audit entry in clinic %d", e.ClinicID)
+			}
+			perPatient[e.PatientID] = true
+		}
+		for _, p := range r.Patients {
+			if !perPatient[p.ID] {
+				t.Errorf("no export entry in the audit trail of %s", p.MRN)
+			}
 		}
 		if code, _, stderr := runCmd(t, "", "export", "fhir", "--out", out, "--db", url); code != exitBadInput || !strings.Contains(stderr, "already holds an export") {
 			t.Errorf("second export into the same directory: status %d, %s", code, stderr)

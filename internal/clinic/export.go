@@ -33,6 +33,10 @@ type ExportAuditor interface {
 	// AuditExport records that the actor exported records of patientID (0
 	// for a whole clinic, as in a bulk export) in the actor's clinic.
 	AuditExport(ctx context.Context, patientID int64, e Export) error
+	// AuditBulkExport records a clinic-wide export in one transaction: one
+	// entry for the clinic with e, and one for each patient exported, so
+	// that each patient's audit trail accounts for the disclosure.
+	AuditBulkExport(ctx context.Context, clinicID int64, patientIDs []int64, e Export) error
 }
 
 // PatientImport is a patient with the measurements and CRPS presentation

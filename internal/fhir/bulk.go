@@ -143,6 +143,9 @@ type BulkStats struct {
 	Patients  int
 	Rows      int // stored rows read (Record.Rows)
 	Resources int
+	// PatientIDs are the patients exported, in export order (for the
+	// audit: 8 bytes a patient).
+	PatientIDs []int64
 }
 
 // bulkPage is how many patients one read of the patient list takes.
@@ -177,6 +180,7 @@ func ExportClinic(ctx context.Context, svc Services, clinicID int64, o Options, 
 				return st, err
 			}
 			st.Patients++
+			st.PatientIDs = append(st.PatientIDs, p.ID)
 			st.Rows += rec.Rows()
 			for _, r := range Map(rec, o) {
 				if err := w.Write(r); err != nil {

@@ -32,6 +32,30 @@ func (db *DB) AuditExport(ctx context.Context, patientID int64, e clinic.Export)
 	})
 }
 
+// AuditBulkExport implements clinic.ExportAuditor.
+func (db *DB) AuditBulkExport(ctx context.Context, clinicID int64, patientIDs []int64, e clinic.Export) error {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if !a.System && a.ClinicID != clinicID {
+		return clinic.Errorf(clinic.EFORBIDDEN, "You may not export another clinic's records.")
+	}
+	e.ClinicID = clinicID
+	per := clinic.Export{Format: e.Format, Operation: e.Operation, ClinicID: clinicID}
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.audit(clinic.AuditEntry{ClinicID: clinicID, Action: clinic.ActionExport, Entity: "fhir"}, nil, e); err != nil {
+			return err
+		}
+		for _, id := range patientIDs {
+			if err := tx.audit(clinic.AuditEntry{ClinicID: clinicID, Action: clinic.ActionExport, Entity: "fhir", PatientID: id}, nil, per); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // ImportPatient implements clinic.PatientImporter. Everything is checked
 // before the transaction and again by the insert paths inside it; any error
 // rolls the whole import back.
