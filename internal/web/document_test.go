@@ -156,3 +156,24 @@ func TestDocumentRightsAndAudit(t *testing.T) {
 		t.Errorf("print entry %+v %s", e, e.After)
 	}
 }
+
+// savePDF writes a document's PDF into the screenshot directory and, with
+// poppler's pdftoppm on PATH, its pages as NAME-N.png (NAME.png for one
+// page) to be looked at.
+func savePDF(t *testing.T, name string, pdf []byte) []string {
+	t.Helper()
+	dir := screenshotDir(t)
+	f := filepath.Join(dir, name+".pdf")
+	if err := os.WriteFile(f, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := exec.LookPath("pdftoppm")
+	if err != nil {
+		storetest.SkipOrFail(t, "KETATRACK_REQUIRE_BROWSER", "no pdftoppm on PATH (Debian: apt-get install poppler-utils)")
+	}
+	if out, err := exec.Command(bin, "-png", "-r", "70", f, filepath.Join(dir, name)).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v %s", err, out)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(dir, name+"-*.png"))
+	return pngs
+}
