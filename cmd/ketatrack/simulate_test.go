@@ -165,7 +165,7 @@ func TestSimulateBadInput(t *testing.T) {
 		{"bad step", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--regimen", good, "--step", "5"}, "--step"},
 		{"zero until", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--regimen", good, "--until", "0h"}, "--until"},
 		{"bad threshold", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--regimen", good, "--threshold", "100"}, "--threshold"},
-		{"population without IIV", []string{"--model", "herd-2007", "--weight", "30kg", "--regimen", racemic, "--population", "10"}, "--population"},
+		{"population without IIV", []string{"--model", "hijazi-2003", "--weight", "70kg", "--regimen", racemic, "--population", "10"}, "--population"},
 		{"negative population", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--regimen", good, "--population", "-3"}, "--population"},
 		{"seed alone", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--regimen", good, "--seed", "4"}, "--seed"},
 		{"json and csv", []string{"--model", "fanta-otto-s", "--weight", "70kg", "--regimen", good, "--json", "--csv"}, "--json"},

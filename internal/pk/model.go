@@ -53,6 +53,15 @@ type Population struct {
 	WeightMinKg float64 `yaml:"weight_min_kg" json:"weight_min_kg,omitempty"`
 	WeightMaxKg float64 `yaml:"weight_max_kg" json:"weight_max_kg,omitempty"`
 	RangeSource string  `yaml:"weight_range_source" json:"weight_range_source"`
+	// AgeMinY and AgeMaxY bound the ages (years) the model was fitted in; 0
+	// when the source gives no bound.
+	AgeMinY float64 `yaml:"age_min_y" json:"age_min_y,omitempty"`
+	AgeMaxY float64 `yaml:"age_max_y" json:"age_max_y,omitempty"`
+	// Subjects is "patients", "volunteers" or "patients and volunteers".
+	Subjects string `yaml:"subjects" json:"subjects,omitempty"`
+	// Sampling is where blood was drawn: "arterial", "venous", or "" when the
+	// source read does not say.
+	Sampling string `yaml:"sampling" json:"sampling,omitempty"`
 }
 
 // Flow moves drug from one state to another (or out of the body when To is
@@ -254,6 +263,16 @@ func (m *Model) check() error {
 			m.iiv = append(m.iiv, p.Name)
 		}
 	}
+	switch m.Population.Subjects {
+	case "", "patients", "volunteers", "patients and volunteers":
+	default:
+		return fmt.Errorf("model %s: population subjects %q must be patients, volunteers or patients and volunteers", m.ID, m.Population.Subjects)
+	}
+	switch m.Population.Sampling {
+	case "", "arterial", "venous", "arterial and venous":
+	default:
+		return fmt.Errorf("model %s: population sampling %q must be arterial, venous or arterial and venous", m.ID, m.Population.Sampling)
+	}
 	if !m.Valid && m.NotesOn == "" {
 		return fmt.Errorf("model %s: a model that is not validated needs a validation_note saying why", m.ID)
 	}
@@ -434,6 +453,23 @@ func (m *Model) WeightOutsidePopulation(weightKg float64) string {
 	}
 	if weightKg < p.WeightMinKg || weightKg > p.WeightMaxKg {
 		return fmt.Sprintf("weight %g kg is outside the model's population (%g–%g kg, %s)", weightKg, p.WeightMinKg, p.WeightMaxKg, p.RangeSource)
+	}
+	return ""
+}
+
+// AgeOutsidePopulation returns a warning when ageY lies outside the ages the
+// model was fitted in, or "" when it does not (or the source gives no bound).
+func (m *Model) AgeOutsidePopulation(ageY float64) string {
+	p := m.Population
+	if p.AgeMinY > 0 && ageY < p.AgeMinY || p.AgeMaxY > 0 && ageY > p.AgeMaxY {
+		lo, hi := "", ""
+		if p.AgeMinY > 0 {
+			lo = fmt.Sprintf("%g", p.AgeMinY)
+		}
+		if p.AgeMaxY > 0 {
+			hi = fmt.Sprintf("%g", p.AgeMaxY)
+		}
+		return fmt.Sprintf("age %g y is outside the model's population (%s–%s y: %s)", ageY, lo, hi, p.Description)
 	}
 	return ""
 }

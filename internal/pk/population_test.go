@@ -175,8 +175,8 @@ func TestPatientEtaCovariance(t *testing.T) {
 }
 
 func TestPopulationRefusesModelWithoutIIV(t *testing.T) {
-	m, _ := Lookup("herd-2007")
-	_, err := SimulatePopulation(context.Background(), PopulationSpec{Model: m, WeightKg: 30, Grid: Grid{Step: time.Hour, Until: time.Hour * 2}, N: 10})
+	m, _ := Lookup("hijazi-2003")
+	_, err := SimulatePopulation(context.Background(), PopulationSpec{Model: m, WeightKg: 70, Grid: Grid{Step: time.Hour, Until: time.Hour * 2}, N: 10})
 	if err == nil {
 		t.Fatal("population run of a model without IIV accepted")
 	}
