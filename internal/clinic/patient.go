@@ -39,20 +39,33 @@ type Patient struct {
 	ID       int64 `json:"id"`
 	ClinicID int64 `json:"clinic_id"`
 	// MRN is the clinic's medical record number, unique within the clinic.
-	MRN        string    `json:"mrn"`
-	GivenName  string    `json:"given_name"`
-	FamilyName string    `json:"family_name"`
-	BirthDate  Date      `json:"birth_date"`
-	Sex        Sex       `json:"sex"`
-	Phone      string    `json:"phone"`
-	Email      string    `json:"email"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	MRN        string `json:"mrn"`
+	GivenName  string `json:"given_name"`
+	FamilyName string `json:"family_name"`
+	BirthDate  Date   `json:"birth_date"`
+	Sex        Sex    `json:"sex"`
+	Phone      string `json:"phone"`
+	Email      string `json:"email"`
+	// ReferringDoctor is the doctor who referred the patient, as the letter
+	// is addressed ("Dr Anna Weber"), and ReferringAddress their practice
+	// and postal address, one line per line; both optional.
+	ReferringDoctor  string    `json:"referring_doctor,omitempty"`
+	ReferringAddress string    `json:"referring_address,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // FullName returns "Given Family".
 func (p *Patient) FullName() string {
 	return strings.TrimSpace(p.GivenName + " " + p.FamilyName)
+}
+
+// ReferringAddressLines are the referring doctor's address lines.
+func (p *Patient) ReferringAddressLines() []string {
+	if p.ReferringAddress == "" {
+		return nil
+	}
+	return strings.Split(p.ReferringAddress, "\n")
 }
 
 // Age returns the patient's age in whole years on day.
@@ -98,6 +111,12 @@ func (p *Patient) CheckFields() error {
 	if err := checkText("email", p.Email, 0, 200); err != nil {
 		return err
 	}
+	if err := checkText("referring_doctor", p.ReferringDoctor, 0, 200); err != nil {
+		return err
+	}
+	if err := checkLines("referring_address", p.ReferringAddress, 500, 8); err != nil {
+		return err
+	}
 	if p.Email != "" {
 		if _, err := mail.ParseAddress(p.Email); err != nil {
 			return Invalid("email", "%q is not an e-mail address", p.Email)
@@ -130,6 +149,28 @@ func checkText(field, s string, min, max int) error {
 	return nil
 }
 
+// checkLines checks a text of up to maxLines lines (an address): each line
+// as checkText, the whole at most max characters.
+func checkLines(field, s string, max, maxLines int) error {
+	if n := utf8.RuneCountInString(s); n > max {
+		return Invalid(field, "has %d characters; at most %d are allowed", n, max)
+	}
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	if s == "" {
+		return nil
+	}
+	if len(lines) > maxLines {
+		return Invalid(field, "has %d lines; at most %d are allowed", len(lines), maxLines)
+	}
+	for i, l := range lines {
+		if err := checkText(field, l, 0, max); err != nil {
+			e := err.(*Error)
+			return Invalid(field, "line %d %s", i+1, e.Message)
+		}
+	}
+	return nil
+}
+
 // PatientFilter selects patients. The actor's rights narrow it further: staff
 // see their clinic's patients, a patient only themself.
 type PatientFilter struct {
@@ -148,6 +189,9 @@ type PatientUpdate struct {
 	Sex        *Sex    `json:"sex"`
 	Phone      *string `json:"phone"`
 	Email      *string `json:"email"`
+	// ReferringDoctor and ReferringAddress: "" clears them.
+	ReferringDoctor  *string `json:"referring_doctor"`
+	ReferringAddress *string `json:"referring_address"`
 }
 
 // Apply writes the non-nil fields of u into p.
@@ -162,6 +206,11 @@ func (u *PatientUpdate) Apply(p *Patient) {
 	set(&p.FamilyName, u.FamilyName)
 	set(&p.Phone, u.Phone)
 	set(&p.Email, u.Email)
+	set(&p.ReferringDoctor, u.ReferringDoctor)
+	if u.ReferringAddress != nil {
+		a := strings.TrimSpace(strings.ReplaceAll(*u.ReferringAddress, "\r\n", "\n"))
+		p.ReferringAddress = a
+	}
 	if u.BirthDate != nil {
 		p.BirthDate = *u.BirthDate
 	}

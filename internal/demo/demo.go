@@ -108,6 +108,12 @@ func Load(ctx context.Context, db *store.DB) (*Result, error) {
 			Phone: fmt.Sprintf("+1 555 01%02d", 10+i),
 			Email: fmt.Sprintf("%s.%s@example.org", lowerASCII(dp.given), lowerASCII(dp.family)),
 		}
+		if i == 1 {
+			// Hannah Becker's course has sessions: her letter goes to her
+			// family doctor (a fictional practice).
+			p.ReferringDoctor = "Dr Paul Lindqvist"
+			p.ReferringAddress = "Harbour Street Family Practice\n14 Harbour Street\nRiverside RV1 4HS"
+		}
 		if err := db.CreatePatient(ctx, p); err != nil {
 			return nil, fmt.Errorf("demo patient %s: %w", p.MRN, err)
 		}

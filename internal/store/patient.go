@@ -9,14 +9,14 @@ import (
 	"github.com/ketatrack/ketatrack/internal/clinic"
 )
 
-const patientColumns = `id, clinic_id, mrn, given_name, family_name, birth_date, sex, phone, email, created_at, updated_at`
+const patientColumns = `id, clinic_id, mrn, given_name, family_name, birth_date, sex, phone, email, referring_doctor, referring_address, created_at, updated_at`
 
 func scanPatient(row interface{ Scan(...any) error }) (*clinic.Patient, error) {
 	p := &clinic.Patient{}
 	var birth sql.NullTime
 	var sex string
 	if err := row.Scan(&p.ID, &p.ClinicID, &p.MRN, &p.GivenName, &p.FamilyName, &birth, &sex,
-		&p.Phone, &p.Email, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		&p.Phone, &p.Email, &p.ReferringDoctor, &p.ReferringAddress, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
 	}
 	p.BirthDate, p.Sex = dateOf(birth), clinic.Sex(sex)
@@ -109,10 +109,10 @@ func (db *DB) CreatePatient(ctx context.Context, p *clinic.Patient) error {
 func (tx *Tx) insertPatient(p *clinic.Patient) error {
 	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
 	err := tx.QueryRowContext(tx.ctx, `INSERT INTO patients
-		(clinic_id, mrn, given_name, family_name, birth_date, sex, phone, email, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		(clinic_id, mrn, given_name, family_name, birth_date, sex, phone, email, referring_doctor, referring_address, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		p.ClinicID, p.MRN, p.GivenName, p.FamilyName, dateArg(p.BirthDate), string(p.Sex), p.Phone, p.Email,
-		p.CreatedAt, p.UpdatedAt).Scan(&p.ID)
+		p.ReferringDoctor, p.ReferringAddress, p.CreatedAt, p.UpdatedAt).Scan(&p.ID)
 	if err != nil {
 		return conflict(err, "create patient", "mrn", fmt.Sprintf("The MRN %s is already in use in this clinic.", p.MRN))
 	}
@@ -145,8 +145,9 @@ func (db *DB) UpdatePatient(ctx context.Context, id int64, u clinic.PatientUpdat
 		}
 		p.UpdatedAt = tx.now
 		_, err = tx.ExecContext(ctx, `UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, birth_date = $4,
-			sex = $5, phone = $6, email = $7, updated_at = $8 WHERE id = $9`,
-			p.MRN, p.GivenName, p.FamilyName, dateArg(p.BirthDate), string(p.Sex), p.Phone, p.Email, p.UpdatedAt, id)
+			sex = $5, phone = $6, email = $7, referring_doctor = $8, referring_address = $9, updated_at = $10 WHERE id = $11`,
+			p.MRN, p.GivenName, p.FamilyName, dateArg(p.BirthDate), string(p.Sex), p.Phone, p.Email,
+			p.ReferringDoctor, p.ReferringAddress, p.UpdatedAt, id)
 		if err != nil {
 			return conflict(err, "update patient", "mrn", fmt.Sprintf("The MRN %s is already in use in this clinic.", p.MRN))
 		}

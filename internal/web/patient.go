@@ -81,11 +81,13 @@ func patientForm(r *http.Request, p *clinic.Patient) (*form, error) {
 	if err := r.ParseForm(); err != nil {
 		return f, clinic.Invalid("form", "cannot be read")
 	}
-	for _, k := range []string{"mrn", "given_name", "family_name", "birth_date", "sex", "phone", "email"} {
+	for _, k := range []string{"mrn", "given_name", "family_name", "birth_date", "sex", "phone", "email", "referring_doctor", "referring_address"} {
 		f.Values[k] = strings.TrimSpace(r.PostForm.Get(k))
 	}
 	p.MRN, p.GivenName, p.FamilyName = f.Values["mrn"], f.Values["given_name"], f.Values["family_name"]
 	p.Sex, p.Phone, p.Email = clinic.Sex(f.Values["sex"]), f.Values["phone"], f.Values["email"]
+	p.ReferringDoctor = f.Values["referring_doctor"]
+	p.ReferringAddress = strings.ReplaceAll(f.Values["referring_address"], "\r\n", "\n")
 	p.BirthDate = clinic.Date{}
 	if v := f.Values["birth_date"]; v != "" {
 		d, err := clinic.ParseDate(v)
@@ -100,7 +102,8 @@ func patientForm(r *http.Request, p *clinic.Patient) (*form, error) {
 func patientValues(p *clinic.Patient) *form {
 	f := newForm()
 	f.Values = map[string]string{"mrn": p.MRN, "given_name": p.GivenName, "family_name": p.FamilyName,
-		"birth_date": p.BirthDate.String(), "sex": string(p.Sex), "phone": p.Phone, "email": p.Email}
+		"birth_date": p.BirthDate.String(), "sex": string(p.Sex), "phone": p.Phone, "email": p.Email,
+		"referring_doctor": p.ReferringDoctor, "referring_address": p.ReferringAddress}
 	return f
 }
 
@@ -180,7 +183,8 @@ func (s *Server) patientUpdate(w http.ResponseWriter, r *http.Request) error {
 	f, err := patientForm(r, &p)
 	if err == nil {
 		_, err = s.Patients.UpdatePatient(r.Context(), id, clinic.PatientUpdate{MRN: &p.MRN, GivenName: &p.GivenName,
-			FamilyName: &p.FamilyName, BirthDate: &p.BirthDate, Sex: &p.Sex, Phone: &p.Phone, Email: &p.Email})
+			FamilyName: &p.FamilyName, BirthDate: &p.BirthDate, Sex: &p.Sex, Phone: &p.Phone, Email: &p.Email,
+			ReferringDoctor: &p.ReferringDoctor, ReferringAddress: &p.ReferringAddress})
 	}
 	if err != nil {
 		if c := clinic.ErrorCode(err); c != clinic.EINVALID && c != clinic.ECONFLICT {
@@ -255,6 +259,10 @@ type apiPatientInput struct {
 	Sex        clinic.Sex  `json:"sex"`
 	Phone      string      `json:"phone"`
 	Email      string      `json:"email"`
+	// ReferringDoctor and ReferringAddress address the letter to the
+	// referring doctor.
+	ReferringDoctor  string `json:"referring_doctor"`
+	ReferringAddress string `json:"referring_address"`
 }
 
 func (s *Server) apiCreatePatient(w http.ResponseWriter, r *http.Request) error {
@@ -263,7 +271,7 @@ func (s *Server) apiCreatePatient(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p := &clinic.Patient{MRN: in.MRN, GivenName: in.GivenName, FamilyName: in.FamilyName, BirthDate: in.BirthDate,
-		Sex: in.Sex, Phone: in.Phone, Email: in.Email}
+		Sex: in.Sex, Phone: in.Phone, Email: in.Email, ReferringDoctor: in.ReferringDoctor, ReferringAddress: in.ReferringAddress}
 	if err := s.Patients.CreatePatient(r.Context(), p); err != nil {
 		return err
 	}

@@ -106,6 +106,8 @@ func (s *Server) routeTable() []route {
 		// Printed documents: the printable page and its PDF (document*.go).
 		{"GET", "/courses/{id}/plan/print", loggedIn, s.planPrintPage},
 		{"GET", "/courses/{id}/plan.pdf", loggedIn, s.planPDF},
+		{"GET", "/courses/{id}/letter/print", staffOnly, s.letterPrintPage},
+		{"GET", "/courses/{id}/letter.pdf", staffOnly, s.letterPDF},
 		{"GET", "/sessions/{id}/print", staffOnly, s.sessionPrintPage},
 		{"GET", "/sessions/{id}/record.pdf", staffOnly, s.sessionPDF},
 
