@@ -207,6 +207,7 @@ func Simulate(sys *System, doses []Dose, grid Grid, threshold float64) (*Result,
 			}
 		}
 	}
+	shares := ext.doseShares()
 	for _, s := range schedule(doses, times) {
 		if s.Dt > 0 {
 			p := cache[s.Dt]
@@ -217,7 +218,11 @@ func Simulate(sys *System, doses []Dose, grid Grid, threshold float64) (*Result,
 			p.Apply(x, tmp, s.Rate)
 			now += s.Dt
 		}
-		x[sys.Dose] += s.Bolus
+		if s.Bolus != 0 {
+			for i, f := range shares {
+				x[i] += f * s.Bolus
+			}
+		}
 		observe()
 		if s.Record >= 0 {
 			for k := 0; k < nOut; k++ {
@@ -261,7 +266,12 @@ func withIntegrals(sys *System) *System {
 	for j := n; j < m; j++ {
 		virtual[j] = true
 	}
-	return &System{States: states, A: a, Dose: sys.Dose, Virtual: virtual, Outputs: sys.Outputs, Effects: sys.Effects}
+	var split []float64
+	if sys.DoseSplit != nil {
+		split = make([]float64, m)
+		copy(split, sys.DoseSplit)
+	}
+	return &System{States: states, A: a, Dose: sys.Dose, DoseSplit: split, Virtual: virtual, Outputs: sys.Outputs, Effects: sys.Effects}
 }
 
 // timeAbove returns the time (h) during which the piecewise-linear

@@ -32,15 +32,21 @@ type Model struct {
 	IIVNote       string   `yaml:"iiv_note" json:"iiv_note"`
 	States        []string `yaml:"states" json:"states"`
 	DoseState     string   `yaml:"dose_state" json:"dose_state"`
-	// VirtualStates carry no drug mass (effect compartments).
-	VirtualStates []string             `yaml:"virtual" json:"virtual,omitempty"`
-	Volumes       map[string]string    `yaml:"volumes" json:"-"`
-	Flows         []Flow               `yaml:"flows" json:"-"`
-	OutputDefs    map[string]OutputDef `yaml:"outputs" json:"-"`
-	EffectDefs    []EffectDef          `yaml:"effects" json:"-"`
-	Parameters    []Parameter          `yaml:"parameters" json:"-"`
-	Covariances   []Covariance         `yaml:"covariances" json:"-"`
-	Notes         []string             `yaml:"notes" json:"notes"`
+	// DoseSplit, when set, divides every dose equally among these states (a
+	// racemate into its two enantiomers); DoseState must be the first.
+	DoseSplit []string `yaml:"dose_split" json:"dose_split,omitempty"`
+	// VirtualStates carry no drug mass (effect compartments, sums).
+	VirtualStates []string `yaml:"virtual" json:"virtual,omitempty"`
+	// Sums are virtual states that track a weighted sum of other states so
+	// that one output reads a total concentration (R- plus S-ketamine).
+	Sums        []SumState           `yaml:"sums" json:"-"`
+	Volumes     map[string]string    `yaml:"volumes" json:"-"`
+	Flows       []Flow               `yaml:"flows" json:"-"`
+	OutputDefs  map[string]OutputDef `yaml:"outputs" json:"-"`
+	EffectDefs  []EffectDef          `yaml:"effects" json:"-"`
+	Parameters  []Parameter          `yaml:"parameters" json:"-"`
+	Covariances []Covariance         `yaml:"covariances" json:"-"`
+	Notes       []string             `yaml:"notes" json:"notes"`
 
 	params map[string]*Parameter
 	iiv    []string // names of parameters with their own eta, in order
@@ -81,6 +87,23 @@ type Flow struct {
 	HalfLife  string `yaml:"half_life"`
 	Fraction  string `yaml:"fraction"`
 	Link      bool   `yaml:"link"`
+}
+
+// SumState is a virtual state T = Σ (V/V_k)·x_k over the terms, so that
+// 1000·T/V (an output on T with volume V) is Σ 1000·x_k/V_k: the total of
+// the terms' concentrations. Its rate row is the same combination of the
+// terms' rows and it receives the same combination of their dose shares,
+// so it equals the sum exactly at every time.
+type SumState struct {
+	State  string    `yaml:"state"`
+	Volume string    `yaml:"volume"`
+	Of     []SumTerm `yaml:"of"`
+}
+
+// SumTerm is one state in a SumState with its volume parameter.
+type SumTerm struct {
+	State  string `yaml:"state"`
+	Volume string `yaml:"volume"`
 }
 
 // OutputDef reads a concentration from a state. MolarMassRatio names two
@@ -292,6 +315,46 @@ func (m *Model) check() error {
 	for _, v := range m.VirtualStates {
 		if _, ok := idx[v]; !ok {
 			return fmt.Errorf("model %s: virtual state %q is not a state", m.ID, v)
+		}
+	}
+	if len(m.DoseSplit) > 0 {
+		if len(m.DoseSplit) < 2 || m.DoseSplit[0] != m.DoseState {
+			return fmt.Errorf("model %s: dose_split needs two or more states, the first the dose_state", m.ID)
+		}
+		seen := map[string]bool{}
+		for _, st := range m.DoseSplit {
+			if _, ok := idx[st]; !ok || seen[st] {
+				return fmt.Errorf("model %s: dose_split state %q is unknown or repeated", m.ID, st)
+			}
+			seen[st] = true
+		}
+	}
+	virtual := map[string]bool{}
+	for _, v := range m.VirtualStates {
+		virtual[v] = true
+	}
+	for _, sm := range m.Sums {
+		if !virtual[sm.State] {
+			return fmt.Errorf("model %s: sum state %q must be a virtual state", m.ID, sm.State)
+		}
+		if err := need("sum "+sm.State, sm.Volume); err != nil {
+			return err
+		}
+		if len(sm.Of) < 2 {
+			return fmt.Errorf("model %s: sum %s needs two or more terms", m.ID, sm.State)
+		}
+		for _, f := range m.Flows {
+			if f.From == sm.State || f.To == sm.State {
+				return fmt.Errorf("model %s: sum state %s cannot have flows", m.ID, sm.State)
+			}
+		}
+		for _, tm := range sm.Of {
+			if _, ok := idx[tm.State]; !ok || virtual[tm.State] {
+				return fmt.Errorf("model %s: sum %s: term %q must be a non-virtual state", m.ID, sm.State, tm.State)
+			}
+			if err := need("sum "+sm.State, tm.Volume); err != nil {
+				return err
+			}
 		}
 	}
 	for st, v := range m.Volumes {
@@ -513,6 +576,36 @@ func (m *Model) System(weightKg float64, eta []float64) (*System, error) {
 		}
 	}
 	sys := &System{States: append([]string(nil), m.States...), A: a, Dose: idx[m.DoseState], Virtual: make([]bool, n)}
+	if len(m.DoseSplit) > 0 {
+		sys.DoseSplit = make([]float64, n)
+		for _, st := range m.DoseSplit {
+			sys.DoseSplit[idx[st]] = 1 / float64(len(m.DoseSplit))
+		}
+	}
+	for _, sm := range m.Sums {
+		t := idx[sm.State]
+		var share float64
+		for _, tm := range sm.Of {
+			c := val(sm.Volume) / val(tm.Volume)
+			k := idx[tm.State]
+			for j := 0; j < n; j++ {
+				a[t*n+j] += c * a[k*n+j]
+			}
+			if sys.DoseSplit != nil {
+				share += c * sys.DoseSplit[k]
+			} else if k == sys.Dose {
+				share += c
+			}
+		}
+		if share != 0 {
+			// The virtual sum takes its terms' combined share of each dose.
+			if sys.DoseSplit == nil {
+				sys.DoseSplit = make([]float64, n)
+				sys.DoseSplit[sys.Dose] = 1
+			}
+			sys.DoseSplit[t] = share
+		}
+	}
 	for _, v := range m.VirtualStates {
 		sys.Virtual[idx[v]] = true
 	}

@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// rk45 integrates dx/dt = A·x + rate·e_dose over [0, h] with the
+// rk45 integrates dx/dt = A·x + rate·shares over [0, h] (shares: the part
+// of the dose entering each state) with the
 // Dormand–Prince 5(4) pair and step-size control (Hairer, Nørsett & Wanner,
 // Solving ODEs I, 2nd ed., §II.4–5, Table 5.2), as an independent reference
 // for the exact engine. It lives in the test only.
-func rk45(a []float64, n, dose int, rate float64, x []float64, h, rtol, atol float64) {
+func rk45(a []float64, n int, shares []float64, rate float64, x []float64, h, rtol, atol float64) {
 	f := func(y, dy []float64) {
 		for i := 0; i < n; i++ {
 			s := 0.0
@@ -19,7 +20,9 @@ func rk45(a []float64, n, dose int, rate float64, x []float64, h, rtol, atol flo
 			}
 			dy[i] = s
 		}
-		dy[dose] += rate
+		for i, f := range shares {
+			dy[i] += rate * f
+		}
 	}
 	c := [7]float64{0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1}
 	_ = c // the system is autonomous on each constant-rate piece
@@ -97,10 +100,12 @@ func TestEngineMatchesRK45(t *testing.T) {
 			worst := 0.0
 			for _, s := range schedule(doses, grid.Times()) {
 				if s.Dt > 0 {
-					rk45(sys.A, n, sys.Dose, s.Rate, x, s.Dt.Hours(), 1e-12, 1e-15)
+					rk45(sys.A, n, sys.doseShares(), s.Rate, x, s.Dt.Hours(), 1e-12, 1e-15)
 					now += s.Dt
 				}
-				x[sys.Dose] += s.Bolus
+				for i, f := range sys.doseShares() {
+					x[i] += f * s.Bolus
+				}
 				if s.Record < 0 {
 					continue
 				}
@@ -139,6 +144,9 @@ func TestMassBalance(t *testing.T) {
 			}
 			n := sys.N()
 			ext := &System{States: append(sys.States, "eliminated"), Dose: sys.Dose, Virtual: append(append([]bool(nil), sys.Virtual...), true)}
+			if sys.DoseSplit != nil {
+				ext.DoseSplit = append(append([]float64(nil), sys.DoseSplit...), 0)
+			}
 			ext.A = make([]float64, (n+1)*(n+1))
 			for i := 0; i < n; i++ {
 				copy(ext.A[i*(n+1):i*(n+1)+n], sys.A[i*n:(i+1)*n])
@@ -162,7 +170,9 @@ func TestMassBalance(t *testing.T) {
 				if s.Dt > 0 {
 					ext.NewPropagator(s.Dt.Hours()).Apply(x, tmp, s.Rate)
 				}
-				x[ext.Dose] += s.Bolus
+				for i, f := range ext.doseShares() {
+					x[i] += f * s.Bolus
+				}
 			}
 			total := 0.0
 			for i, v := range x {

@@ -33,6 +33,11 @@ type System struct {
 	A []float64
 	// Dose is the index of the state that receives boluses and infusions.
 	Dose int
+	// DoseSplit, when set (length n), divides every dose among several
+	// states instead: a racemate split into its enantiomers. The shares of
+	// the states that carry drug sum to 1; a virtual sum state takes the
+	// same combination of its terms' shares. Dose is then the first state.
+	DoseSplit []float64
 	// Virtual marks states that carry no drug mass of their own (an effect
 	// compartment): mass balance ignores them.
 	Virtual []bool
@@ -83,6 +88,23 @@ func (s *System) Validate() error {
 	if s.Dose < 0 || s.Dose >= n {
 		return fmt.Errorf("dose state %d out of range", s.Dose)
 	}
+	if s.DoseSplit != nil {
+		if len(s.DoseSplit) != n {
+			return fmt.Errorf("dose split has %d shares, want %d", len(s.DoseSplit), n)
+		}
+		sum := 0.0
+		for i, f := range s.DoseSplit {
+			if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("dose split share %v is not valid", f)
+			}
+			if i >= len(s.Virtual) || !s.Virtual[i] {
+				sum += f
+			}
+		}
+		if math.Abs(sum-1) > 1e-12 {
+			return fmt.Errorf("dose split shares of the drug-carrying states sum to %v, want 1", sum)
+		}
+	}
 	for _, o := range s.Outputs {
 		if o.State < 0 || o.State >= n {
 			return fmt.Errorf("output %s: state %d out of range", o.Name, o.State)
@@ -100,6 +122,16 @@ func (s *System) Validate() error {
 		}
 	}
 	return nil
+}
+
+// doseShares returns the part of each dose that enters each state.
+func (s *System) doseShares() []float64 {
+	if s.DoseSplit != nil {
+		return s.DoseSplit
+	}
+	e := make([]float64, s.N())
+	e[s.Dose] = 1
+	return e
 }
 
 // Concentration returns output o's concentration in ng/mL for amounts x.
@@ -138,7 +170,11 @@ func (s *System) NewPropagator(dt float64) *Propagator {
 			aug.Set(i, j, s.A[i*n+j]*dt)
 		}
 	}
-	aug.Set(s.Dose, n, dt)
+	for i, f := range s.doseShares() {
+		if f != 0 {
+			aug.Set(i, n, f*dt)
+		}
+	}
 	var e mat.Dense
 	e.Exp(aug)
 	p := &Propagator{n: n, Phi: make([]float64, n*n), Gamma: make([]float64, n)}
