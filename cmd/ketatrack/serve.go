@@ -93,6 +93,7 @@ Environment:
 		SecureCookies:  e.Getenv("KETATRACK_SECURE_COOKIES") == "1",
 		ClientIPHeader: e.Getenv("KETATRACK_CLIENT_IP_HEADER"),
 		FHIRMRNSystem:  e.Getenv("KETATRACK_FHIR_MRN_SYSTEM"),
+		ClinicContact:  e.Getenv("KETATRACK_CLINIC_CONTACT"),
 		Now:            now,
 	})
 	if err != nil {

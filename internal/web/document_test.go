@@ -174,6 +174,6 @@ func savePDF(t *testing.T, name string, pdf []byte) []string {
 	if out, err := exec.Command(bin, "-png", "-r", "70", f, filepath.Join(dir, name)).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v %s", err, out)
 	}
-	pngs, _ := filepath.Glob(filepath.Join(dir, name+"-*.png"))
+	pngs, _ := filepath.Glob(filepath.Join(dir, name+"-[0-9]*.png"))
 	return pngs
 }

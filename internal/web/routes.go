@@ -108,6 +108,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/courses/{id}/plan.pdf", loggedIn, s.planPDF},
 		{"GET", "/courses/{id}/letter/print", staffOnly, s.letterPrintPage},
 		{"GET", "/courses/{id}/letter.pdf", staffOnly, s.letterPDF},
+		{"GET", "/courses/{id}/discharge/print", loggedIn, s.dischargePrintPage},
+		{"GET", "/courses/{id}/discharge.pdf", loggedIn, s.dischargePDF},
 		{"GET", "/sessions/{id}/print", staffOnly, s.sessionPrintPage},
 		{"GET", "/sessions/{id}/record.pdf", staffOnly, s.sessionPDF},
 

@@ -56,6 +56,10 @@ type Config struct {
 	// Discharge are the discharge instructions printed for patients
 	// (default: document.DefaultInstructions).
 	Discharge *document.Instructions
+	// ClinicContact is how patients reach the clinic (a phone number, env
+	// KETATRACK_CLINIC_CONTACT), printed on the discharge instructions;
+	// empty leaves a line for the nurse to write it in.
+	ClinicContact string
 	// Now is the clock: every "now" and "today" of the handlers and of the
 	// domain calls they make comes from it (required; serve passes
 	// time.Now, tests a fixed named instant).
