@@ -1,7 +1,6 @@
 package pk
 
 import (
-	"context"
 	"math"
 	"strings"
 	"testing"
@@ -60,16 +59,6 @@ func TestRacemateSplitMatchesClosedForms(t *testing.T) {
 		}
 	}
 	t.Logf("worst relative error against the closed forms: %.2g", worst)
-}
-
-func TestRacemateSplitRefusesPopulation(t *testing.T) {
-	m, _ := Lookup("hasan-2021-rs")
-	m2 := *m
-	m2.PopulationIIV = true // reach the split check past the IIV check
-	_, err := SimulatePopulation(context.Background(), PopulationSpec{Model: &m2, WeightKg: 70, Grid: Grid{Step: time.Hour, Until: 2 * time.Hour}, N: 10})
-	if err == nil || !strings.Contains(err.Error(), "split") {
-		t.Fatalf("population of a split dose: err = %v, want a refusal naming the split", err)
-	}
 }
 
 func TestSumStateChecks(t *testing.T) {

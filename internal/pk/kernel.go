@@ -255,11 +255,22 @@ func compileKernel(ctx context.Context, spec PopulationSpec, typical *System, dt
 				return fmt.Errorf("patient %d: %w", p, err)
 			}
 			copy(k.effects[p*nEff:(p+1)*nEff], sys.Effects)
+			shares := sys.doseShares()
 			lambda, v, w, ok := scratch.modalForm(sys)
 			if !ok {
 				k.isDense[p] = true
 				k.dense.compile(p, sys, dts)
 				continue
+			}
+			// the dose enters the modes as w·shares (one column of w when the
+			// dose goes into a single state)
+			var wDose [maxStates]float64
+			for i := 0; i < n; i++ {
+				for j, f := range shares {
+					if f != 0 {
+						wDose[i] += w[i*n+j] * f
+					}
+				}
 			}
 			d := k.data[p*k.stride : (p+1)*k.stride]
 			for di, dt := range dts {
@@ -271,13 +282,11 @@ func compileKernel(ctx context.Context, spec PopulationSpec, typical *System, dt
 					if l != 0 {
 						gain = math.Expm1(l*h) / l
 					}
-					d[di*2*n+n+i] = gain * w[i*n+sys.Dose]
+					d[di*2*n+n+i] = gain * wDose[i]
 				}
 			}
 			base := len(dts) * 2 * n
-			for i := 0; i < n; i++ {
-				d[base+i] = w[i*n+sys.Dose]
-			}
+			copy(d[base:base+n], wDose[:n])
 			for o, out := range sys.Outputs {
 				for i := 0; i < n; i++ {
 					d[base+n+o*n+i] = 1000 / out.VolumeL * v[out.State*n+i]
@@ -371,7 +380,7 @@ type denseKernel struct {
 	outState       []int
 	data           []float64 // per patient: per dt nnz Phi entries then n Gamma; then nOut scales 1000/V
 	x              []float64
-	dose           int
+	shares         []float64 // part of each dose entering each state
 }
 
 // reach returns r[i][j] = state j can reach state i through the rate
@@ -401,7 +410,7 @@ func reach(a []float64, n int) [][]bool {
 
 func newDenseKernel(npat int, typical *System, dts []time.Duration) *denseKernel {
 	n, nOut := typical.N(), len(typical.Outputs)
-	k := &denseKernel{n: n, dose: typical.Dose, rowStart: make([]int, n+1)}
+	k := &denseKernel{n: n, shares: typical.doseShares(), rowStart: make([]int, n+1)}
 	k.nOut, k.nEff = nOut, len(typical.Effects)
 	r := reach(typical.A, n)
 	for i := 0; i < n; i++ {
@@ -468,7 +477,9 @@ func (k *denseKernel) advanceOne(p int, steps []step, out records) {
 			xs = ys
 		}
 		if s.Bolus != 0 {
-			xs[k.dose] += s.Bolus
+			for i, f := range k.shares {
+				xs[i&(maxStates-1)] += f * s.Bolus
+			}
 		}
 		if s.Record >= 0 {
 			for o := 0; o < k.nOut; o++ {

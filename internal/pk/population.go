@@ -93,9 +93,6 @@ func SimulatePopulation(ctx context.Context, spec PopulationSpec) (*PopulationRe
 	if err != nil {
 		return nil, err
 	}
-	if typical.DoseSplit != nil {
-		return nil, fmt.Errorf("model %s: population runs of a dose split between states (a racemate into enantiomers) are not supported", m.ID)
-	}
 	if typical.N() > maxStates || len(typical.Outputs) > maxStates {
 		return nil, fmt.Errorf("model %s: more than %d states or outputs", m.ID, maxStates)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -74,6 +75,74 @@ func TestPopulationMatchesIndividuals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkPopulationMatchesIndividuals(t, m)
+}
+
+// The same for a racemate split into two enantiomers with a total output,
+// through the modal kernel (distinct R and S rates) and through the dense
+// fallback (identical rates: a repeated eigenvalue).
+func TestPopulationMatchesIndividualsSplitDose(t *testing.T) {
+	modal := splitModelYAML
+	// An effect site linked to r at exactly r's elimination rate makes a
+	// defective (Jordan) block, which the modal form refuses: the dense
+	// fallback runs.
+	dense := strings.NewReplacer(
+		"states: [r, s, total]", "states: [r, s, total, eff]",
+		"virtual: [total]", "virtual: [total, eff]",
+		"  - {from: s, clearance: CLS}\n", "  - {from: s, clearance: CLS}\n  - {from: r, to: eff, rate: KE0, link: true}\n",
+		"{name: CLR, value: 1.53, unit: L/min, omega2: 0.09, source: test}", "{name: CLR, value: 1.53, unit: L/min, source: test}",
+		"{name: CLS, value: 1.62, unit: L/min, source: test}", "{name: CLS, value: 1.62, unit: L/min, omega2: 0.09, source: test}\n  - {name: KE0, value: 0.11475, unit: 1/h, source: test}",
+	).Replace(splitModelYAML)
+	for name, y := range map[string]string{"modal": modal, "dense": dense} {
+		t.Run(name, func(t *testing.T) {
+			m, err := ParseModel([]byte(y))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sys, err := m.System(70, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ms modalScratch
+			if _, _, _, ok := ms.modalForm(sys); ok != (name == "modal") {
+				t.Fatalf("modal form accepted = %v", ok)
+			}
+			checkPopulationMatchesIndividuals(t, m)
+		})
+	}
+}
+
+const splitModelYAML = `id: split-test
+name: split test
+drug: racemic
+source: test
+validated: false
+validation_note: test model
+population: {description: test}
+population_iiv: true
+iiv_note: test
+states: [r, s, total]
+dose_state: r
+dose_split: [r, s]
+virtual: [total]
+sums:
+  - {state: total, volume: VR, of: [{state: r, volume: VR}, {state: s, volume: VS}]}
+volumes: {r: VR, s: VS}
+flows:
+  - {from: r, clearance: CLR}
+  - {from: s, clearance: CLS}
+outputs:
+  ketamine_ng_mL: {state: total, volume: VR}
+  r_ketamine_ng_mL: {state: r, volume: VR}
+parameters:
+  - {name: CLR, value: 1.53, unit: L/min, omega2: 0.09, source: test}
+  - {name: CLS, value: 1.62, unit: L/min, source: test}
+  - {name: VR, value: 800, unit: L, source: test}
+  - {name: VS, value: 800, unit: L, source: test}
+`
+
+func checkPopulationMatchesIndividuals(t *testing.T, m *Model) {
+	t.Helper()
 	const n, seed = 150, 42
 	grid := Grid{Step: 30 * time.Minute, Until: 72 * time.Hour}
 	doses := append(schwartzman(70)[:3], Dose{Start: 50 * time.Hour, BolusMg: 10}, Dose{Start: 7 * time.Minute, Duration: 33 * time.Minute, RateMgH: 5})
