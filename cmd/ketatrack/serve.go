@@ -77,6 +77,11 @@ Environment:
 	}
 	defer db.Close()
 	db.Now = now
+	// The clinic's time zone decides calendar days ("today") in the store
+	// and the times the pages show: the machine's zone (set TZ to the
+	// clinic's zone when the server runs elsewhere).
+	zone := time.Local
+	db.Zone = zone
 	if len(applied) > 0 {
 		logger.Info("applied migrations", "versions", applied)
 	}
@@ -95,6 +100,7 @@ Environment:
 		FHIRMRNSystem:  e.Getenv("KETATRACK_FHIR_MRN_SYSTEM"),
 		ClinicContact:  e.Getenv("KETATRACK_CLINIC_CONTACT"),
 		Now:            now,
+		Location:       zone,
 	})
 	if err != nil {
 		return fail(e, "serve", exitFailure, err)

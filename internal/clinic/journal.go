@@ -447,10 +447,11 @@ type JournalService interface {
 	CohortJournal(ctx context.Context, f CohortFilter) (*CohortRows, error)
 }
 
-// JournalToday is the calendar day in the server's time zone (time.Local;
-// run the server with TZ set to the clinic's zone) at t: the day whose
-// journal entry may be written or changed.
-func JournalToday(t time.Time) Date { return DateOf(t.In(time.Local)) }
+// JournalToday is the calendar day at t in the clinic's time zone loc (the
+// server's Location, which defaults to time.Local): the day whose journal
+// entry may be written or changed. Never the UTC date: at 00:01 in
+// Amsterdam UTC still says yesterday.
+func JournalToday(t time.Time, loc *time.Location) Date { return DateOf(t.In(loc)) }
 
 // CanReadCohort reports whether a may read the cohort journal and analytics
 // of clinicID: its clinicians and admins (researchers).

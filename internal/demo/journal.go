@@ -67,7 +67,7 @@ func loadJournal(ctx context.Context, db *store.DB, r *Result, rng *mrand.Rand) 
 	if err != nil {
 		return err
 	}
-	today := clinic.JournalToday(db.Now())
+	today := db.Today() // the journal's today (clinic.JournalToday) in the clinic's zone
 	var entries []*clinic.JournalEntry
 	for i, p := range r.Patients {
 		// Follow-up: relief for the drawn number of days, then (after a

@@ -44,7 +44,7 @@ func demoWitness(r *Result) stock.Credentials {
 // the consents and the bags.
 func loadStock(ctx context.Context, db *store.DB, r *Result) (lot50, lot100 *stock.Lot, err error) {
 	doc, nurse := r.As(ctx, clinic.RoleClinician), r.As(ctx, clinic.RoleNurse)
-	today := clinic.DateOf(db.Now().Local())
+	today := db.Today()
 	if _, err := db.CreateConsentForm(doc, clinic.ConsentFormInput{Version: "2026-1", Title: "Consent to a course of ketamine infusions for CRPS",
 		Body: demoConsentBody, EffectiveFrom: today.AddDays(-90).String()}); err != nil {
 		return nil, nil, fmt.Errorf("consent form: %w", err)

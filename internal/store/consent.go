@@ -151,7 +151,7 @@ func (db *DB) RecordConsent(ctx context.Context, courseID int64, in clinic.Conse
 		if err := in.Check(a, p); err != nil {
 			return err
 		}
-		f, err := db.currentForm(ctx, tx, c.ClinicID, db.today())
+		f, err := db.currentForm(ctx, tx, c.ClinicID, db.Today())
 		if err != nil {
 			return &clinic.Error{Code: clinic.ECONFLICT, Field: "form", Message: clinic.ErrorMessage(err)}
 		}

@@ -38,8 +38,12 @@ func scanPlanVersion(row interface{ Scan(...any) error }) (*clinic.PlanVersion, 
 		return nil, err
 	}
 	v.Status, v.CreatedBy, v.SignedBy = clinic.PlanStatus(status), createdBy.Int64, signedBy.Int64
+	// Instants are kept in UTC, as the store writes them (DB.now): pgx
+	// returns timestamptz in time.Local, which would make a version read
+	// back differ from the one signed in the machine's zone.
+	v.CreatedAt, v.UpdatedAt = v.CreatedAt.UTC(), v.UpdatedAt.UTC()
 	if signedAt.Valid {
-		v.SignedAt = signedAt.Time
+		v.SignedAt = signedAt.Time.UTC()
 	}
 	if err := json.Unmarshal([]byte(input), &v.Input); err != nil {
 		return nil, fmt.Errorf("plan version %d input: %w", v.ID, err)

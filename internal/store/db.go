@@ -24,6 +24,11 @@ type DB struct {
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 
+	// Zone is the clinic's time zone, which decides calendar days ("today"
+	// for the journal and for stock expiry); nil means time.Local. The
+	// server sets it to the web server's Location so both agree.
+	Zone *time.Location
+
 	// SQLite only: write transactions are queued to one goroutine that
 	// commits them in groups (see groupCommit).
 	writes chan *writeRequest
@@ -159,6 +164,17 @@ func (db *DB) Ping(ctx context.Context) error {
 // both engines keep.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
 
+// Today is the clinic's calendar date now (Now in Zone).
+func (db *DB) Today() clinic.Date { return clinic.DateOf(db.Now().In(db.zone())) }
+
+// zone is Zone, or time.Local when it is unset.
+func (db *DB) zone() *time.Location {
+	if db.Zone == nil {
+		return time.Local
+	}
+	return db.Zone
+}
+
 // Tx is a write transaction carrying the actor and one timestamp for
 // everything it writes. Store methods that change data run inside
 // DB.update, write their rows through Tx, and call Tx.audit for each change.
@@ -167,6 +183,7 @@ type Tx struct {
 	ctx   context.Context
 	actor *clinic.Actor
 	now   time.Time
+	zone  *time.Location // the clinic's time zone (DB.Zone)
 }
 
 // update runs fn in a write transaction with the actor of ctx, committing if
@@ -194,7 +211,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now()}
+	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now(), zone: db.zone()}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -294,7 +311,7 @@ func (db *DB) runSavepoint(sqlTx *sql.Tx, r *writeRequest) (err error) {
 			err = errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
 		}
 	}()
-	return r.fn(&Tx{Tx: sqlTx, ctx: context.WithoutCancel(r.ctx), actor: clinic.ActorFrom(r.ctx), now: db.now()})
+	return r.fn(&Tx{Tx: sqlTx, ctx: context.WithoutCancel(r.ctx), actor: clinic.ActorFrom(r.ctx), now: db.now(), zone: db.zone()})
 }
 
 // ExecContext runs a statement of the transaction. Once a write transaction

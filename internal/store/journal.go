@@ -210,7 +210,7 @@ func (db *DB) SaveJournalEntry(ctx context.Context, e *clinic.JournalEntry) erro
 		if !clinic.CanWriteOwnJournal(a, clinicID, e.PatientID) {
 			return clinic.Errorf(clinic.EFORBIDDEN, "You may not write this patient's journal.")
 		}
-		today := clinic.JournalToday(tx.now)
+		today := clinic.JournalToday(tx.now, tx.zone)
 		if e.Date != today {
 			return clinic.Invalid("date", "only today's entry (%s) can be written or changed; the entries of other days are kept as they were", today)
 		}

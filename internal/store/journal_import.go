@@ -252,7 +252,7 @@ func (db *DB) updateOnConn(ctx context.Context, fn func(tx *Tx, conn *sql.Conn) 
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now()}
+	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now(), zone: db.zone()}
 	if err := fn(tx, conn); err != nil {
 		_ = sqlTx.Rollback()
 		return err

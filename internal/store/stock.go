@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/infusion"
@@ -22,7 +21,6 @@ var _ stock.Service = (*DB)(nil)
 
 // today is the server clock's date in the server's zone (as the journal's
 // same-day rule).
-func (db *DB) today() clinic.Date { return clinic.DateOf(db.Now().In(time.Local)) }
 
 // stockClinic is the clinic the actor handles stock for.
 func stockClinic(a *clinic.Actor) (int64, error) {
@@ -147,7 +145,7 @@ func (db *DB) ReceiveStock(ctx context.Context, in stock.ReceiptInput) (*stock.L
 	if !stock.CanHandle(a, cid) {
 		return nil, nil, clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians receive controlled-substance stock.")
 	}
-	r, err := in.Parse(db.today())
+	r, err := in.Parse(db.Today())
 	if err != nil {
 		return nil, nil, err
 	}

@@ -144,7 +144,7 @@ func (db *DB) PrepareBag(ctx context.Context, sessionID int64, in stock.Preparat
 	if err := preparable(st); err != nil {
 		return nil, err
 	}
-	today := db.today()
+	today := db.Today()
 	lots, err := db.lotMap(ctx, db.read, s.ClinicID)
 	if err != nil {
 		return nil, err

@@ -142,7 +142,7 @@ func (db *DB) Reconcile(ctx context.Context, now time.Time) (*stock.Reconciliati
 		r.Bags[i].PatientName, r.Bags[i].MRN = n[0], n[1]
 	}
 	sort.SliceStable(r.Bags, func(i, j int) bool { return r.Bags[i].Preparation.ID < r.Bags[j].Preparation.ID })
-	r.Flag(clinic.DateOf(now.In(time.Local)), time.Local)
+	r.Flag(clinic.DateOf(now.In(db.zone())), db.zone())
 	return r, nil
 }
 

@@ -32,6 +32,7 @@ func TestStockAccountability(t *testing.T) {
 		docW := stock.Credentials{Login: clin[0].Login, Password: testPassword}
 		nurseW := stock.Credentials{Login: f.nurse[0].Login, Password: testPassword}
 		db.Now = func() time.Time { return chartAt(-60) } // 2026-03-02 07:45 UTC
+		db.Zone = time.UTC                                // the clinic's calendar days below are UTC dates, whatever TZ says
 
 		// Receiving: an expired lot is refused; a lot of 10 vials of 10 mL at
 		// 50 mg/mL is 100 mL = 5,000 mg.

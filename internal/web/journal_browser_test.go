@@ -50,7 +50,7 @@ func TestBrowserJournalEntryOnChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	today := clinic.JournalToday(ts.now())
+	today := ts.db.Today()
 	if len(last) != 4 || last[0] != float64(today.Time().Unix()) || last[1] != 3 || last[2] != 6 || last[3] < 1 {
 		t.Errorf("last point of the pain chart %v, want today (%d) with pain now 3, worst 6, on a canvas", last, today.Time().Unix())
 	}

@@ -66,7 +66,7 @@ func (s *Server) courseServices() (clinic.CourseService, clinic.ChartingService)
 
 // journalToday is the journal's today (clinic.JournalToday) by the server's
 // clock.
-func (s *Server) journalToday() clinic.Date { return clinic.JournalToday(s.Now()) }
+func (s *Server) journalToday() clinic.Date { return clinic.JournalToday(s.Now(), s.Location) }
 
 // pathInt64 reads a positive integer path parameter; a malformed one is
 // ENOTFOUND, like an ID that does not exist.

@@ -64,7 +64,7 @@ func TestJournalPortal(t *testing.T) {
 		t.Fatalf("save: %d %s", resp.StatusCode, body(resp))
 	}
 	js := ts.db
-	e, err := js.FindJournalEntryByDate(sysCtx(), me.ID, clinic.JournalToday(ts.db.Now()))
+	e, err := js.FindJournalEntryByDate(sysCtx(), me.ID, ts.db.Today())
 	if err != nil {
 		t.Fatal(err)
 	}

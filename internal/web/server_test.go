@@ -72,9 +72,16 @@ func newTestServer(t *testing.T, e store.Engine) *testServer {
 // handler all on one clock set to now.
 func newTestServerAt(t *testing.T, e store.Engine, now time.Time) *testServer {
 	t.Helper()
+	return newTestServerIn(t, e, now, time.Local)
+}
+
+// newTestServerIn is newTestServerAt for a clinic in time zone loc.
+func newTestServerIn(t *testing.T, e store.Engine, now time.Time, loc *time.Location) *testServer {
+	t.Helper()
 	clock := &testClock{t: now}
 	db := storetest.Open(t, e)
 	db.Now = clock.Now
+	db.Zone = loc
 	ctx := context.Background()
 	r, err := demo.Load(ctx, db)
 	if err != nil {
@@ -91,7 +98,7 @@ func newTestServerAt(t *testing.T, e store.Engine, now time.Time) *testServer {
 		t.Fatal(err)
 	}
 	srv, err := web.New(web.Config{Auth: db, Clinics: db, Patients: db, Users: db, Audit: db, Ready: db.Ping,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}
