@@ -39,6 +39,9 @@ type sessionData struct {
 	// VitalsJSON is the chart's data for static/charting.js.
 	VitalsJSON string
 	Events     []eventView
+	// Stock is the bag preparations, the lots to draw from and the
+	// course's consent (stock_bag.go).
+	Stock stockPanel
 
 	form *form // the submitted form, when one was refused
 }
@@ -208,6 +211,9 @@ func (s *Server) sessionViewOf(r *http.Request, ss *clinic.InfusionSession) (ses
 	for _, e := range st.Events {
 		d.Events = append(d.Events, eventView{Seq: e.Seq, At: e.At, Kind: string(e.Kind), By: e.By, Text: d.eventText(e),
 			IsAlrt: e.Kind == infusion.KindAlert})
+	}
+	if err := s.loadStockPanel(r, &d); err != nil {
+		return sessionData{}, err
 	}
 	return d, nil
 }

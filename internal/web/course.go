@@ -481,11 +481,18 @@ type courseData struct {
 	CanPlan  bool
 	CanSign  bool
 	CanChart bool
+	Consent  courseConsent
 }
 
 // coursePage shows a course: the signed plan's calendar, the version shown
 // (?version=N; default the latest) and the history of versions.
 func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderCoursePage(w, r, http.StatusOK, newForm())
+}
+
+// renderCoursePage shows the course page with f, a refused consent or
+// withdrawal form (its values and errors), at status.
+func (s *Server) renderCoursePage(w http.ResponseWriter, r *http.Request, status int, f *form) error {
 	svc, err := s.treatment()
 	if err != nil {
 		return err
@@ -522,7 +529,10 @@ func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) error {
 			d.Calendar = append(d.Calendar, cd)
 		}
 	}
-	s.render(w, r, http.StatusOK, "course", &page{Title: c.Title + " · " + p.FullName(), Data: d})
+	if d.Consent, err = s.loadCourseConsent(r, c.ID, c.ClinicID); err != nil {
+		return err
+	}
+	s.render(w, r, status, "course", &page{Title: c.Title + " · " + p.FullName(), Data: d, Form: f})
 	return nil
 }
 

@@ -135,8 +135,14 @@ func showErr(f *form, err error) bool {
 	switch clinic.ErrorCode(err) {
 	case clinic.EINVALID, clinic.ECONFLICT:
 		f.setErr(err)
-		if field := clinic.ErrorField(err); field != "" && f.Error == "" {
-			f.Error = "Please correct the field marked below: " + clinic.ErrorMessage(err)
+		switch field := clinic.ErrorField(err); field {
+		case "", "consent", "preparation", "session":
+			// Not a field of the form: the message is the form's error.
+			f.Error = strings.TrimPrefix(clinic.ErrorMessage(err), field+": ")
+		default:
+			if f.Error == "" {
+				f.Error = "Please correct the field marked below: " + strings.TrimPrefix(clinic.ErrorMessage(err), field+": ")
+			}
 		}
 		return true
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/stock"
 )
 
 // The clinic dashboard (staff): today's sessions, vitals due, open alerts,
@@ -18,6 +19,10 @@ type dashboardData struct {
 	Relapses []relapseRow
 	// RelapsesError says why they could not be shown.
 	RelapsesError string
+	// StockFlags are the controlled-substance reconciliation's
+	// discrepancies (full page only); StockError says why not shown.
+	StockFlags []stock.Discrepancy
+	StockError string
 }
 
 // DueSoon is how far ahead vitals count as due.
@@ -65,6 +70,16 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		data.RelapsesError = clinic.ErrorMessage(err)
+	}
+	if svc, err := s.stockService(); err != nil {
+		data.StockError = clinic.ErrorMessage(err)
+	} else if rec, err := svc.Reconcile(r.Context(), s.Now()); err != nil {
+		if clinic.ErrorCode(err) == clinic.EINTERNAL {
+			return err
+		}
+		data.StockError = clinic.ErrorMessage(err)
+	} else {
+		data.StockFlags = rec.Flags
 	}
 	p.Data = data
 	s.render(w, r, http.StatusOK, "dashboard_page", p)

@@ -29,6 +29,8 @@ var navigation = []navItem{
 	{Label: "Dashboard", Path: "/dashboard", Roles: staff},
 	{Label: "Patients", Path: "/patients", Roles: staff},
 	{Label: "Courses", Path: "/courses", Roles: staff},
+	{Label: "Stock", Path: "/stock", Roles: staff},
+	{Label: "Consent forms", Path: "/consent-forms", Roles: []clinic.Role{clinic.RoleAdmin, clinic.RoleClinician}},
 	{Label: "My record", Path: "/me", Roles: []clinic.Role{clinic.RolePatient}},
 	{Label: "My journal", Path: "/journal", Roles: []clinic.Role{clinic.RolePatient}},
 	{Label: "Analytics", Path: "/analytics", Roles: []clinic.Role{clinic.RoleAdmin, clinic.RoleClinician}},
