@@ -123,9 +123,9 @@ func TestBrowserStockWalk(t *testing.T) {
 	do(chromedp.Click(css(`form.inline-actions button[type=submit]`)), chromedp.WaitVisible(css(`#form-vitals`)),
 		chromedp.SendKeys(css(`#form-vitals [name="vitals.hr_per_min"]`), "72"), chromedp.SendKeys(css(`#form-vitals [name="vitals.sbp_mmhg"]`), "122"),
 		chromedp.SendKeys(css(`#form-vitals [name="vitals.dbp_mmhg"]`), "76"), chromedp.SendKeys(css(`#form-vitals [name="vitals.spo2_pct"]`), "98"),
-		chromedp.Click(css(`#form-vitals button[type=submit]`)), chromedp.WaitVisible(css(`.flash`)))
+		chromedp.Click(css(`#form-vitals button[type=submit]`)), chromedp.WaitVisible(css(`.vitals-table tbody tr:nth-child(2)`)))
 	ts.clock.Set(ts.now().Add(2 * time.Hour))
-	do(chromedp.Reload(), chromedp.WaitVisible(css(`details:has(#form-stop) > summary`)),
+	do(chromedp.Navigate(fmt.Sprintf("%s/sessions/%d", ts.URL, sid)), chromedp.WaitVisible(css(`details:has(#form-stop) > summary`)),
 		chromedp.Click(css(`details:has(#form-stop) > summary`)), chromedp.WaitVisible(css(`#form-stop`)),
 		chromedp.Click(css(`#form-stop button[type=submit]`)), chromedp.WaitVisible(css(`#form-waste`)), shot("stock-06-stopped"))
 	if got, err := chromedp.Run(ctx, chromedp.Value(css(`#form-waste [name="amount"]`))); err != nil || got != "250mL" {
