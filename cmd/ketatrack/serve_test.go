@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/infusion"
 	"github.com/ketatrack/ketatrack/internal/store"
 	"github.com/ketatrack/ketatrack/internal/store/storetest"
 )
@@ -154,19 +156,105 @@ func postPatientStatus(client *http.Client, base, token, mrn string) int {
 	return resp.StatusCode
 }
 
-// The crash test: 1,000 writes are acknowledged by a child server that is
-// killed with SIGKILL at random moments while writes are in flight (three
-// kills, the last right after the 1,000th acknowledgement), on each engine.
-// After each kill, every acknowledged write is in the database, read through
-// a fresh connection.
+// The crash test: 1,000 patient registrations are acknowledged by a child
+// server that is killed with SIGKILL at random moments while writes are in
+// flight (three kills, the last right after the 1,000th acknowledgement), on
+// each engine. Concurrently, two more clients chart the demo's running
+// infusion session through the JSON API: normal vitals (one event), vitals
+// with an SpO2 below the desaturation threshold (the vitals event and the
+// alert it raises, appended in one transaction) and side effects. After each
+// kill, read through a fresh connection:
+//   - every acknowledged write is present (acknowledged ⊆ committed);
+//   - every committed write was attempted, and none is half-written: each
+//     low-SpO2 vitals event is followed by its desaturation alert, the
+//     session's event_count equals its stored events, whose seq run 1..n,
+//     and the chart replays;
+//   - the audit rows equal the committed writes: one patient/create per
+//     committed patient, one infusion_event row per stored event.
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	for _, e := range storetest.Engines {
 		t.Run(string(e), func(t *testing.T) { crashKeepsAcknowledgedWrites(t, storetest.URL(t, e)) })
 	}
 }
 
+// chartKinds are the chart writes of the crash test, in turn.
+var chartKinds = [...]string{"vitals", "desaturation", "side-effect"}
+
+// chartBody is the JSON of chart write n (its kind chartKinds[n%3]),
+// marked by its note "CRASH-CHART-n".
+func chartBody(n int) string {
+	note := fmt.Sprintf("CRASH-CHART-%05d", n)
+	switch chartKinds[n%len(chartKinds)] {
+	case "vitals":
+		// Near the demo's baseline (internal/demo demoVitals: HR 68–76,
+		// 116–127/72–79 mmHg, SpO2 96–99 %): no alert.
+		return fmt.Sprintf(`{"kind":"vitals","note":%q,"vitals":{"hr_per_min":70,"sbp_mmhg":118,"dbp_mmhg":74,"spo2_pct":98}}`, note)
+	case "desaturation":
+		// SpO2 88 % is below the rules' 93 % (infusion.DefaultRules
+		// DesaturationBelow): the event and its alert are one write.
+		return fmt.Sprintf(`{"kind":"vitals","note":%q,"vitals":{"hr_per_min":70,"sbp_mmhg":118,"dbp_mmhg":74,"spo2_pct":88}}`, note)
+	default:
+		return fmt.Sprintf(`{"kind":"side-effect","note":%q,"side_effect":{"effect":"nausea","severity":1,"action":"none"}}`, note)
+	}
+}
+
+// postJSON posts body and returns the status, 0 when no response arrived.
+func postJSON(client *http.Client, url, token, body string) int {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// runningSessionID returns the ID of the demo's running infusion session.
+func runningSessionID(t *testing.T, base, token string) int64 {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/api/v1/sessions", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Sessions []struct {
+			ID    int64  `json:"id"`
+			Phase string `json:"phase"`
+		} `json:"sessions"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range list.Sessions {
+		if s.Phase == "running" {
+			return s.ID
+		}
+	}
+	t.Fatalf("the demo has no running session: %+v", list.Sessions)
+	return 0
+}
+
+// crashLedger is what the clients of the crash test attempted and what
+// the server acknowledged.
+type crashLedger struct {
+	mu                  sync.Mutex
+	nextPatient         int // the next MRN number to write
+	nextChart           int // the next chart write number
+	patients, charts    map[string]bool
+	chartKind           map[string]string // note → kind, of every attempted chart write
+	kills               int
+	auditPatients       int
+	auditEvents, events int
+}
+
 func crashKeepsAcknowledgedWrites(t *testing.T, dbURL string) {
-	const total, workers = 1000, 4
+	const total, workers, chartWorkers = 1000, 4, 2
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
@@ -174,38 +262,57 @@ func crashKeepsAcknowledgedWrites(t *testing.T, dbURL string) {
 	first := startChild(t, "--db", dbURL, "--demo")
 	password := demoPassword(t, first.stdout.String(), "nurse")
 	srv := first
-	acked := map[string]bool{}
-	kills := 0
-	next := 0 // the next MRN number to write
-	for cycle := 1; len(acked) < total; cycle++ {
+	l := &crashLedger{patients: map[string]bool{}, charts: map[string]bool{}, chartKind: map[string]string{}}
+	sessionID := runningSessionID(t, srv.url, apiLogin(t, srv.url, "nurse", password))
+	for cycle := 1; len(l.patients) < total; cycle++ {
 		// Kill after a random number of further acknowledgements (the
 		// last cycle: at the 1,000th).
-		remaining := total - len(acked)
+		remaining := total - len(l.patients)
 		killAt := remaining
 		if cycle < 3 {
 			killAt = 1 + rng.IntN(remaining-1)
 		}
 		token := apiLogin(t, srv.url, "nurse", password)
 		client := &http.Client{Timeout: 10 * time.Second}
-		var mu sync.Mutex
 		var count atomic.Int64
 		var killed atomic.Bool
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Go(func() {
 				for !killed.Load() {
-					mu.Lock()
-					mrn := fmt.Sprintf("CRASH-%05d", next)
-					next++
-					mu.Unlock()
+					l.mu.Lock()
+					mrn := fmt.Sprintf("CRASH-%05d", l.nextPatient)
+					l.nextPatient++
+					l.mu.Unlock()
 					if !postPatient(client, srv.url, token, mrn) {
 						continue
 					}
-					mu.Lock()
-					acked[mrn] = true
-					mu.Unlock()
+					l.mu.Lock()
+					l.patients[mrn] = true
+					l.mu.Unlock()
 					if count.Add(1) == int64(killAt) && killed.CompareAndSwap(false, true) {
 						srv.cmd.Process.Signal(syscall.SIGKILL)
+					}
+				}
+			})
+		}
+		eventsURL := fmt.Sprintf("%s/api/v1/sessions/%d/events", srv.url, sessionID)
+		for range chartWorkers {
+			wg.Go(func() {
+				for !killed.Load() {
+					l.mu.Lock()
+					n := l.nextChart
+					l.nextChart++
+					note := fmt.Sprintf("CRASH-CHART-%05d", n)
+					l.chartKind[note] = chartKinds[n%len(chartKinds)]
+					l.mu.Unlock()
+					status := postJSON(client, eventsURL, token, chartBody(n))
+					if status == http.StatusCreated {
+						l.mu.Lock()
+						l.charts[note] = true
+						l.mu.Unlock()
+					} else if status != 0 && !killed.Load() {
+						t.Errorf("chart write %s: status %d", note, status)
 					}
 				}
 			})
@@ -214,19 +321,141 @@ func crashKeepsAcknowledgedWrites(t *testing.T, dbURL string) {
 		if err := <-srv.waited; err == nil {
 			t.Fatal("server exited cleanly; it should have been killed")
 		}
-		kills++
+		l.kills++
 		// Every acknowledged write is in the file, read by a new process's
 		// view (a fresh connection, after the WAL recovery).
-		checkPresent(t, dbURL, acked)
-		t.Logf("cycle %d: killed after %d more acknowledgements; %d acknowledged in all, all present", cycle, killAt, len(acked))
-		if len(acked) < total {
+		checkPresent(t, dbURL, l.patients)
+		checkChartAndAudit(t, dbURL, sessionID, l)
+		t.Logf("cycle %d: killed after %d more acknowledgements; %d patients and %d chart writes acknowledged in all, all present",
+			cycle, killAt, len(l.patients), len(l.charts))
+		if len(l.patients) < total {
 			srv = startChild(t, "--db", dbURL)
 		}
 	}
-	if len(acked) < total {
-		t.Fatalf("only %d writes acknowledged", len(acked))
+	if len(l.patients) < total {
+		t.Fatalf("only %d writes acknowledged", len(l.patients))
 	}
-	t.Logf("figures: %d writes acknowledged, %d SIGKILLs, 0 lost", len(acked), kills)
+	if len(l.charts) == 0 {
+		t.Fatal("no chart write was acknowledged")
+	}
+	t.Logf("figures: %d patient writes and %d chart writes acknowledged, %d SIGKILLs, 0 lost; audit rows: %d patient creations, %d chart events (= %d stored events)",
+		len(l.patients), len(l.charts), l.kills, l.auditPatients, l.auditEvents, l.events)
+}
+
+// openRaw opens the database of dbURL with database/sql, for the checks
+// that read tables the store has no finder for.
+func openRaw(t *testing.T, dbURL string) *sql.DB {
+	t.Helper()
+	loc, err := store.ParseLocation(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	driver, dsn := "pgx", loc.URL
+	if loc.Engine == store.SQLite {
+		driver, dsn = "sqlite", loc.Path+"?_pragma=busy_timeout(10000)"
+	}
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+// checkChartAndAudit checks the chart writes and the audit rows of the
+// crash test after a kill (see TestCrashKeepsAcknowledgedWrites).
+func checkChartAndAudit(t *testing.T, dbURL string, sessionID int64, l *crashLedger) {
+	t.Helper()
+	ctx := context.Background()
+	raw := openRaw(t, dbURL)
+
+	// Patients: one patient/create audit row per committed patient.
+	rows, err := raw.QueryContext(ctx, `SELECT p.mrn, (SELECT count(*) FROM audit_log a
+		WHERE a.entity = 'patient' AND a.action = 'create' AND a.entity_id = p.id) FROM patients p WHERE p.mrn LIKE 'CRASH-%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, audited := 0, 0
+	for rows.Next() {
+		var mrn string
+		var n int
+		if err := rows.Scan(&mrn, &n); err != nil {
+			t.Fatal(err)
+		}
+		var k int
+		if _, err := fmt.Sscanf(mrn, "CRASH-%d", &k); err != nil || k >= l.nextPatient {
+			t.Errorf("patient %s was never attempted", mrn)
+		}
+		if n != 1 {
+			t.Errorf("patient %s has %d creation audit rows, want 1", mrn, n)
+		}
+		committed++
+		audited += n
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if committed < len(l.patients) {
+		t.Errorf("%d patients stored, fewer than the %d acknowledged", committed, len(l.patients))
+	}
+
+	// The session's events: seq 1..n, as many as event_count, one audit row each.
+	var eventCount, stored, maxSeq, auditRows int
+	if err := raw.QueryRowContext(ctx, `SELECT event_count FROM infusion_sessions WHERE id = $1`, sessionID).Scan(&eventCount); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.QueryRowContext(ctx, `SELECT count(*), coalesce(max(seq), 0) FROM infusion_events WHERE session_id = $1`, sessionID).Scan(&stored, &maxSeq); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE entity = 'infusion_event' AND entity_id = $1`, sessionID).Scan(&auditRows); err != nil {
+		t.Fatal(err)
+	}
+	if stored != eventCount || maxSeq != stored || auditRows != stored {
+		t.Errorf("session %d: event_count %d, %d events stored (max seq %d), %d audit rows: want all equal", sessionID, eventCount, stored, maxSeq, auditRows)
+	}
+
+	// The chart replays, and every acknowledged chart write is in it whole.
+	sctx := clinic.NewContext(ctx, clinic.System)
+	db, err := store.Open(sctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ss, err := db.FindSessionByID(sctx, sessionID)
+	if err != nil {
+		t.Fatalf("session %d after the kill: %v", sessionID, err)
+	}
+	evs := ss.State.Events
+	found := map[string]bool{}
+	for i, e := range evs {
+		if !strings.HasPrefix(e.Note, "CRASH-CHART-") {
+			continue
+		}
+		kind, ok := l.chartKind[e.Note]
+		switch {
+		case !ok:
+			t.Errorf("event %d %s was never attempted", e.Seq, e.Note)
+		case found[e.Note]:
+			t.Errorf("chart write %s stored twice", e.Note)
+		case kind == "desaturation":
+			if i+1 >= len(evs) || evs[i+1].Alert == nil || evs[i+1].Alert.CauseSeq != e.Seq || evs[i+1].Alert.Rule != infusion.RuleDesaturation {
+				t.Errorf("vitals event %d (%s, SpO2 88 %%) is stored without its desaturation alert", e.Seq, e.Note)
+			}
+		}
+		found[e.Note] = true
+	}
+	var missing []string
+	for note := range l.charts {
+		if !found[note] {
+			missing = append(missing, note)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("%d acknowledged chart writes lost after SIGKILL, e.g. %v", len(missing), missing[:min(5, len(missing))])
+	}
+	t.Logf("committed: %d patients (%d acknowledged), %d chart writes (%d acknowledged); audit: %d patient creations, %d infusion events for %d stored events",
+		committed, len(l.patients), len(found), len(l.charts), audited, auditRows, stored)
+	l.auditPatients, l.auditEvents, l.events = audited, auditRows, stored
 }
 
 func checkPresent(t *testing.T, dbURL string, acked map[string]bool) {
