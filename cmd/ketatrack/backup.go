@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"text/tabwriter"
 
 	"github.com/ketatrack/ketatrack/internal/store"
 )
@@ -12,7 +14,7 @@ func init() {
 	register(&command{
 		Name:     "backup",
 		Synopsis: "backup --out FILE [--db URL]",
-		Summary:  "Write a consistent snapshot of the running database to a new file (SQLite: VACUUM INTO; PostgreSQL: pg_dump -Fc).",
+		Summary:  "Write a consistent snapshot of the running database to a new file (SQLite: online backup API; PostgreSQL: pg_dump -Fc in an exported snapshot) and FILE.manifest.json with each table's row count and SHA-256 in that snapshot.",
 		Run:      runBackup,
 	})
 }
@@ -40,9 +42,22 @@ func runBackup(ctx context.Context, e *env, args []string) int {
 		return fail(e, "backup", exitFailure, err)
 	}
 	defer db.Close()
-	if err := db.Backup(ctx, *out); err != nil {
+	m, err := db.Backup(ctx, *out)
+	if err != nil {
 		return fail(e, "backup", exitFailure, err)
 	}
-	fmt.Fprintf(e.Stdout, "backup of the %s database written to %s\n", db.Engine(), *out)
+	fmt.Fprintf(e.Stdout, "backup of the %s database (schema version %d) written to %s, manifest %s\n",
+		db.Engine(), m.SchemaVersion, *out, store.ManifestFile(*out))
+	printDigests(e.Stdout, m.Tables)
 	return exitOK
+}
+
+// printDigests writes the table of per-table row counts and checksums.
+func printDigests(w io.Writer, ds []store.TableDigest) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TABLE\tROWS\tSHA-256")
+	for _, d := range ds {
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", d.Table, d.Rows, d.SHA256)
+	}
+	tw.Flush()
 }

@@ -128,3 +128,46 @@ func postgresSchema(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// RestoreURL returns the --db URL of a fresh, empty database to restore a
+// backup of the database at src into: on SQLite a new file; on PostgreSQL
+// a new database (kt_restore_<random>, dropped when t ends) with the same
+// search_path as src, since a dump of one schema restores into a schema
+// of that name.
+func RestoreURL(t testing.TB, src string) string {
+	t.Helper()
+	loc, err := store.ParseLocation(src)
+	if err != nil {
+		t.Fatalf("restore URL: %v", err)
+	}
+	if loc.Engine == store.SQLite {
+		return "sqlite:" + filepath.Join(t.TempDir(), "restored.db")
+	}
+	admin, err := sql.Open("pgx", PostgresURL())
+	if err != nil {
+		t.Fatalf("restore URL: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "kt_restore_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(src)
+	if err != nil {
+		t.Fatalf("restore URL: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
