@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ketatrack/ketatrack/internal/csvsafe"
 )
 
 // The journal CSV (shared/PRODUCT.md, "Journal CSV"): a header, then one row
@@ -253,7 +255,7 @@ func parseDay(text string) (int, error) {
 // WriteJournalCSV writes rows as a journal CSV with the full header in the
 // contract's order; missing values are empty cells.
 func WriteJournalCSV(w io.Writer, rows []JournalRow) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(JournalHeader()); err != nil {
 		return fmt.Errorf("write journal: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ketatrack/ketatrack/internal/csvsafe"
 )
 
 // DateLayout is the date format of the relief CSV (ISO 8601 calendar date).
@@ -222,7 +224,7 @@ func csvError(err error) error {
 
 // WriteReliefCSV writes periods as a relief CSV.
 func WriteReliefCSV(w io.Writer, periods []Period) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(ReliefHeader()); err != nil {
 		return fmt.Errorf("write relief periods: %w", err)
 	}

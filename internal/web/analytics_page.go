@@ -2,12 +2,12 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"net/http"
 	"slices"
 	"strconv"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/csvsafe"
 	"github.com/ketatrack/ketatrack/internal/outcomes"
 	"github.com/ketatrack/ketatrack/internal/survival"
 )
@@ -207,7 +207,7 @@ func (s *Server) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 		writeCSV(w, name, b.Bytes())
 		return nil
 	}
-	cw := csv.NewWriter(&b)
+	cw := csvsafe.NewWriter(&b)
 	d := c.pageData()
 	switch name {
 	case "cohort.csv":

@@ -2,11 +2,11 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/csvsafe"
 	"github.com/ketatrack/ketatrack/internal/outcomes"
 )
 
@@ -100,7 +100,7 @@ func (s *Server) patientOutcomesCSV(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var b bytes.Buffer
-	cw := csv.NewWriter(&b)
+	cw := csvsafe.NewWriter(&b)
 	_ = cw.Write([]string{"mrn", "table", "course", "protocol", "day1", "journal_days", "criterion", "responded_or_met", "onset_day", "end_day",
 		"relapsed", "relief_days", "reduction_pct", "reason"})
 	if po := d.Outcome; po != nil {

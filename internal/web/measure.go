@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/csvsafe"
 )
 
 // Functional measures on the patient's record: recorded by staff, read by
@@ -295,7 +295,7 @@ func (s *Server) measuresCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var b bytes.Buffer
-	cw := csv.NewWriter(&b)
+	cw := csvsafe.NewWriter(&b)
 	_ = cw.Write([]string{"mrn", "measured_on", "kind", "value", "unit", "site", "aid", "note", "recorded_by", "recorded_at", "in_error", "in_error_reason"})
 	for _, m := range list {
 		_ = cw.Write([]string{p.MRN, m.MeasuredOn.String(), string(m.Kind), m.Value, m.Unit, m.Site, m.Aid, m.Note, m.RecordedByName,

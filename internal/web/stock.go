@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/csvsafe"
 	"github.com/ketatrack/ketatrack/internal/stock"
 	"github.com/ketatrack/ketatrack/internal/units"
 )
@@ -402,13 +402,13 @@ func (s *Server) stockLogCSV(w http.ResponseWriter, r *http.Request) error {
 		}
 		return t.In(s.Location).Format(time.RFC3339)
 	}
-	var cw *csv.Writer
+	var cw *csvsafe.Writer
 	n := 0
 	err = svc.StockLog(r.Context(), f, func(row stock.LogRow) error {
 		if cw == nil {
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="controlled-substance-log.csv"`)
-			cw = csv.NewWriter(w)
+			cw = csvsafe.NewWriter(w)
 			if err := cw.Write(logCSVHeader); err != nil {
 				return err
 			}
@@ -444,7 +444,7 @@ func (s *Server) stockLogCSV(w http.ResponseWriter, r *http.Request) error {
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="controlled-substance-log.csv"`)
-		cw = csv.NewWriter(w)
+		cw = csvsafe.NewWriter(w)
 		_ = cw.Write(logCSVHeader)
 	} else if err != nil {
 		// The header is sent: say so in the file rather than end it silently.
