@@ -89,6 +89,13 @@ type PlanVersion struct {
 	CreatedByName string    `json:"created_by_name"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	// Revision counts the saves of this version: 1 when made, +1 by every
+	// edit of the draft. An edit or signature names the revision its form
+	// showed, so one made on a stale view is refused (ECONFLICT) instead of
+	// overwriting, or signing, a change its author never saw.
+	Revision int `json:"revision"`
+	// UpdatedByName is who saved the last edit ("" before any edit).
+	UpdatedByName string    `json:"updated_by_name,omitempty"`
 	SignedBy      int64     `json:"signed_by,omitempty"`
 	SignedByName  string    `json:"signed_by_name,omitempty"`
 	SignedAt      time.Time `json:"signed_at,omitzero"`
@@ -533,13 +540,23 @@ type CourseService interface {
 	FindCourses(ctx context.Context, f CourseFilter) ([]*Course, error)
 	// ReviseCourse makes the plan of in and stores it as a new draft version
 	// after the latest. reason is required once a version has been signed.
-	ReviseCourse(ctx context.Context, courseID int64, in PlanInput, reason string) (*PlanVersion, error)
+	// basedOn, when not 0, is the latest version the clinician's form was
+	// filled from: if another version was saved since, the revision is
+	// refused with ECONFLICT on field "based_on" naming it (their form
+	// would silently drop that version's changes).
+	ReviseCourse(ctx context.Context, courseID int64, in PlanInput, reason string, basedOn int) (*PlanVersion, error)
 	// UpdateDraft replaces the input and plan of draft version n. A signed
 	// version is refused with ECONFLICT on field "version": it is never
-	// changed, a change makes a new version.
-	UpdateDraft(ctx context.Context, courseID int64, n int, in PlanInput, reason string) (*PlanVersion, error)
+	// changed, a change makes a new version. rev, when not 0, is the
+	// revision the form showed: a draft saved by someone else since is
+	// refused with ECONFLICT on field "revision" naming who saved it.
+	UpdateDraft(ctx context.Context, courseID int64, n int, in PlanInput, reason string, rev int) (*PlanVersion, error)
 	// SignPlan signs draft version n, which must be the latest (CanSignPlan).
 	// The plan is made again from its input first and must match, so that a
 	// signature never covers a plan the libraries would no longer produce.
-	SignPlan(ctx context.Context, courseID int64, n int) (*PlanVersion, error)
+	// rev, when not 0, is the revision the clinician read: a signature never
+	// covers an edit its signer did not see (ECONFLICT on field "revision").
+	// Of two clinicians signing at once exactly one succeeds; the other gets
+	// ECONFLICT naming who signed and when.
+	SignPlan(ctx context.Context, courseID int64, n int, rev int) (*PlanVersion, error)
 }

@@ -195,7 +195,7 @@ func demoCourse1(ctx context.Context, db *store.DB, p *clinic.Patient, day1 clin
 	if err != nil {
 		return fmt.Errorf("demo course of %s: %w", p.MRN, err)
 	}
-	if _, err := courses.SignPlan(ctx, c.ID, c.Latest().Version); err != nil {
+	if _, err := courses.SignPlan(ctx, c.ID, c.Latest().Version, 0); err != nil {
 		return fmt.Errorf("demo course of %s: %w", p.MRN, err)
 	}
 	return nil

@@ -108,7 +108,7 @@ func loadTreatment(ctx context.Context, db *store.DB, r *Result, rng *mrand.Rand
 		return fmt.Errorf("course of %s: %w", olivia.MRN, err)
 	}
 	in.Weight = "79kg"
-	if _, err := db.ReviseCourse(doc, oc.ID, in, "weight measured again before the course: 79 kg"); err != nil {
+	if _, err := db.ReviseCourse(doc, oc.ID, in, "weight measured again before the course: 79 kg", 0); err != nil {
 		return fmt.Errorf("course of %s: %w", olivia.MRN, err)
 	}
 	return nil
@@ -120,7 +120,7 @@ func signedCourse(doc context.Context, db *store.DB, patientID int64, in clinic.
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.SignPlan(doc, c.ID, 1); err != nil {
+	if _, err := db.SignPlan(doc, c.ID, 1, 0); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -59,7 +59,7 @@ func BenchmarkRecordVitals(b *testing.B) {
 							if err != nil {
 								return err
 							}
-							if _, err := db.SignPlan(docCtx, cs.ID, 1); err != nil {
+							if _, err := db.SignPlan(docCtx, cs.ID, 1, 0); err != nil {
 								return err
 							}
 							if _, err := storetest.RecordConsent(db, cs.ID); err != nil {

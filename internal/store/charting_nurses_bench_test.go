@@ -114,7 +114,7 @@ func chartNursesSetup(b *testing.B, db *store.DB, nurses, perNurse int) []nurseS
 						errs <- err
 						return
 					}
-					if _, err := db.SignPlan(as(doc), cs.ID, 1); err != nil {
+					if _, err := db.SignPlan(as(doc), cs.ID, 1, 0); err != nil {
 						errs <- err
 						return
 					}

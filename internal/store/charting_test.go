@@ -30,7 +30,7 @@ func signedGoldberg(t *testing.T, db *store.DB, doc context.Context, patientID i
 	t.Helper()
 	c, err := db.CreateCourse(doc, patientID, "", goldbergInput())
 	must(t, err)
-	_, err = db.SignPlan(doc, c.ID, 1)
+	_, err = db.SignPlan(doc, c.ID, 1, 0)
 	must(t, err)
 	storetest.Consent(t, db, c.ID) // issue 15: no check-in without consent
 	c, err = db.FindCourseByID(doc, c.ID)

@@ -5,8 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 )
@@ -26,7 +28,7 @@ func scanCourse(row interface{ Scan(...any) error }) (*clinic.Course, error) {
 }
 
 const planVersionColumns = `id, course_id, version, status, reason, input_json, plan_json,
-	created_by, created_by_name, created_at, updated_at, signed_by, signed_by_name, signed_at`
+	created_by, created_by_name, created_at, updated_at, revision, updated_by_name, signed_by, signed_by_name, signed_at`
 
 func scanPlanVersion(row interface{ Scan(...any) error }) (*clinic.PlanVersion, error) {
 	v := &clinic.PlanVersion{}
@@ -34,7 +36,7 @@ func scanPlanVersion(row interface{ Scan(...any) error }) (*clinic.PlanVersion, 
 	var createdBy, signedBy sql.NullInt64
 	var signedAt sql.NullTime
 	if err := row.Scan(&v.ID, &v.CourseID, &v.Version, &status, &v.Reason, &input, &plan,
-		&createdBy, &v.CreatedByName, &v.CreatedAt, &v.UpdatedAt, &signedBy, &v.SignedByName, &signedAt); err != nil {
+		&createdBy, &v.CreatedByName, &v.CreatedAt, &v.UpdatedAt, &v.Revision, &v.UpdatedByName, &signedBy, &v.SignedByName, &signedAt); err != nil {
 		return nil, err
 	}
 	v.Status, v.CreatedBy, v.SignedBy = clinic.PlanStatus(status), createdBy.Int64, signedBy.Int64
@@ -236,16 +238,16 @@ func actorName(a *clinic.Actor) string {
 // insertVersion stores a new draft version of c and audits it.
 func (tx *Tx) insertVersion(c *clinic.Course, n int, in clinic.PlanInput, plan *clinic.Plan, reason string) (*clinic.PlanVersion, error) {
 	v := &clinic.PlanVersion{CourseID: c.ID, Version: n, Status: clinic.PlanDraft, Reason: reason, Input: in, Plan: plan,
-		CreatedBy: actorUserID(tx.actor), CreatedByName: actorName(tx.actor), CreatedAt: tx.now, UpdatedAt: tx.now}
+		CreatedBy: actorUserID(tx.actor), CreatedByName: actorName(tx.actor), CreatedAt: tx.now, UpdatedAt: tx.now, Revision: 1}
 	inJSON, planJSON, err := versionJSON(v)
 	if err != nil {
 		return nil, err
 	}
 	err = tx.QueryRowContext(tx.ctx, `INSERT INTO plan_versions
-		(course_id, version, protocol_id, status, reason, input_json, plan_json, created_by, created_by_name, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		(course_id, version, protocol_id, status, reason, input_json, plan_json, created_by, created_by_name, created_at, updated_at, revision)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		c.ID, n, in.ProtocolID, string(v.Status), reason, inJSON, planJSON, nullInt(v.CreatedBy), v.CreatedByName,
-		v.CreatedAt, v.UpdatedAt).Scan(&v.ID)
+		v.CreatedAt, v.UpdatedAt, v.Revision).Scan(&v.ID)
 	if err != nil {
 		return nil, conflict(err, "create plan version", "version", "Another version was saved at the same time; reload the course.")
 	}
@@ -268,9 +270,63 @@ func versionJSON(v *clinic.PlanVersion) (string, string, error) {
 	return string(in), string(plan), nil
 }
 
-// courseForPlanning loads the course inside tx and checks the clinician's
-// right to plan it.
+// Concurrency of plan versions (issue 12 item 4). Every write of a course's
+// versions (a new version, an edit of the draft, a signature) first locks
+// the course: on PostgreSQL its row FOR UPDATE, so that writes of one course
+// from any number of server instances run one after another, each reading
+// what the one before committed; SQLite has a single writer already
+// (DB.update). Inside that order each write compares what the clinician's
+// form showed (the latest version, the draft's revision) with what is
+// stored and refuses a stale one with ECONFLICT naming who changed what and
+// when. The UPDATEs are conditional as well (WHERE status = 'draft' AND
+// revision = the one read) and their row count is checked, so a write that
+// lost a race can never change, or sign, a row it did not read; the
+// triggers of migration 0002 refuse any change of a signed row below that.
+
+// lockCourse takes the course's row lock for the rest of tx (PostgreSQL;
+// SQLite's writer is single). A missing course is left to courseForRead.
+func (tx *Tx) lockCourse(db *DB, id int64) error {
+	if db.loc.Engine != Postgres {
+		return nil
+	}
+	var got int64
+	err := tx.QueryRowContext(tx.ctx, `SELECT id FROM courses WHERE id = $1 FOR UPDATE`, id).Scan(&got)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("lock course %d: %w", id, err)
+	}
+	return nil
+}
+
+// stamp is an instant as the messages show it, in the clinic's zone.
+func (tx *Tx) stamp(t time.Time) string {
+	return t.In(tx.zone).Format("2006-01-02 15:04 MST")
+}
+
+// signedConflict is the refusal of a change to (or a second signature of)
+// signed version v, naming who signed it and when.
+func (tx *Tx) signedConflict(v *clinic.PlanVersion, what string) error {
+	return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: fmt.Sprintf(
+		"Version %d was signed by %s on %s; %s", v.Version, v.SignedByName, tx.stamp(v.SignedAt), what)}
+}
+
+// revisionConflict refuses a write made on revision rev of v when v has
+// been saved since, naming who saved it and when.
+func (tx *Tx) revisionConflict(v *clinic.PlanVersion, rev int, what string) error {
+	by := v.UpdatedByName
+	if by == "" {
+		by = v.CreatedByName
+	}
+	return &clinic.Error{Code: clinic.ECONFLICT, Field: "revision", Message: fmt.Sprintf(
+		"Draft version %d was changed by %s at %s (revision %d; you loaded revision %d) since you loaded this page; %s",
+		v.Version, by, tx.stamp(v.UpdatedAt), v.Revision, rev, what)}
+}
+
+// courseForPlanning locks and loads the course inside tx and checks the
+// clinician's right to plan it.
 func (tx *Tx) courseForPlanning(db *DB, id int64) (*clinic.Course, error) {
+	if err := tx.lockCourse(db, id); err != nil {
+		return nil, err
+	}
 	c, err := db.courseForRead(tx.ctx, tx, tx.actor, id)
 	if err != nil {
 		return nil, err
@@ -282,7 +338,7 @@ func (tx *Tx) courseForPlanning(db *DB, id int64) (*clinic.Course, error) {
 }
 
 // ReviseCourse implements clinic.CourseService.
-func (db *DB) ReviseCourse(ctx context.Context, courseID int64, in clinic.PlanInput, reason string) (*clinic.PlanVersion, error) {
+func (db *DB) ReviseCourse(ctx context.Context, courseID int64, in clinic.PlanInput, reason string, basedOn int) (*clinic.PlanVersion, error) {
 	if _, err := clinic.RequireActor(ctx); err != nil {
 		return nil, err
 	}
@@ -292,6 +348,15 @@ func (db *DB) ReviseCourse(ctx context.Context, courseID int64, in clinic.PlanIn
 		c, err := tx.courseForPlanning(db, courseID)
 		if err != nil {
 			return err
+		}
+		if l := c.Latest(); basedOn != 0 && l.Version != basedOn {
+			what := fmt.Sprintf("saved by %s at %s", l.CreatedByName, tx.stamp(l.CreatedAt))
+			if l.Status == clinic.PlanSigned {
+				what += fmt.Sprintf(" and signed by %s at %s", l.SignedByName, tx.stamp(l.SignedAt))
+			}
+			return &clinic.Error{Code: clinic.ECONFLICT, Field: "based_on", Message: fmt.Sprintf(
+				"Version %d was %s since you loaded version %d; nothing was saved: reload the course and make your change on version %d.",
+				l.Version, what, basedOn, l.Version)}
 		}
 		if err := c.CheckChangeReason(reason); err != nil {
 			return err
@@ -307,7 +372,7 @@ func (db *DB) ReviseCourse(ctx context.Context, courseID int64, in clinic.PlanIn
 }
 
 // UpdateDraft implements clinic.CourseService.
-func (db *DB) UpdateDraft(ctx context.Context, courseID int64, n int, in clinic.PlanInput, reason string) (*clinic.PlanVersion, error) {
+func (db *DB) UpdateDraft(ctx context.Context, courseID int64, n int, in clinic.PlanInput, reason string, rev int) (*clinic.PlanVersion, error) {
 	if _, err := clinic.RequireActor(ctx); err != nil {
 		return nil, err
 	}
@@ -323,12 +388,12 @@ func (db *DB) UpdateDraft(ctx context.Context, courseID int64, n int, in clinic.
 		case before == nil:
 			return clinic.Errorf(clinic.ENOTFOUND, "This course has no plan version %d.", n)
 		case before.Status == clinic.PlanSigned:
-			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: fmt.Sprintf(
-				"Version %d was signed by %s on %s and cannot be changed; make a new version instead (its history stays visible).",
-				n, before.SignedByName, before.SignedAt.UTC().Format("2006-01-02 15:04 UTC"))}
+			return tx.signedConflict(before, "it cannot be changed and your edit was not saved; make a new version instead (its history stays visible).")
 		case before.Version != c.Latest().Version:
 			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: fmt.Sprintf(
 				"Version %d is not the latest (%d); only the latest draft can be edited.", n, c.Latest().Version)}
+		case rev != 0 && before.Revision != rev:
+			return tx.revisionConflict(before, rev, "your edit was not saved: reload it and make your change again.")
 		}
 		if err := c.CheckChangeReason(reason); err != nil {
 			return err
@@ -339,17 +404,19 @@ func (db *DB) UpdateDraft(ctx context.Context, courseID int64, n int, in clinic.
 		}
 		v := *before
 		v.Input, v.Plan, v.Reason, v.UpdatedAt = in, plan, reason, tx.now
+		v.Revision, v.UpdatedByName = before.Revision+1, actorName(tx.actor)
 		inJSON, planJSON, err := versionJSON(&v)
 		if err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE plan_versions SET protocol_id = $1, reason = $2, input_json = $3, plan_json = $4,
-			updated_at = $5 WHERE id = $6 AND status = 'draft'`, in.ProtocolID, reason, inJSON, planJSON, v.UpdatedAt, v.ID)
+			updated_at = $5, revision = $6, updated_by_name = $7 WHERE id = $8 AND status = 'draft' AND revision = $9`,
+			in.ProtocolID, reason, inJSON, planJSON, v.UpdatedAt, v.Revision, v.UpdatedByName, v.ID, before.Revision)
 		if err != nil {
 			return fmt.Errorf("update draft: %w", err)
 		}
-		if k, _ := res.RowsAffected(); k != 1 {
-			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: "The version was signed meanwhile; make a new version."}
+		if k, err := res.RowsAffected(); err != nil || k != 1 {
+			return tx.lostRace(db, v.ID, before.Revision, "your edit was not saved", err)
 		}
 		out = &v
 		return tx.audit(clinic.AuditEntry{ClinicID: c.ClinicID, Action: clinic.ActionUpdate, Entity: "plan_version",
@@ -359,13 +426,16 @@ func (db *DB) UpdateDraft(ctx context.Context, courseID int64, n int, in clinic.
 }
 
 // SignPlan implements clinic.CourseService.
-func (db *DB) SignPlan(ctx context.Context, courseID int64, n int) (*clinic.PlanVersion, error) {
+func (db *DB) SignPlan(ctx context.Context, courseID int64, n int, rev int) (*clinic.PlanVersion, error) {
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *clinic.PlanVersion
 	err = db.update(ctx, func(tx *Tx) error {
+		if err := tx.lockCourse(db, courseID); err != nil {
+			return err
+		}
 		c, err := db.courseForRead(ctx, tx, a, courseID)
 		if err != nil {
 			return err
@@ -378,10 +448,14 @@ func (db *DB) SignPlan(ctx context.Context, courseID int64, n int) (*clinic.Plan
 		case before == nil:
 			return clinic.Errorf(clinic.ENOTFOUND, "This course has no plan version %d.", n)
 		case before.Status == clinic.PlanSigned:
-			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: fmt.Sprintf("Version %d is already signed (by %s).", n, before.SignedByName)}
+			return tx.signedConflict(before, "it is already signed and your signature was not added.")
 		case before.Version != c.Latest().Version:
+			l := c.Latest()
 			return &clinic.Error{Code: clinic.ECONFLICT, Field: "version", Message: fmt.Sprintf(
-				"Version %d is not the latest (%d): sign the latest version.", n, c.Latest().Version)}
+				"Version %d is not the latest: version %d was saved by %s at %s; read and sign the latest version.",
+				n, l.Version, l.CreatedByName, tx.stamp(l.CreatedAt))}
+		case rev != 0 && before.Revision != rev:
+			return tx.revisionConflict(before, rev, "it was not signed: read the plan again before signing.")
 		}
 		// The plan is made again: a signature covers only a plan the
 		// protocol and drug libraries still produce from its input.
@@ -395,15 +469,38 @@ func (db *DB) SignPlan(ctx context.Context, courseID int64, n int) (*clinic.Plan
 		}
 		v := *before
 		v.Status, v.SignedBy, v.SignedByName, v.SignedAt = clinic.PlanSigned, a.UserID, actorName(a), tx.now
-		if _, err := tx.ExecContext(ctx, `UPDATE plan_versions SET status = 'signed', signed_by = $1, signed_by_name = $2,
-			signed_at = $3 WHERE id = $4 AND status = 'draft'`, v.SignedBy, v.SignedByName, v.SignedAt, v.ID); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE plan_versions SET status = 'signed', signed_by = $1, signed_by_name = $2,
+			signed_at = $3 WHERE id = $4 AND status = 'draft' AND revision = $5`, nullInt(v.SignedBy), v.SignedByName, v.SignedAt, v.ID, before.Revision)
+		if err != nil {
 			return fmt.Errorf("sign plan: %w", err)
+		}
+		if k, err := res.RowsAffected(); err != nil || k != 1 {
+			return tx.lostRace(db, v.ID, before.Revision, "your signature was not added", err)
 		}
 		out = &v
 		return tx.audit(clinic.AuditEntry{ClinicID: c.ClinicID, Action: clinic.ActionSign, Entity: "plan_version",
 			EntityID: v.ID, PatientID: c.PatientID}, before, v)
 	})
 	return out, err
+}
+
+// lostRace is the refusal of a conditional UPDATE of plan version id that
+// changed no row: the version was signed, or saved past revision rev, by a
+// write that committed after this one read it. With the course locked
+// (lockCourse) this cannot happen; it is kept so that no lock mistake can
+// turn into a lost update.
+func (tx *Tx) lostRace(db *DB, id int64, rev int, what string, err error) error {
+	if err != nil {
+		return fmt.Errorf("plan version %d: %w", id, err)
+	}
+	v, err := scanPlanVersion(tx.QueryRowContext(tx.ctx, `SELECT `+planVersionColumns+` FROM plan_versions WHERE id = $1`, id))
+	if err != nil {
+		return fmt.Errorf("plan version %d: %w", id, err)
+	}
+	if v.Status == clinic.PlanSigned {
+		return tx.signedConflict(v, what+".")
+	}
+	return tx.revisionConflict(v, rev, what+".")
 }
 
 // samePlan compares what two plans give: days, steps, doses and status.

@@ -96,9 +96,9 @@ func TestCoursePlanVersions(t *testing.T) {
 		// A draft can be edited in place; a nurse cannot.
 		in := goldbergInput()
 		in.Settings["daily-step"] = "linear"
-		_, err = db.UpdateDraft(nurse, c.ID, 1, in, "")
+		_, err = db.UpdateDraft(nurse, c.ID, 1, in, "", 0)
 		wantCode(t, err, clinic.EFORBIDDEN)
-		v1b, err := db.UpdateDraft(doc, c.ID, 1, in, "")
+		v1b, err := db.UpdateDraft(doc, c.ID, 1, in, "", 0)
 		must(t, err)
 		if v1b.Plan.Filled["daily-step"] != "linear" || v1b.Plan.CourseMg != 600 {
 			// linear 40 → 80 mg over 10 infusions: mean 60 mg × 10 = 600 mg.
@@ -106,20 +106,20 @@ func TestCoursePlanVersions(t *testing.T) {
 		}
 
 		// Only a clinician signs.
-		_, err = db.SignPlan(nurse, c.ID, 1)
+		_, err = db.SignPlan(nurse, c.ID, 1, 0)
 		wantCode(t, err, clinic.EFORBIDDEN)
-		signed, err := db.SignPlan(doc, c.ID, 1)
+		signed, err := db.SignPlan(doc, c.ID, 1, 0)
 		must(t, err)
 		// as() carries no display name, so the login stands for it.
 		if signed.Status != clinic.PlanSigned || signed.SignedByName != clin[0].Login || signed.SignedAt.IsZero() {
 			t.Fatalf("signed %+v", signed)
 		}
-		_, err = db.SignPlan(doc, c.ID, 1)
+		_, err = db.SignPlan(doc, c.ID, 1, 0)
 		wantCode(t, err, clinic.ECONFLICT)
 
 		// A signed version is never changed: the API refuses, naming the
 		// version, and the database refuses a raw UPDATE too.
-		_, err = db.UpdateDraft(doc, c.ID, 1, goldbergInput(), "try")
+		_, err = db.UpdateDraft(doc, c.ID, 1, goldbergInput(), "try", 0)
 		wantCode(t, err, clinic.ECONFLICT)
 		if clinic.ErrorField(err) != "version" {
 			t.Errorf("field %q", clinic.ErrorField(err))
@@ -141,9 +141,9 @@ func TestCoursePlanVersions(t *testing.T) {
 		// A change after signing is a new version with a reason.
 		in2 := goldbergInput()
 		in2.Weight = "154lb"
-		_, err = db.ReviseCourse(doc, c.ID, in2, "")
+		_, err = db.ReviseCourse(doc, c.ID, in2, "", 0)
 		wantCode(t, err, clinic.EINVALID)
-		v2, err := db.ReviseCourse(doc, c.ID, in2, "weight re-measured")
+		v2, err := db.ReviseCourse(doc, c.ID, in2, "weight re-measured", 0)
 		must(t, err)
 		if v2.Version != 2 || v2.Status != clinic.PlanDraft || v2.Plan.Weight != "154lb" {
 			t.Errorf("v2 %+v", v2)
@@ -154,7 +154,7 @@ func TestCoursePlanVersions(t *testing.T) {
 			t.Errorf("versions %d, current %d, latest %d", len(got.Versions), got.Current().Version, got.Latest().Version)
 		}
 		// Only the latest version can be signed.
-		_, err = db.SignPlan(doc, c.ID, 1)
+		_, err = db.SignPlan(doc, c.ID, 1, 0)
 		wantCode(t, err, clinic.ECONFLICT)
 
 		// Reads: staff of the clinic, the patient themself; not others.
@@ -216,7 +216,7 @@ func TestCoursePlanLimits(t *testing.T) {
 		hard := clinic.PlanInput{ProtocolID: "kiefer-2008-anesthetic", Weight: "70kg", CareArea: "outpatient",
 			StartDate: clinic.Date{Year: 2026, Month: 4, Day: 6}, Acknowledgement: "I insist",
 			Settings: map[string]string{"induction-bolus": "1mg/kg", "daily-step": "linear"}}
-		_, err = db.ReviseCourse(doc, c.ID, hard, "")
+		_, err = db.ReviseCourse(doc, c.ID, hard, "", 0)
 		wantCode(t, err, clinic.EINVALID)
 		if clinic.ErrorField(err) != "plan" {
 			t.Errorf("hard limit field %q", clinic.ErrorField(err))

@@ -66,7 +66,7 @@ func TestStockAccountability(t *testing.T) {
 		// A course without consent: the check-in is refused, nothing charted.
 		c, err := db.CreateCourse(doc, f.patients[0][0].ID, "", goldbergInput())
 		must(t, err)
-		_, err = db.SignPlan(doc, c.ID, 1)
+		_, err = db.SignPlan(doc, c.ID, 1, 0)
 		must(t, err)
 		s, err := db.OpenSession(nurse, c.ID, 1, clinic.Date{Year: 2026, Month: 3, Day: 2})
 		must(t, err)

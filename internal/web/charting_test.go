@@ -375,7 +375,7 @@ func TestHTTPSignedPlanNotEditable(t *testing.T) {
 	f.Set("weight", "90kg")
 	resp := ts.form(t, doc, fmt.Sprintf("/courses/%d/versions/1", id), f)
 	page := pageOf(resp)
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "cannot be changed; make a new version") {
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "cannot be changed and your edit was not saved; make a new version") {
 		t.Errorf("editing the signed version on the page: %d %s", resp.StatusCode, firstError(page))
 	}
 	in := map[string]any{"protocol_id": "goldberg-2005", "weight": "90kg", "start_date": clinic.DateOf(ts.now()).String(),

@@ -360,7 +360,11 @@ func (s *Server) courseReviseForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	f := withQuery(r, planInputValues(c.Latest().Input))
+	f := planInputValues(c.Latest().Input)
+	// The version the form is filled from: saving it refuses (409) if
+	// another version was saved meanwhile, whose changes this form lacks.
+	f.Values["based_on"] = strconv.Itoa(c.Latest().Version)
+	withQuery(r, f)
 	return s.renderCourseForm(w, r, http.StatusOK, f, courseFormData{Patient: p, Course: c,
 		Action: fmt.Sprintf("/courses/%d/versions", c.ID), NeedReason: c.Current() != nil})
 }
@@ -381,7 +385,11 @@ func (s *Server) courseRevise(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := courseFormData{Patient: p, Course: c, Action: fmt.Sprintf("/courses/%d/versions", c.ID), NeedReason: c.Current() != nil}
 	return s.previewOrSave(w, r, f, d, func(in clinic.PlanInput) (string, error) {
-		v, err := svc.ReviseCourse(r.Context(), c.ID, in, f.Get("reason"))
+		basedOn, err := formInt(f, "based_on")
+		if err != nil {
+			return "", err
+		}
+		v, err := svc.ReviseCourse(r.Context(), c.ID, in, f.Get("reason"), basedOn)
 		if err != nil {
 			return "", err
 		}
@@ -406,6 +414,10 @@ func (s *Server) courseEditForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := planInputValues(v.Input)
 	f.Values["reason"] = v.Reason
+	// The revision the form shows: saving refuses (409) an edit made on a
+	// draft someone else saved meanwhile.
+	f.Values["revision"] = strconv.Itoa(v.Revision)
+	f.Values["based_on"] = strconv.Itoa(c.Latest().Version)
 	withQuery(r, f)
 	d := courseFormData{Patient: p, Course: c, Version: n, Action: fmt.Sprintf("/courses/%d/versions/%d", c.ID, n), NeedReason: c.Current() != nil}
 	status := http.StatusOK
@@ -437,7 +449,11 @@ func (s *Server) courseUpdateDraft(w http.ResponseWriter, r *http.Request) error
 	}
 	d := courseFormData{Patient: p, Course: c, Version: n, Action: fmt.Sprintf("/courses/%d/versions/%d", c.ID, n), NeedReason: c.Current() != nil}
 	return s.previewOrSave(w, r, f, d, func(in clinic.PlanInput) (string, error) {
-		v, err := svc.UpdateDraft(r.Context(), c.ID, n, in, f.Get("reason"))
+		rev, err := formInt(f, "revision")
+		if err != nil {
+			return "", err
+		}
+		v, err := svc.UpdateDraft(r.Context(), c.ID, n, in, f.Get("reason"), rev)
 		if err != nil {
 			return "", err
 		}
@@ -451,7 +467,15 @@ func (s *Server) courseSign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := svc.SignPlan(r.Context(), id, n); err != nil {
+	f, err := formValues(r)
+	if err != nil {
+		return err
+	}
+	rev, err := formInt(f, "revision")
+	if err != nil {
+		return err
+	}
+	if _, err := svc.SignPlan(r.Context(), id, n, rev); err != nil {
 		if clinic.ErrorCode(err) == clinic.ECONFLICT {
 			http.Redirect(w, r, fmt.Sprintf("/courses/%d?version=%d&flash=%s", id, n, url.QueryEscape("Not signed: "+clinic.ErrorMessage(err))), http.StatusSeeOther)
 			return nil
@@ -575,7 +599,31 @@ type apiCourseInput struct {
 // apiVersionInput is a new or changed plan version.
 type apiVersionInput struct {
 	Reason string `json:"reason"`
+	// BasedOn (a new version) is the latest version the client read;
+	// Revision (an edit of the draft) the draft's revision it read. Either,
+	// when given, makes a write on a stale view a 409 naming what changed.
+	BasedOn  int `json:"based_on,omitempty"`
+	Revision int `json:"revision,omitempty"`
 	clinic.PlanInput
+}
+
+// apiSignInput is the optional body of a signature: the revision of the
+// draft the clinician read (0 or absent: the draft as it is stored).
+type apiSignInput struct {
+	Revision int `json:"revision,omitempty"`
+}
+
+// formInt reads an optional whole-number field of f (0 when empty).
+func formInt(f *form, field string) (int, error) {
+	v := f.Get(field)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, clinic.Invalid(field, "%q is not a version or revision number", v)
+	}
+	return n, nil
 }
 
 type apiCourseList struct {
@@ -645,7 +693,7 @@ func (s *Server) apiReviseCourse(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	v, err := svc.ReviseCourse(r.Context(), id, in.PlanInput, in.Reason)
+	v, err := svc.ReviseCourse(r.Context(), id, in.PlanInput, in.Reason, in.BasedOn)
 	if err != nil {
 		return err
 	}
@@ -680,7 +728,7 @@ func (s *Server) apiUpdateDraft(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	v, err := svc.UpdateDraft(r.Context(), id, n, in.PlanInput, in.Reason)
+	v, err := svc.UpdateDraft(r.Context(), id, n, in.PlanInput, in.Reason, in.Revision)
 	if err != nil {
 		return err
 	}
@@ -693,7 +741,13 @@ func (s *Server) apiSignPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := svc.SignPlan(r.Context(), id, n)
+	var in apiSignInput
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &in); err != nil {
+			return err
+		}
+	}
+	v, err := svc.SignPlan(r.Context(), id, n, in.Revision)
 	if err != nil {
 		return err
 	}

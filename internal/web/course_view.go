@@ -136,7 +136,9 @@ func showErr(f *form, err error) bool {
 	case clinic.EINVALID, clinic.ECONFLICT:
 		f.setErr(err)
 		switch field := clinic.ErrorField(err); field {
-		case "", "consent", "preparation", "session":
+		case "", "consent", "preparation", "session", "seq", "revision", "based_on":
+			// seq, revision and based_on are the hidden fields of
+			// optimistic concurrency: their 409 names what changed.
 			// Not a field of the form: the message is the form's error.
 			f.Error = strings.TrimPrefix(clinic.ErrorMessage(err), field+": ")
 		default:

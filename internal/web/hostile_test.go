@@ -111,7 +111,7 @@ func plantHostile(t *testing.T, ts *testServer) *hostileFixture {
 	}
 	if _, err := ts.db.ReviseCourse(doc, f.course.ID, clinic.PlanInput{ProtocolID: "schwartzman-2009", Weight: "154lb", Bag: "100mg/100mL",
 		StartDate: clinic.DateOf(ts.now()).AddDays(-2), Settings: map[string]string{"clonidine-dose": "0.1mg", "clonidine-route": "PO", "midazolam-dose": "2mg", "midazolam-route": "IV"}},
-		v("revision_reason", '+', 1000)); err != nil {
+		v("revision_reason", '+', 1000), 0); err != nil {
 		t.Fatalf("plant revision reason: %v", err)
 	}
 	grace := ts.demo.Patients[4]

@@ -33,7 +33,7 @@ func programmedGoldbergSession(t *testing.T, ts *testServer, p *clinic.Patient, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.db.SignPlan(doc, c.ID, 1); err != nil {
+	if _, err := ts.db.SignPlan(doc, c.ID, 1, 0); err != nil {
 		t.Fatal(err)
 	}
 	storetest.Consent(t, ts.db, c.ID)
