@@ -55,15 +55,25 @@ type Result struct {
 // refused), appends the event and then any alert its values raise. now is
 // the present time, used only to refuse events dated in the future. The
 // event's Seq may be 0 (assigned) or the next number (a store can use it to
-// detect two nurses charting at once). On error nothing changes: s and its
-// events are never altered, on success or failure.
+// detect two nurses charting at once; see Kind.OnStaleView for what happens
+// when events were charted since the client read the chart). On error
+// nothing changes: s and its events are never altered, on success or
+// failure.
 func Record(s State, e Event, now time.Time, checker RateChecker) (Result, error) {
 	e = copyEvent(e)
 	next := len(s.Events) + 1
-	if e.Seq == 0 {
+	switch {
+	case e.Seq == 0:
 		e.Seq = next
-	} else if e.Seq != next {
+	case e.Seq > next || e.Seq < 0:
 		return Result{}, conflict("seq", "event %d was expected, got %d: the chart changed meanwhile, reload it", next, e.Seq)
+	case e.Seq < next:
+		if !e.Kind.StaleViewSafe() {
+			return Result{}, &StaleError{Kind: e.Kind, Seen: e.Seq - 1, Since: slices.Clone(s.Events[e.Seq-1:])}
+		}
+		// An observation stands on its own: keep it after the events
+		// charted meanwhile.
+		e.Seq = next
 	}
 	if e.Kind == KindAlert {
 		return Result{}, conflict("kind", "alerts are raised by the rules, not charted")

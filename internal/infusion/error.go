@@ -86,3 +86,23 @@ func ErrorField(err error) string {
 	}
 	return ""
 }
+
+// StaleError refuses an event charted on a stale view of the chart: the
+// client saw Seen events, and Since were charted after them (by another
+// nurse, or alerts the rules raised). Kind is the event refused. Its code
+// is ECONFLICT on field "seq"; a store names the authors and times (it
+// knows the users and the clinic's zone).
+type StaleError struct {
+	Kind  Kind
+	Seen  int
+	Since []Event
+}
+
+func (e *StaleError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap is the refusal as an *Error (ECONFLICT on "seq"), for callers that
+// need no names.
+func (e *StaleError) Unwrap() error {
+	return conflict("seq", "%d events were charted since event %d, which this %s was charted on: reload the chart and check before charting",
+		len(e.Since), e.Seen, e.Kind)
+}

@@ -37,6 +37,32 @@ func (k Kind) known() bool {
 	return false
 }
 
+// StaleViewSafe reports whether an event of kind k may be appended although
+// other events were charted since its author read the chart (two nurses
+// charting one session at once). The answer is a clinician's:
+//
+//   - vitals, side effects and medications given are observations of what
+//     happened; each stands on its own, and two nurses' rows are both true
+//     and both kept (the rules still raise any alert against the chart as
+//     it now stands). An acknowledgement names its alert, and a second one
+//     of the same alert is refused by the chart itself, naming the first.
+//   - every other kind acts on, or moves, the session's state: the pump
+//     (programme, start, pause, resume, rate change, stop), the check-in
+//     and the discharge assessment. Made on a stale view — a rate change
+//     chosen against a rate another nurse has just changed, a start after
+//     a desaturation alert the nurse has not seen — it could be wrong for
+//     the patient, so it is refused (StaleError) and the nurse reloads.
+//
+// Any event since counts for those kinds, vitals included: new vitals (or
+// the alert they raised) are exactly what should inform a rate decision.
+func (k Kind) StaleViewSafe() bool {
+	switch k {
+	case KindVitals, KindSideEffect, KindMedication, KindAcknowledge:
+		return true
+	}
+	return false
+}
+
 // SystemUser is the author of alerts raised by the rules.
 const SystemUser = "system"
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -393,10 +394,89 @@ func (db *DB) recordLocked(ctx context.Context, tx *Tx, a *clinic.Actor, session
 		return nil, err
 	}
 	d, err := draftOn(s, st, e, tx.now)
+	var stale *infusion.StaleError
+	if errors.As(err, &stale) {
+		return nil, db.staleConflict(ctx, tx, stale)
+	}
 	if err != nil {
 		return nil, clinic.ChartError(err)
 	}
 	return d, nil
+}
+
+// staleMax bounds how many of the events charted meanwhile a refusal lists.
+const staleMax = 4
+
+// staleConflict is the 409 of an event refused for a stale view
+// (infusion.Kind.StaleViewSafe): what was charted since the nurse loaded
+// the chart, when (clinic time) and by whom (the users' names), so that
+// they know what to check before charting again.
+func (db *DB) staleConflict(ctx context.Context, tx *Tx, se *infusion.StaleError) error {
+	names := map[string]string{}
+	for _, ev := range se.Since {
+		if ev.By != "" && ev.By != infusion.SystemUser {
+			names[ev.By] = ev.By
+		}
+	}
+	if len(names) > 0 {
+		var ph []string
+		var args []any
+		for login := range names {
+			args = append(args, login)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT login, name FROM users WHERE login IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("chart event: names: %w", err)
+		}
+		for rows.Next() {
+			var login, name string
+			if err := rows.Scan(&login, &name); err != nil {
+				rows.Close()
+				return fmt.Errorf("chart event: names: %w", err)
+			}
+			if name != "" {
+				names[login] = name
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("chart event: names: %w", err)
+		}
+	}
+	var parts []string
+	for i, ev := range se.Since {
+		if i == staleMax {
+			parts = append(parts, fmt.Sprintf("%d more", len(se.Since)-staleMax))
+			break
+		}
+		parts = append(parts, staleEventText(ev, names[ev.By], tx.zone))
+	}
+	return &clinic.Error{Code: clinic.ECONFLICT, Field: "seq", Message: fmt.Sprintf(
+		"%s since you loaded this page (you saw %d events); your %s was not charted: reload and check before charting.",
+		strings.Join(parts, "; "), se.Seen, se.Kind)}
+}
+
+// staleEventText is one event of a stale-view refusal: "vitals charted at
+// 10:15 by Sam Rivera, RN", "rate-change to 6 mg/h charted at …", "alert
+// raised at 10:15: SpO2 below 93 %".
+func staleEventText(ev infusion.Event, by string, zone *time.Location) string {
+	at := ev.At.In(zone).Format("15:04")
+	if ev.Alert != nil {
+		return fmt.Sprintf("alert raised at %s: %s", at, ev.Alert.Message)
+	}
+	what := string(ev.Kind)
+	switch {
+	case ev.RateChange != nil:
+		what += fmt.Sprintf(" to %s mg/h", strconv.FormatFloat(float64(ev.RateChange.Rate.MgPerH), 'f', -1, 64))
+	case ev.Programme != nil:
+		what += fmt.Sprintf(" at %s mg/h", strconv.FormatFloat(float64(ev.Programme.Rate.MgPerH), 'f', -1, 64))
+	case ev.Stop != nil:
+		what += fmt.Sprintf(" (%s)", ev.Stop.Reason)
+	case ev.Acknowledge != nil:
+		what += fmt.Sprintf(" of alert %d", ev.Acknowledge.AlertSeq)
+	}
+	return fmt.Sprintf("%s charted at %s by %s", what, at, by)
 }
 
 // draftOn records e on the replayed state st at now and encodes the events
