@@ -32,6 +32,7 @@ const raceIterations = 12
 type reply struct {
 	status int
 	body   string
+	loc    string // the Location header, unescaped
 	err    error
 }
 
@@ -52,7 +53,8 @@ func (ts *testServer) send(c *http.Client, method, path, contentType, body strin
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return reply{status: resp.StatusCode, body: string(b), err: err}
+	loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
+	return reply{status: resp.StatusCode, body: string(b), loc: loc, err: err}
 }
 
 // apiErr is the error of a JSON reply ("" fields when there is none).
@@ -338,5 +340,244 @@ func TestConcurrentChartingSameSession(t *testing.T) {
 			t.Errorf("%d rate-change races with one winner, want %d", winners, raceIterations)
 		}
 		fig.log(t, "two nurses, one session")
+	})
+}
+
+// planVersion is the part of a PlanVersion the signing tests read.
+type planVersion struct {
+	Version       int               `json:"version"`
+	Status        clinic.PlanStatus `json:"status"`
+	Revision      int               `json:"revision"`
+	SignedByName  string            `json:"signed_by_name"`
+	UpdatedByName string            `json:"updated_by_name"`
+	Input         clinic.PlanInput  `json:"input"`
+}
+
+// Two clinicians, Dr. Nadia Okafor (the demo's) and Dr. Priya Raman, work
+// on the same plan at once, on both engines, through the API and the
+// course page's forms. Per iteration, on a fresh course whose version 1 is
+// a draft (revision 1, 71 kg):
+//
+//   - both sign version 1: exactly one signature; the other gets 409
+//     naming who signed and when; the version is signed once, by the
+//     winner, with its input unchanged, and audited once;
+//   - Okafor edits the draft (72 kg, revision 1) while Raman signs it
+//     (revision 1): either the edit is saved (revision 2, 72 kg, unsigned)
+//     and the signature refused naming Okafor's edit, or the signature
+//     holds (71 kg, signed) and the edit is refused naming it: never a
+//     signed version changed, never a lost edit;
+//   - Okafor makes a new version (based on 1, 73 kg) while Raman signs
+//     version 1: version 1 stays as signed (71 kg) if signed, and version
+//     2, if saved, follows it; a refusal names the other's write.
+func TestConcurrentPlanSigning(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ts := newTestServer(t, db.Engine())
+		okafor := ts.client(t, clinic.RoleClinician)
+		raman := ts.staffClient(t, clinic.RoleClinician, "priya.raman", "Dr. Priya Raman")
+		docs := []*http.Client{okafor, raman}
+		names := []string{"Dr. Nadia Okafor", "Dr. Priya Raman"}
+		today := clinic.DateOf(ts.now()).String()
+		p := ts.demo.Patients[6]
+		input := func(kg string, extra string) string {
+			return fmt.Sprintf(`{"protocol_id":"goldberg-2005","weight":%q,"start_date":%q,"settings":{"daily-step":"+5mg","midazolam-route":"IV"}%s}`, kg, today, extra)
+		}
+		newCourse := func() int64 {
+			t.Helper()
+			resp := ts.do(t, okafor, "POST", "/api/v1/courses", "application/json", fmt.Sprintf(`{"patient_id":%d,%s`, p.ID, input("71kg", "")[1:]))
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("create course: %d %s", resp.StatusCode, body(resp))
+			}
+			var c struct{ ID int64 }
+			decode(t, resp, &c)
+			return c.ID
+		}
+		version := func(id int64, n int) planVersion {
+			t.Helper()
+			resp := ts.do(t, okafor, "GET", fmt.Sprintf("/api/v1/courses/%d/versions/%d", id, n), "", "")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET version %d: %d", n, resp.StatusCode)
+			}
+			var v planVersion
+			decode(t, resp, &v)
+			return v
+		}
+		versions := func(id int64) int {
+			t.Helper()
+			var c struct{ Versions []planVersion }
+			decode(t, ts.do(t, okafor, "GET", fmt.Sprintf("/api/v1/courses/%d", id), "", ""), &c)
+			return len(c.Versions)
+		}
+		signAudits := func() int {
+			t.Helper()
+			var audit struct {
+				Entries []clinic.AuditEntry `json:"entries"`
+			}
+			decode(t, ts.do(t, ts.client(t, clinic.RoleAdmin), "GET", fmt.Sprintf("/api/v1/audit?patient_id=%d&limit=1000", p.ID), "", ""), &audit)
+			n := 0
+			for _, e := range audit.Entries {
+				if e.Action == clinic.ActionSign && e.Entity == "plan_version" {
+					n++
+				}
+			}
+			return n
+		}
+		stamp := ts.now().In(time.Local).Format("2006-01-02 15:04 MST")
+		var signFig, editFig, reviseFig raceFigures
+		signedBefore := signAudits()
+		signs := 0 // signatures acknowledged, in all three races
+		for i := range raceIterations {
+			// 1. Both sign version 1. The clinician at index i%2 posts the
+			// course page's sign form, the other the API.
+			id := newCourse()
+			sign := func(k int) reply {
+				path := fmt.Sprintf("/courses/%d/versions/1/sign", id)
+				if k == i%2 {
+					return ts.send(docs[k], "POST", path, "application/x-www-form-urlencoded", url.Values{"revision": {"1"}}.Encode())
+				}
+				return ts.send(docs[k], "POST", "/api/v1"+path, "application/json", `{"revision":1}`)
+			}
+			r := race(func() reply { return sign(0) }, func() reply { return sign(1) })
+			signFig.races++
+			won := -1
+			var lostMsg string
+			for k := range 2 {
+				if r[k].err != nil {
+					t.Fatal(r[k].err)
+				}
+				ok := r[k].status == http.StatusOK
+				if k == i%2 { // the form answers 303 to the course page, with a flash
+					if r[k].status != http.StatusSeeOther {
+						t.Fatalf("iteration %d: sign form: %d", i, r[k].status)
+					}
+					loc := r[k].loc
+					ok = !strings.Contains(loc, "Not signed")
+					if !ok {
+						lostMsg = loc
+					}
+				} else if !ok {
+					code, field, m := r[k].apiErr()
+					if r[k].status != http.StatusConflict || code != "conflict" || field != "version" {
+						t.Errorf("iteration %d: the losing API signature: %d %q %q, want 409 conflict on version", i, r[k].status, code, field)
+					}
+					lostMsg = m
+				}
+				if ok {
+					if won >= 0 {
+						t.Fatalf("iteration %d: both signatures succeeded", i)
+					}
+					won = k
+				}
+			}
+			if won < 0 {
+				t.Fatalf("iteration %d: no signature succeeded: %+v", i, r)
+			}
+			signFig.acknowledged++
+			signFig.conflicts++
+			signs++
+			if want := "Version 1 was signed by " + names[won] + " on " + stamp; !strings.Contains(lostMsg, want) {
+				t.Errorf("iteration %d: the loser's message %q lacks %q", i, lostMsg, want)
+			}
+			if v := version(id, 1); v.Status != clinic.PlanSigned || v.SignedByName != names[won] || v.Input.Weight != "71kg" || v.Revision != 1 {
+				t.Errorf("iteration %d: stored %+v, want signed by %s, 71kg, revision 1", i, v, names[won])
+			}
+
+			// 2. An edit of the draft races its signature.
+			id = newCourse()
+			r = race(
+				func() reply {
+					return ts.send(okafor, "PUT", fmt.Sprintf("/api/v1/courses/%d/versions/1", id), "application/json", input("72kg", `,"revision":1`))
+				},
+				func() reply {
+					return ts.send(raman, "POST", fmt.Sprintf("/api/v1/courses/%d/versions/1/sign", id), "application/json", `{"revision":1}`)
+				},
+			)
+			editFig.races++
+			v := version(id, 1)
+			switch {
+			case r[0].status == http.StatusOK && r[1].status == http.StatusConflict:
+				editFig.acknowledged++
+				editFig.conflicts++
+				_, field, m := r[1].apiErr()
+				want := "Draft version 1 was changed by Dr. Nadia Okafor at " + stamp + " (revision 2; you loaded revision 1)"
+				if field != "revision" || !strings.Contains(m, want) {
+					t.Errorf("iteration %d: signature after the edit: %q %q, want revision and %q", i, field, m, want)
+				}
+				if v.Status != clinic.PlanDraft || v.Revision != 2 || v.Input.Weight != "72kg" || v.UpdatedByName != names[0] {
+					t.Errorf("iteration %d: the edit won but version 1 is %+v", i, v)
+				}
+			case r[1].status == http.StatusOK && r[0].status == http.StatusConflict:
+				signs++
+				editFig.acknowledged++
+				editFig.conflicts++
+				_, field, m := r[0].apiErr()
+				want := "Version 1 was signed by Dr. Priya Raman on " + stamp + "; it cannot be changed"
+				if field != "version" || !strings.Contains(m, want) {
+					t.Errorf("iteration %d: edit after the signature: %q %q, want version and %q", i, field, m, want)
+				}
+				if v.Status != clinic.PlanSigned || v.Revision != 1 || v.Input.Weight != "71kg" || v.SignedByName != names[1] {
+					t.Errorf("iteration %d: the signature won but version 1 is %+v", i, v)
+				}
+			default:
+				t.Fatalf("iteration %d: edit %d %s, sign %d %s: want exactly one 200 and one 409", i, r[0].status, r[0].body, r[1].status, r[1].body)
+			}
+
+			// 3. A new version races the signature of version 1.
+			id = newCourse()
+			r = race(
+				func() reply {
+					return ts.send(okafor, "POST", fmt.Sprintf("/api/v1/courses/%d/versions", id), "application/json",
+						input("73kg", `,"based_on":1,"reason":"weight re-measured"`))
+				},
+				func() reply {
+					return ts.send(raman, "POST", fmt.Sprintf("/api/v1/courses/%d/versions/1/sign", id), "application/json", `{"revision":1}`)
+				},
+			)
+			reviseFig.races++
+			v1, n := version(id, 1), versions(id)
+			if v1.Input.Weight != "71kg" || v1.Revision != 1 {
+				t.Errorf("iteration %d: version 1 changed: %+v", i, v1)
+			}
+			switch r[0].status {
+			case http.StatusCreated:
+				reviseFig.acknowledged++
+				if v2 := version(id, 2); n != 2 || v2.Input.Weight != "73kg" || v2.Status != clinic.PlanDraft {
+					t.Errorf("iteration %d: the new version was acknowledged but the course has %d versions, version 2 %+v", i, n, v2)
+				}
+			case http.StatusConflict:
+				reviseFig.conflicts++
+				if n != 1 {
+					t.Errorf("iteration %d: the new version was refused but the course has %d versions", i, n)
+				}
+			default:
+				t.Fatalf("iteration %d: new version: %d %s", i, r[0].status, r[0].body)
+			}
+			switch r[1].status {
+			case http.StatusOK:
+				signs++
+				reviseFig.acknowledged++
+				if v1.Status != clinic.PlanSigned || v1.SignedByName != names[1] {
+					t.Errorf("iteration %d: the signature was acknowledged but version 1 is %+v", i, v1)
+				}
+			case http.StatusConflict:
+				reviseFig.conflicts++
+				_, field, m := r[1].apiErr()
+				want := "Version 1 is not the latest: version 2 was saved by Dr. Nadia Okafor at " + stamp
+				if v1.Status != clinic.PlanDraft || field != "version" || !strings.Contains(m, want) {
+					t.Errorf("iteration %d: refused signature: version 1 %+v, field %q message %q, want %q", i, v1, field, m, want)
+				}
+			default:
+				t.Fatalf("iteration %d: signature: %d %s", i, r[1].status, r[1].body)
+			}
+			if r[0].status == http.StatusConflict && r[1].status == http.StatusConflict {
+				t.Errorf("iteration %d: both the new version and the signature were refused", i)
+			}
+		}
+		// Every acknowledged signature is audited once, and only those.
+		if got := signAudits() - signedBefore; got != signs {
+			t.Errorf("%d signature audit rows, %d signatures acknowledged", got, signs)
+		}
+		signFig.log(t, "two clinicians sign one version")
+		editFig.log(t, "an edit races the signature")
+		reviseFig.log(t, "a new version races the signature")
 	})
 }
