@@ -3,10 +3,12 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,10 +111,19 @@ func (ts *testServer) staffClient(t *testing.T, role clinic.Role, login, name st
 // raceFigures are the counts a race test reports (and the notes quote).
 type raceFigures struct {
 	races, acknowledged, conflicts int
+	// outcome counts who won, by a name of the test's choosing.
+	outcome map[string]int
+}
+
+func (f *raceFigures) won(what string) {
+	if f.outcome == nil {
+		f.outcome = map[string]int{}
+	}
+	f.outcome[what]++
 }
 
 func (f raceFigures) log(t *testing.T, what string) {
-	t.Logf("%s: %d races, %d writes acknowledged, %d refused with 409", what, f.races, f.acknowledged, f.conflicts)
+	t.Logf("%s: %s: %d races, %d writes acknowledged, %d refused with 409; outcomes %v", t.Name(), what, f.races, f.acknowledged, f.conflicts, f.outcome)
 }
 
 // Two nurses, Sam Rivera (the demo's) and Jo Lee, chart one running
@@ -133,29 +144,11 @@ func TestConcurrentChartingSameSession(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ts := newTestServer(t, db.Engine())
 		p := ts.demo.Patients[4]
-		courseID := signedCourse(t, ts, p, clinic.DateOf(ts.now()))
-		sam := ts.client(t, clinic.RoleNurse)
+		sid, sam, jo, t0 := twoNurses(t, ts, p)
 		samLogin, _ := ts.password(clinic.RoleNurse)
-		jo := ts.staffClient(t, clinic.RoleNurse, "jo.lee", "Jo Lee, RN")
 		names := map[string]string{samLogin: "Sam Rivera, RN", "jo.lee": "Jo Lee, RN"}
-		sid := located(t, ts.form(t, sam, fmt.Sprintf("/courses/%d/sessions", courseID), url.Values{"day": {"1"}}), "/sessions/")
-		t0 := ts.now().Add(-3 * time.Hour).Truncate(time.Minute)
 		at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
-		setup := func(v url.Values) {
-			t.Helper()
-			v.Set("seq", strconv.Itoa(len(ts.chart(t, sam, sid).State.Events)+1))
-			if resp := ts.form(t, sam, fmt.Sprintf("/sessions/%d/events", sid), v); resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("%s: %d %s", v.Get("kind"), resp.StatusCode, firstError(body(resp)))
-			}
-		}
 		rfc := func(min int) string { return at(min).Format(time.RFC3339) }
-		setup(url.Values{"kind": {"check-in"}, "at": {rfc(0)}, "check_in.weight": {"71kg"},
-			"check_in.baseline.hr_per_min": {"70"}, "check_in.baseline.sbp_mmhg": {"120"}, "check_in.baseline.dbp_mmhg": {"75"},
-			"check_in.baseline.spo2_pct": {"98"}})
-		setup(url.Values{"kind": {"programme"}, "at": {rfc(5)}, "programme.drug": {"racemic"}, "programme.bag": {"40mg/500mL"},
-			"programme.entered": {"10mg/h"}, "programme.double_check.drug": {"racemic"}, "programme.double_check.concentration": {"40mg/500mL"}})
-		storetest.PrepareBag(t, ts.db, sid, "40mg/500mL")
-		setup(url.Values{"kind": {"start"}, "at": {rfc(10)}})
 
 		// note makes every request's event recognisable on the chart.
 		note := func(i int, who, kind string) string { return fmt.Sprintf("race %d %s %s", i, who, kind) }
@@ -237,6 +230,7 @@ func TestConcurrentChartingSameSession(t *testing.T) {
 				t.Fatalf("iteration %d: no rate change charted: %d %s / %d %s", i, r[0].status, r[0].body, r[1].status, firstError(r[1].body))
 			}
 			winners++
+			fig.won("rate/rate: " + who[won] + " first")
 			fig.acknowledged++
 			acked[note(i, who[won], "rate")] = true
 			lose := 1 - won
@@ -284,9 +278,11 @@ func TestConcurrentChartingSameSession(t *testing.T) {
 			acked[vn] = true
 			switch r[0].status {
 			case http.StatusCreated:
+				fig.won("rate/vitals: both charted")
 				fig.acknowledged++
 				acked[rn] = true
 			case http.StatusConflict:
+				fig.won("rate/vitals: rate refused")
 				fig.conflicts++
 				_, field, m := r[0].apiErr()
 				want := "vitals charted at " + at(min+1).In(time.Local).Format("15:04") + " by Jo Lee, RN since you loaded this page"
@@ -445,14 +441,14 @@ func TestConcurrentPlanSigning(t *testing.T) {
 					t.Fatal(r[k].err)
 				}
 				ok := r[k].status == http.StatusOK
-				if k == i%2 { // the form answers 303 to the course page, with a flash
-					if r[k].status != http.StatusSeeOther {
-						t.Fatalf("iteration %d: sign form: %d", i, r[k].status)
-					}
-					loc := r[k].loc
-					ok = !strings.Contains(loc, "Not signed")
-					if !ok {
-						lostMsg = loc
+				if k == i%2 { // the form: 303 to the course page, or the page again with 409 and why
+					switch ok = r[k].status == http.StatusSeeOther; {
+					case ok && strings.Contains(r[k].loc, "Not signed"):
+						t.Fatalf("iteration %d: sign form redirected with a refusal: %s", i, r[k].loc)
+					case !ok && r[k].status != http.StatusConflict:
+						t.Fatalf("iteration %d: sign form: %d %s", i, r[k].status, firstError(r[k].body))
+					case !ok:
+						lostMsg = signError(r[k].body)
 					}
 				} else if !ok {
 					code, field, m := r[k].apiErr()
@@ -473,6 +469,7 @@ func TestConcurrentPlanSigning(t *testing.T) {
 			}
 			signFig.acknowledged++
 			signFig.conflicts++
+			signFig.won(names[won])
 			signs++
 			if want := "Version 1 was signed by " + names[won] + " on " + stamp; !strings.Contains(lostMsg, want) {
 				t.Errorf("iteration %d: the loser's message %q lacks %q", i, lostMsg, want)
@@ -495,6 +492,7 @@ func TestConcurrentPlanSigning(t *testing.T) {
 			v := version(id, 1)
 			switch {
 			case r[0].status == http.StatusOK && r[1].status == http.StatusConflict:
+				editFig.won("edit first")
 				editFig.acknowledged++
 				editFig.conflicts++
 				_, field, m := r[1].apiErr()
@@ -507,6 +505,7 @@ func TestConcurrentPlanSigning(t *testing.T) {
 				}
 			case r[1].status == http.StatusOK && r[0].status == http.StatusConflict:
 				signs++
+				editFig.won("signature first")
 				editFig.acknowledged++
 				editFig.conflicts++
 				_, field, m := r[0].apiErr()
@@ -568,6 +567,7 @@ func TestConcurrentPlanSigning(t *testing.T) {
 			default:
 				t.Fatalf("iteration %d: signature: %d %s", i, r[1].status, r[1].body)
 			}
+			reviseFig.won(fmt.Sprintf("new version %d, signature %d", r[0].status, r[1].status))
 			if r[0].status == http.StatusConflict && r[1].status == http.StatusConflict {
 				t.Errorf("iteration %d: both the new version and the signature were refused", i)
 			}
@@ -580,4 +580,210 @@ func TestConcurrentPlanSigning(t *testing.T) {
 		editFig.log(t, "an edit races the signature")
 		reviseFig.log(t, "a new version races the signature")
 	})
+}
+
+// twoNurses opens day 1 of a signed Goldberg course of p and has Sam
+// Rivera (the demo's nurse) check the patient in at t0 (three hours ago),
+// programme 10 mg/h of 40 mg/500 mL at t0+5 min and start at t0+10 min;
+// it returns the session, Sam's client, the client of a second nurse, Jo
+// Lee, and t0.
+func twoNurses(t *testing.T, ts *testServer, p *clinic.Patient) (int64, *http.Client, *http.Client, time.Time) {
+	t.Helper()
+	courseID := signedCourse(t, ts, p, clinic.DateOf(ts.now()))
+	sam := ts.client(t, clinic.RoleNurse)
+	jo := ts.staffClient(t, clinic.RoleNurse, "jo.lee", "Jo Lee, RN")
+	sid := located(t, ts.form(t, sam, fmt.Sprintf("/courses/%d/sessions", courseID), url.Values{"day": {"1"}}), "/sessions/")
+	t0 := ts.now().Add(-3 * time.Hour).Truncate(time.Minute)
+	rfc := func(min int) string { return t0.Add(time.Duration(min) * time.Minute).Format(time.RFC3339) }
+	setup := func(v url.Values) {
+		t.Helper()
+		v.Set("seq", strconv.Itoa(len(ts.chart(t, sam, sid).State.Events)+1))
+		if resp := ts.form(t, sam, fmt.Sprintf("/sessions/%d/events", sid), v); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", v.Get("kind"), resp.StatusCode, firstError(body(resp)))
+		}
+	}
+	setup(url.Values{"kind": {"check-in"}, "at": {rfc(0)}, "check_in.weight": {"71kg"},
+		"check_in.baseline.hr_per_min": {"70"}, "check_in.baseline.sbp_mmhg": {"120"}, "check_in.baseline.dbp_mmhg": {"75"},
+		"check_in.baseline.spo2_pct": {"98"}})
+	setup(url.Values{"kind": {"programme"}, "at": {rfc(5)}, "programme.drug": {"racemic"}, "programme.bag": {"40mg/500mL"},
+		"programme.entered": {"10mg/h"}, "programme.double_check.drug": {"racemic"}, "programme.double_check.concentration": {"40mg/500mL"}})
+	storetest.PrepareBag(t, ts.db, sid, "40mg/500mL")
+	setup(url.Values{"kind": {"start"}, "at": {rfc(10)}})
+	return sid, sam, jo, t0
+}
+
+// Both nurses acknowledge the same alert at once, each with the action they
+// took: one acknowledgement is charted, the other is refused with 409
+// naming the first (an alert is acknowledged once; infusion refuses a
+// second). Each iteration raises a fresh desaturation alert (SpO2 90 % <
+// 93 %, Goldberg 003_55ad5919aae10607.txt) with Sam's vitals.
+func TestConcurrentAcknowledgement(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ts := newTestServer(t, db.Engine())
+		sid, sam, jo, t0 := twoNurses(t, ts, ts.demo.Patients[4])
+		events := fmt.Sprintf("/api/v1/sessions/%d/events", sid)
+		var fig raceFigures
+		for i := range raceIterations {
+			at := t0.Add(time.Duration(20+i) * time.Minute).Format(time.RFC3339)
+			resp := ts.do(t, sam, "POST", events, "application/json",
+				fmt.Sprintf(`{"kind":"vitals","at":%q,"vitals":{"hr_per_min":72,"sbp_mmhg":120,"dbp_mmhg":75,"spo2_pct":90}}`, at))
+			var res struct {
+				Appended []infusion.Event `json:"appended"`
+			}
+			decode(t, resp, &res)
+			if resp.StatusCode != http.StatusCreated || len(res.Appended) != 2 || res.Appended[1].Kind != infusion.KindAlert {
+				t.Fatalf("iteration %d: low SpO2 vitals: %d, appended %+v, want the vitals and their alert", i, resp.StatusCode, res.Appended)
+			}
+			alert := res.Appended[1].Seq
+			seq := alert + 1
+			ack := func(c *http.Client, action string) func() reply {
+				return func() reply {
+					return ts.send(c, "POST", events, "application/json", fmt.Sprintf(
+						`{"kind":"acknowledge","seq":%d,"at":%q,"acknowledge":{"alert_seq":%d,"action":%q}}`, seq, at, alert, action))
+				}
+			}
+			r := race(ack(sam, "oxygen 2 L/min by nasal cannula"), ack(jo, "patient asked to breathe deeply; probe repositioned"))
+			fig.races++
+			won := -1
+			for k := range 2 {
+				if r[k].err != nil {
+					t.Fatal(r[k].err)
+				}
+				if r[k].status == http.StatusCreated {
+					if won >= 0 {
+						t.Fatalf("iteration %d: both acknowledgements charted", i)
+					}
+					won = k
+				}
+			}
+			if won < 0 {
+				t.Fatalf("iteration %d: no acknowledgement charted: %+v", i, r)
+			}
+			fig.acknowledged++
+			fig.conflicts++
+			winner := [2]string{"nurse", "jo.lee"}[won]
+			fig.won(winner)
+			code, field, m := r[1-won].apiErr()
+			if want := fmt.Sprintf("alert %d was already acknowledged by %s", alert, winner); r[1-won].status != http.StatusConflict ||
+				code != "conflict" || field != "acknowledge.alert_seq" || !strings.Contains(m, want) {
+				t.Errorf("iteration %d: the second acknowledgement: %d %q %q %q, want 409 on acknowledge.alert_seq with %q", i, r[1-won].status, code, field, m, want)
+			}
+		}
+		ch := ts.chart(t, sam, sid)
+		acks := 0
+		for k, e := range ch.State.Events {
+			if e.Seq != k+1 {
+				t.Fatalf("event %d has seq %d", k+1, e.Seq)
+			}
+			if e.Kind == infusion.KindAcknowledge {
+				acks++
+			}
+		}
+		if acks != fig.acknowledged || ch.OpenAlerts != 0 || len(ch.State.Alerts) != raceIterations {
+			t.Errorf("%d acknowledgements stored, %d acknowledged; %d open alerts of %d", acks, fig.acknowledged, ch.OpenAlerts, len(ch.State.Alerts))
+		}
+		fig.log(t, "two nurses acknowledge one alert")
+	})
+}
+
+// hiddenValue is the value of the hidden input name on a page ("" if none).
+func hiddenValue(page, name string) string {
+	m := regexp.MustCompile(`<input type="hidden" name="` + regexp.QuoteMeta(name) + `" value="([^"]*)">`).FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// The course forms carry what they showed (the draft's revision, the
+// latest version), so that a clinician saving or signing on a page loaded
+// before a colleague's save gets the page back with a 409 naming that save,
+// and nothing is stored. Sequential: the page loads are the "concurrency".
+func TestStaleCourseForms(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ts := newTestServer(t, db.Engine())
+		okafor := ts.client(t, clinic.RoleClinician)
+		raman := ts.staffClient(t, clinic.RoleClinician, "priya.raman", "Dr. Priya Raman")
+		today := clinic.DateOf(ts.now())
+		stamp := ts.now().In(time.Local).Format("2006-01-02 15:04 MST")
+		p := ts.demo.Patients[6]
+		id := located(t, ts.form(t, okafor, fmt.Sprintf("/patients/%d/courses", p.ID), goldbergForm(today)), "/courses/")
+		weight := func(n int) (string, int) {
+			var v planVersion
+			decode(t, ts.do(t, okafor, "GET", fmt.Sprintf("/api/v1/courses/%d/versions/%d", id, n), "", ""), &v)
+			return v.Input.Weight, v.Revision
+		}
+		// Both open the edit form and the course page of draft 1.
+		edit := fmt.Sprintf("/courses/%d/versions/1/edit", id)
+		formOf := func(c *http.Client, path string, fields ...string) url.Values {
+			t.Helper()
+			page := body(ts.do(t, c, "GET", path, "", ""))
+			f := goldbergForm(today)
+			for _, name := range fields {
+				v := hiddenValue(page, name)
+				if v == "" {
+					t.Fatalf("%s has no hidden %s", path, name)
+				}
+				f.Set(name, v)
+			}
+			return f
+		}
+		fo, fr := formOf(okafor, edit, "revision"), formOf(raman, edit, "revision")
+		signR := formOf(raman, fmt.Sprintf("/courses/%d", id), "revision")
+		if fo.Get("revision") != "1" || fr.Get("revision") != "1" || signR.Get("revision") != "1" {
+			t.Fatalf("hidden revisions %q %q %q, want 1", fo.Get("revision"), fr.Get("revision"), signR.Get("revision"))
+		}
+		fo.Set("weight", "72kg")
+		if resp := ts.form(t, okafor, fmt.Sprintf("/courses/%d/versions/1", id), fo); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("Okafor's edit: %d %s", resp.StatusCode, firstError(body(resp)))
+		}
+		// Raman's edit on revision 1: the form again, 409, naming Okafor's save.
+		fr.Set("weight", "73kg")
+		resp := ts.form(t, raman, fmt.Sprintf("/courses/%d/versions/1", id), fr)
+		want := "Draft version 1 was changed by Dr. Nadia Okafor at " + stamp + " (revision 2; you loaded revision 1) since you loaded this page"
+		if msg := firstError(body(resp)); resp.StatusCode != http.StatusConflict || !strings.Contains(msg, want) {
+			t.Errorf("Raman's stale edit: %d %q, want 409 with %q", resp.StatusCode, msg, want)
+		}
+		// Raman's signature from the page showing revision 1: not signed;
+		// the course page again, 409, with why at its top.
+		resp = ts.form(t, raman, fmt.Sprintf("/courses/%d/versions/1/sign", id), url.Values{"revision": {"1"}})
+		want = "Not signed: Draft version 1 was changed by Dr. Nadia Okafor at " + stamp + " (revision 2; you loaded revision 1)"
+		if msg := signError(body(resp)); resp.StatusCode != http.StatusConflict || !strings.Contains(msg, want) {
+			t.Errorf("Raman's stale signature: %d %q, want 409 with %q", resp.StatusCode, msg, want)
+		}
+		if w, rev := weight(1); w != "72kg" || rev != 2 {
+			t.Errorf("version 1 holds %s revision %d, want Okafor's 72kg, revision 2", w, rev)
+		}
+		// Signed from a fresh page, then both open the form for a new version.
+		signO := formOf(okafor, fmt.Sprintf("/courses/%d", id), "revision")
+		if resp := ts.form(t, okafor, fmt.Sprintf("/courses/%d/versions/1/sign", id), url.Values{"revision": {signO.Get("revision")}}); resp.StatusCode != http.StatusSeeOther || strings.Contains(resp.Header.Get("Location"), "Not+signed") {
+			t.Fatalf("sign: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		revise := fmt.Sprintf("/courses/%d/revise", id)
+		ro, rr := formOf(okafor, revise, "based_on"), formOf(raman, revise, "based_on")
+		ro.Set("reason", "weight re-measured")
+		ro.Set("weight", "74kg")
+		located(t, ts.form(t, okafor, fmt.Sprintf("/courses/%d/versions", id), ro), "/courses/")
+		rr.Set("reason", "new bag size")
+		rr.Set("weight", "75kg")
+		resp = ts.form(t, raman, fmt.Sprintf("/courses/%d/versions", id), rr)
+		want = "Version 2 was saved by Dr. Nadia Okafor at " + stamp + " since you loaded version 1; nothing was saved"
+		if msg := firstError(body(resp)); resp.StatusCode != http.StatusConflict || !strings.Contains(msg, want) {
+			t.Errorf("Raman's stale new version: %d %q, want 409 with %q", resp.StatusCode, msg, want)
+		}
+		var c struct{ Versions []planVersion }
+		decode(t, ts.do(t, okafor, "GET", fmt.Sprintf("/api/v1/courses/%d", id), "", ""), &c)
+		if len(c.Versions) != 2 || c.Versions[1].Input.Weight != "74kg" || c.Versions[0].Status != clinic.PlanSigned || c.Versions[0].Input.Weight != "72kg" {
+			t.Errorf("versions %+v, want 1 signed at 72kg and Okafor's 2 at 74kg", c.Versions)
+		}
+	})
+}
+
+// signError is the refused signature's reason on a course page ("" if none).
+func signError(page string) string {
+	m := regexp.MustCompile(`(?s)<p class="form-error" role="alert" id="sign-error">(.*?)</p>`).FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
 }

@@ -477,8 +477,10 @@ func (s *Server) courseSign(w http.ResponseWriter, r *http.Request) error {
 	}
 	if _, err := svc.SignPlan(r.Context(), id, n, rev); err != nil {
 		if clinic.ErrorCode(err) == clinic.ECONFLICT {
-			http.Redirect(w, r, fmt.Sprintf("/courses/%d?version=%d&flash=%s", id, n, url.QueryEscape("Not signed: "+clinic.ErrorMessage(err))), http.StatusSeeOther)
-			return nil
+			// The course page as it now stands, with why the signature was
+			// refused (who signed or changed the version, and when) at its top.
+			msg := strings.TrimPrefix(clinic.ErrorMessage(err), clinic.ErrorField(err)+": ")
+			return s.renderCoursePageWith(w, r, http.StatusConflict, newForm(), "Not signed: "+msg)
 		}
 		return err
 	}
@@ -506,6 +508,8 @@ type courseData struct {
 	CanSign  bool
 	CanChart bool
 	Consent  courseConsent
+	// SignError is why a signature posted from this page was refused.
+	SignError string
 }
 
 // coursePage shows a course: the signed plan's calendar, the version shown
@@ -517,6 +521,12 @@ func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) error {
 // renderCoursePage shows the course page with f, a refused consent or
 // withdrawal form (its values and errors), at status.
 func (s *Server) renderCoursePage(w http.ResponseWriter, r *http.Request, status int, f *form) error {
+	return s.renderCoursePageWith(w, r, status, f, "")
+}
+
+// renderCoursePageWith is renderCoursePage with signErr, a refused
+// signature's reason, shown at the top of the page.
+func (s *Server) renderCoursePageWith(w http.ResponseWriter, r *http.Request, status int, f *form, signErr string) error {
 	svc, err := s.treatment()
 	if err != nil {
 		return err
@@ -527,7 +537,8 @@ func (s *Server) renderCoursePage(w http.ResponseWriter, r *http.Request, status
 	}
 	a := actor(r)
 	d := courseData{views: s.views(), Course: c, Patient: p, Current: c.Current(), Latest: c.Latest(), Shown: c.Latest(),
-		CanPlan: clinic.CanPlanCourse(a, c.ClinicID), CanSign: clinic.CanSignPlan(a, c.ClinicID), CanChart: clinic.CanChart(a, c.ClinicID)}
+		CanPlan: clinic.CanPlanCourse(a, c.ClinicID), CanSign: clinic.CanSignPlan(a, c.ClinicID), CanChart: clinic.CanChart(a, c.ClinicID),
+		SignError: signErr}
 	if v := r.URL.Query().Get("version"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || c.Version(n) == nil {
