@@ -399,9 +399,67 @@ func (db *DB) recordLocked(ctx context.Context, tx *Tx, a *clinic.Actor, session
 		return nil, db.staleConflict(ctx, tx, stale)
 	}
 	if err != nil {
+		if e.Acknowledge != nil && infusion.ErrorField(err) == "acknowledge.alert_seq" {
+			if err := ackedConflict(ctx, tx, st, e.Acknowledge.AlertSeq); err != nil {
+				return nil, err
+			}
+		}
 		return nil, clinic.ChartError(err)
 	}
 	return d, nil
+}
+
+// ackedConflict is the 409 of a second acknowledgement of alert seq (two
+// nurses answering one alert), naming who acknowledged it first, when and
+// what they did; nil when the alert is not acknowledged (another refusal).
+func ackedConflict(ctx context.Context, tx *Tx, st infusion.State, seq int) error {
+	for _, a := range st.Alerts {
+		if a.Seq != seq || a.Ack == nil {
+			continue
+		}
+		names, err := userNames(ctx, tx, []string{a.Ack.By})
+		if err != nil {
+			return err
+		}
+		return &clinic.Error{Code: clinic.ECONFLICT, Field: "acknowledge.alert_seq", Message: fmt.Sprintf(
+			"alert %d was already acknowledged by %s at %s (event %d: %s) since you loaded this page; your acknowledgement was not charted.",
+			seq, names[a.Ack.By], a.Ack.At.In(tx.zone).Format("15:04"), a.Ack.Seq, a.Ack.Action)}
+	}
+	return nil
+}
+
+// userNames maps logins to the users' names (a login without a user, or
+// with an empty name, maps to itself).
+func userNames(ctx context.Context, tx *Tx, logins []string) (map[string]string, error) {
+	names := map[string]string{}
+	var ph []string
+	var args []any
+	for _, login := range logins {
+		if _, dup := names[login]; dup {
+			continue
+		}
+		names[login] = login
+		args = append(args, login)
+		ph = append(ph, fmt.Sprintf("$%d", len(args)))
+	}
+	if len(args) == 0 {
+		return names, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT login, name FROM users WHERE login IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("user names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var login, name string
+		if err := rows.Scan(&login, &name); err != nil {
+			return nil, fmt.Errorf("user names: %w", err)
+		}
+		if name != "" {
+			names[login] = name
+		}
+	}
+	return names, rows.Err()
 }
 
 // staleMax bounds how many of the events charted meanwhile a refusal lists.
@@ -412,37 +470,15 @@ const staleMax = 4
 // the chart, when (clinic time) and by whom (the users' names), so that
 // they know what to check before charting again.
 func (db *DB) staleConflict(ctx context.Context, tx *Tx, se *infusion.StaleError) error {
-	names := map[string]string{}
+	var logins []string
 	for _, ev := range se.Since {
 		if ev.By != "" && ev.By != infusion.SystemUser {
-			names[ev.By] = ev.By
+			logins = append(logins, ev.By)
 		}
 	}
-	if len(names) > 0 {
-		var ph []string
-		var args []any
-		for login := range names {
-			args = append(args, login)
-			ph = append(ph, fmt.Sprintf("$%d", len(args)))
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT login, name FROM users WHERE login IN (`+strings.Join(ph, ", ")+`)`, args...)
-		if err != nil {
-			return fmt.Errorf("chart event: names: %w", err)
-		}
-		for rows.Next() {
-			var login, name string
-			if err := rows.Scan(&login, &name); err != nil {
-				rows.Close()
-				return fmt.Errorf("chart event: names: %w", err)
-			}
-			if name != "" {
-				names[login] = name
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("chart event: names: %w", err)
-		}
+	names, err := userNames(ctx, tx, logins)
+	if err != nil {
+		return fmt.Errorf("chart event: %w", err)
 	}
 	var parts []string
 	for i, ev := range se.Since {

@@ -614,8 +614,8 @@ func twoNurses(t *testing.T, ts *testServer, p *clinic.Patient) (int64, *http.Cl
 
 // Both nurses acknowledge the same alert at once, each with the action they
 // took: one acknowledgement is charted, the other is refused with 409
-// naming the first (an alert is acknowledged once; infusion refuses a
-// second). Each iteration raises a fresh desaturation alert (SpO2 90 % <
+// naming the first nurse, the time and the action they charted (an alert
+// is acknowledged once; infusion refuses a second). Each iteration raises a fresh desaturation alert (SpO2 90 % <
 // 93 %, Goldberg 003_55ad5919aae10607.txt) with Sam's vitals.
 func TestConcurrentAcknowledgement(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
@@ -642,7 +642,7 @@ func TestConcurrentAcknowledgement(t *testing.T) {
 						`{"kind":"acknowledge","seq":%d,"at":%q,"acknowledge":{"alert_seq":%d,"action":%q}}`, seq, at, alert, action))
 				}
 			}
-			r := race(ack(sam, "oxygen 2 L/min by nasal cannula"), ack(jo, "patient asked to breathe deeply; probe repositioned"))
+			r := race(ack(sam, "oxygen 2 L/min by nasal cannula"), ack(jo, "patient asked to breathe deeply; probe repositioned")) // the actions of want below
 			fig.races++
 			won := -1
 			for k := range 2 {
@@ -661,10 +661,12 @@ func TestConcurrentAcknowledgement(t *testing.T) {
 			}
 			fig.acknowledged++
 			fig.conflicts++
-			winner := [2]string{"nurse", "jo.lee"}[won]
+			winner := [2]string{"Sam Rivera, RN", "Jo Lee, RN"}[won]
+			action := [2]string{"oxygen 2 L/min by nasal cannula", "patient asked to breathe deeply; probe repositioned"}[won]
 			fig.won(winner)
 			code, field, m := r[1-won].apiErr()
-			if want := fmt.Sprintf("alert %d was already acknowledged by %s", alert, winner); r[1-won].status != http.StatusConflict ||
+			if want := fmt.Sprintf("alert %d was already acknowledged by %s at %s (event %d: %s) since you loaded this page", alert, winner,
+				t0.Add(time.Duration(20+i)*time.Minute).In(time.Local).Format("15:04"), seq, action); r[1-won].status != http.StatusConflict ||
 				code != "conflict" || field != "acknowledge.alert_seq" || !strings.Contains(m, want) {
 				t.Errorf("iteration %d: the second acknowledgement: %d %q %q %q, want 409 on acknowledge.alert_seq with %q", i, r[1-won].status, code, field, m, want)
 			}
