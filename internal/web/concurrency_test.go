@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -19,6 +22,7 @@ import (
 	"github.com/ketatrack/ketatrack/internal/infusion"
 	"github.com/ketatrack/ketatrack/internal/store"
 	"github.com/ketatrack/ketatrack/internal/store/storetest"
+	"github.com/ketatrack/ketatrack/internal/web"
 )
 
 // Concurrency through the real handler (issue 12 item 4): two nurses
@@ -108,6 +112,34 @@ func (ts *testServer) staffClient(t *testing.T, role clinic.Role, login, name st
 	return c
 }
 
+// secondInstance is a second server on ts's database, as a second
+// instance behind a load balancer: its own store.DB (own pools, and on
+// SQLite its own writer, serialised with the first by the file's lock) and
+// its own handler, on the same clock. Logins are stored sessions, so a
+// client logged in on ts is logged in here too.
+func (ts *testServer) secondInstance(t *testing.T) *testServer {
+	t.Helper()
+	loc := ts.db.Location()
+	dbURL := loc.URL
+	if loc.Engine == store.SQLite {
+		dbURL = "sqlite:" + loc.Path
+	}
+	db, err := store.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.Now, db.Zone = ts.clock.Now, ts.db.Zone
+	srv, err := web.New(web.Config{Auth: db, Clinics: db, Patients: db, Users: db, Audit: db, Ready: db.Ping,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: ts.clock.Now, Location: ts.db.Zone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &testServer{Server: hs, db: db, web: srv, demo: ts.demo, other: ts.other, clock: ts.clock}
+}
+
 // raceFigures are the counts a race test reports (and the notes quote).
 type raceFigures struct {
 	races, acknowledged, conflicts int
@@ -145,6 +177,8 @@ func TestConcurrentChartingSameSession(t *testing.T) {
 		ts := newTestServer(t, db.Engine())
 		p := ts.demo.Patients[4]
 		sid, sam, jo, t0 := twoNurses(t, ts, p)
+		ts2 := ts.secondInstance(t) // Jo charts through a second server on the same database
+		servers := []*testServer{ts, ts2}
 		samLogin, _ := ts.password(clinic.RoleNurse)
 		names := map[string]string{samLogin: "Sam Rivera, RN", "jo.lee": "Jo Lee, RN"}
 		at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
@@ -185,7 +219,7 @@ func TestConcurrentChartingSameSession(t *testing.T) {
 					return ts.send(sam, "POST", events, "application/json", vitalsJSON(seq, min, note(i, "sam", "vitals")))
 				},
 				func() reply {
-					return ts.send(jo, "POST", events, "application/json", vitalsJSON(seq, min, note(i, "jo", "vitals")))
+					return ts2.send(jo, "POST", events, "application/json", vitalsJSON(seq, min, note(i, "jo", "vitals")))
 				},
 			)
 			fig.races++
@@ -207,9 +241,9 @@ func TestConcurrentChartingSameSession(t *testing.T) {
 			post := func(k int) reply {
 				n := note(i, who[k], "rate")
 				if k == i%2 {
-					return ts.send(nurses[k].c, "POST", formPath, "application/x-www-form-urlencoded", rateForm(seq, min+1, rates[k], n).Encode())
+					return servers[k].send(nurses[k].c, "POST", formPath, "application/x-www-form-urlencoded", rateForm(seq, min+1, rates[k], n).Encode())
 				}
-				return ts.send(nurses[k].c, "POST", events, "application/json", rateJSON(seq, min+1, rates[k], n))
+				return servers[k].send(nurses[k].c, "POST", events, "application/json", rateJSON(seq, min+1, rates[k], n))
 			}
 			r = race(func() reply { return post(0) }, func() reply { return post(1) })
 			fig.races++
@@ -268,7 +302,7 @@ func TestConcurrentChartingSameSession(t *testing.T) {
 				func() reply {
 					return ts.send(sam, "POST", events, "application/json", rateJSON(seq, min+1, rates[i%2], rn))
 				},
-				func() reply { return ts.send(jo, "POST", events, "application/json", vitalsJSON(seq, min+1, vn)) },
+				func() reply { return ts2.send(jo, "POST", events, "application/json", vitalsJSON(seq, min+1, vn)) },
 			)
 			fig.races++
 			if r[1].err != nil || r[1].status != http.StatusCreated {
@@ -370,6 +404,8 @@ func TestConcurrentPlanSigning(t *testing.T) {
 		ts := newTestServer(t, db.Engine())
 		okafor := ts.client(t, clinic.RoleClinician)
 		raman := ts.staffClient(t, clinic.RoleClinician, "priya.raman", "Dr. Priya Raman")
+		ts2 := ts.secondInstance(t) // Raman works through a second server on the same database
+		servers := []*testServer{ts, ts2}
 		docs := []*http.Client{okafor, raman}
 		names := []string{"Dr. Nadia Okafor", "Dr. Priya Raman"}
 		today := clinic.DateOf(ts.now()).String()
@@ -428,9 +464,9 @@ func TestConcurrentPlanSigning(t *testing.T) {
 			sign := func(k int) reply {
 				path := fmt.Sprintf("/courses/%d/versions/1/sign", id)
 				if k == i%2 {
-					return ts.send(docs[k], "POST", path, "application/x-www-form-urlencoded", url.Values{"revision": {"1"}}.Encode())
+					return servers[k].send(docs[k], "POST", path, "application/x-www-form-urlencoded", url.Values{"revision": {"1"}}.Encode())
 				}
-				return ts.send(docs[k], "POST", "/api/v1"+path, "application/json", `{"revision":1}`)
+				return servers[k].send(docs[k], "POST", "/api/v1"+path, "application/json", `{"revision":1}`)
 			}
 			r := race(func() reply { return sign(0) }, func() reply { return sign(1) })
 			signFig.races++
@@ -485,7 +521,7 @@ func TestConcurrentPlanSigning(t *testing.T) {
 					return ts.send(okafor, "PUT", fmt.Sprintf("/api/v1/courses/%d/versions/1", id), "application/json", input("72kg", `,"revision":1`))
 				},
 				func() reply {
-					return ts.send(raman, "POST", fmt.Sprintf("/api/v1/courses/%d/versions/1/sign", id), "application/json", `{"revision":1}`)
+					return ts2.send(raman, "POST", fmt.Sprintf("/api/v1/courses/%d/versions/1/sign", id), "application/json", `{"revision":1}`)
 				},
 			)
 			editFig.races++
@@ -528,7 +564,7 @@ func TestConcurrentPlanSigning(t *testing.T) {
 						input("73kg", `,"based_on":1,"reason":"weight re-measured"`))
 				},
 				func() reply {
-					return ts.send(raman, "POST", fmt.Sprintf("/api/v1/courses/%d/versions/1/sign", id), "application/json", `{"revision":1}`)
+					return ts2.send(raman, "POST", fmt.Sprintf("/api/v1/courses/%d/versions/1/sign", id), "application/json", `{"revision":1}`)
 				},
 			)
 			reviseFig.races++
@@ -621,6 +657,7 @@ func TestConcurrentAcknowledgement(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ts := newTestServer(t, db.Engine())
 		sid, sam, jo, t0 := twoNurses(t, ts, ts.demo.Patients[4])
+		ts2 := ts.secondInstance(t)
 		events := fmt.Sprintf("/api/v1/sessions/%d/events", sid)
 		var fig raceFigures
 		for i := range raceIterations {
@@ -636,13 +673,13 @@ func TestConcurrentAcknowledgement(t *testing.T) {
 			}
 			alert := res.Appended[1].Seq
 			seq := alert + 1
-			ack := func(c *http.Client, action string) func() reply {
+			ack := func(srv *testServer, c *http.Client, action string) func() reply {
 				return func() reply {
-					return ts.send(c, "POST", events, "application/json", fmt.Sprintf(
+					return srv.send(c, "POST", events, "application/json", fmt.Sprintf(
 						`{"kind":"acknowledge","seq":%d,"at":%q,"acknowledge":{"alert_seq":%d,"action":%q}}`, seq, at, alert, action))
 				}
 			}
-			r := race(ack(sam, "oxygen 2 L/min by nasal cannula"), ack(jo, "patient asked to breathe deeply; probe repositioned")) // the actions of want below
+			r := race(ack(ts, sam, "oxygen 2 L/min by nasal cannula"), ack(ts2, jo, "patient asked to breathe deeply; probe repositioned")) // the actions of want below
 			fig.races++
 			won := -1
 			for k := range 2 {
