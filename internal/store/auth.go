@@ -107,6 +107,10 @@ func (db *DB) checkPassword(ctx context.Context, rawLogin, password, remoteAddr 
 
 // Login implements clinic.AuthService.
 func (db *DB) Login(ctx context.Context, req clinic.LoginRequest) (*clinic.Session, string, error) {
+	attempt, err := db.takeLoginAttempt(ctx, req.RemoteAddr)
+	if err != nil {
+		return nil, "", err
+	}
 	u, err := db.checkPassword(ctx, req.Login, req.Password, req.RemoteAddr)
 	if err != nil {
 		return nil, "", err
@@ -127,6 +131,9 @@ func (db *DB) Login(ctx context.Context, req clinic.LoginRequest) (*clinic.Sessi
 		if err := tx.QueryRowContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, remote_addr)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, hashToken(token), u.ID, s.CreatedAt, s.ExpiresAt, req.RemoteAddr).Scan(&s.ID); err != nil {
 			return fmt.Errorf("create session: %w", err)
+		}
+		if err := attempt.refund(tx); err != nil {
+			return err
 		}
 		return tx.audit(clinic.AuditEntry{ClinicID: u.ClinicID, Action: clinic.ActionLogin, Entity: "session",
 			EntityID: s.ID}, nil, map[string]string{"user_agent": truncate(req.UserAgent, 200)})

@@ -83,5 +83,6 @@
 // transactions short — hash passwords and compute before db.update — and
 // never call db.update from inside a db.update function.
 // PostgreSQL uses a pool of 16 connections; several ketatrack servers may
-// share one database, since sessions and login throttling live in it.
+// share one database, since sessions and login throttling (per account: the
+// audit log; per address: table login_attempts) live in it.
 package store

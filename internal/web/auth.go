@@ -48,19 +48,13 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// login runs the rate limits and the store's login; both the form and the
-// API use it.
+// login runs the store's login with the client's address; both the form and
+// the API use it. The rate limits, per account and per address, are the
+// store's (clinic.LoginFailureLimit, clinic.LoginAddressLimit): counted in
+// the database, they hold across server instances.
 func (s *Server) login(r *http.Request, login, password string) (*clinic.Session, string, error) {
-	ip := s.clientIP(r)
-	if !s.loginRate.allow(ip) {
-		return nil, "", clinic.Errorf(clinic.ERATELIMIT, "Too many login attempts from your address. Wait a minute and try again.")
-	}
-	sess, token, err := s.Auth.Login(r.Context(), clinic.LoginRequest{Login: login, Password: password,
-		RemoteAddr: ip, UserAgent: r.UserAgent()})
-	if err == nil {
-		s.loginRate.refund(ip)
-	}
-	return sess, token, err
+	return s.Auth.Login(r.Context(), clinic.LoginRequest{Login: login, Password: password,
+		RemoteAddr: s.clientIP(r), UserAgent: r.UserAgent()})
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -151,68 +150,4 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
-}
-
-// Login attempts per client address: a token bucket refilled at
-// loginRatePerMinute with room for loginBurst; a successful login gives its
-// token back, so a clinic whose staff share one address (NAT) is not slowed
-// at a change of shift. This bounds the CPU an attacker can spend on
-// argon2id and the guesses from one address; the store's per-account limit
-// (clinic.LoginFailureLimit) holds across addresses and server instances.
-const (
-	loginRatePerMinute = 10
-	loginBurst         = 10
-)
-
-type ipLimiter struct {
-	mu      sync.Mutex
-	perMin  float64
-	burst   float64
-	buckets map[string]*bucket
-	now     func() time.Time
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newIPLimiter(perMinute, burst int) *ipLimiter {
-	return &ipLimiter{perMin: float64(perMinute), burst: float64(burst), buckets: map[string]*bucket{}, now: time.Now}
-}
-
-// allow takes a token for ip and reports whether there was one.
-func (l *ipLimiter) allow(ip string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	b, ok := l.buckets[ip]
-	if !ok {
-		if len(l.buckets) > 100000 {
-			// Forget full buckets so the map cannot grow without bound.
-			for k, v := range l.buckets {
-				if v.tokens+now.Sub(v.last).Minutes()*l.perMin >= l.burst {
-					delete(l.buckets, k)
-				}
-			}
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[ip] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Minutes()*l.perMin)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// refund gives back the token of an attempt that succeeded.
-func (l *ipLimiter) refund(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b, ok := l.buckets[ip]; ok {
-		b.tokens = min(l.burst, b.tokens+1)
-	}
 }

@@ -74,7 +74,6 @@ type Server struct {
 	templates *templates
 	routes    []route
 	handler   http.Handler
-	loginRate *ipLimiter
 }
 
 // New checks cfg, parses the templates and builds the handler.
@@ -107,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Discharge = d
 	}
-	s := &Server{Config: cfg, logger: cfg.Logger, loginRate: newIPLimiter(loginRatePerMinute, loginBurst)}
+	s := &Server{Config: cfg, logger: cfg.Logger}
 	t, err := parseTemplates(s.funcs())
 	if err != nil {
 		return nil, err

@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -100,5 +102,105 @@ func TestSessionCookieFlags(t *testing.T) {
 		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
 			t.Errorf("CSP %q", csp)
 		}
+	}
+}
+
+// Two server instances, each with its own connection pool over one database
+// (as two `ketatrack serve` processes behind a load balancer): a login on
+// one works on the other, and both rate limits — per address
+// (clinic.LoginAddressLimit) and per account (clinic.LoginFailureLimit) —
+// count the attempts made on either.
+func TestLoginAndRateLimitsAcrossServerInstances(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			ts := newTestServer(t, e)
+			loc := ts.db.Location()
+			u := loc.URL
+			if e == store.SQLite {
+				u = "sqlite:" + loc.Path
+			}
+			db2, err := store.Open(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db2.Close()
+			db2.Now = ts.clock.Now
+			var bases []string
+			for _, db := range []*store.DB{ts.db, db2} {
+				srv, err := web.New(web.Config{Auth: db, Clinics: db, Patients: db, Users: db, Audit: db,
+					Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: ts.clock.Now,
+					ClientIPHeader: "X-Forwarded-For"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				hs := httptest.NewServer(srv)
+				defer hs.Close()
+				bases = append(bases, hs.URL)
+			}
+			call := func(i int, method, path, addr, token, body string) (int, string) {
+				t.Helper()
+				req, _ := http.NewRequest(method, bases[i%2]+path, strings.NewReader(body))
+				req.Header.Set("X-Forwarded-For", addr)
+				req.Header.Set("Content-Type", "application/json")
+				if token != "" {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
+				r, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Body.Close()
+				b, _ := io.ReadAll(r.Body)
+				return r.StatusCode, string(b)
+			}
+			loginBody := func(login, pw string) string { return fmt.Sprintf(`{"login":%q,"password":%q}`, login, pw) }
+
+			// A login on the second instance works on the first; a logout on
+			// the first ends it on the second.
+			nurse, pw := ts.password(clinic.RoleNurse)
+			code, b := call(1, "POST", "/api/v1/session", "192.0.2.10", "", loginBody(nurse, pw))
+			var s struct{ Token string }
+			if err := json.Unmarshal([]byte(b), &s); code != http.StatusCreated || err != nil {
+				t.Fatalf("login on instance 2: %d %s", code, b)
+			}
+			if code, _ := call(0, "GET", "/api/v1/me", "192.0.2.10", s.Token, ""); code != http.StatusOK {
+				t.Fatalf("instance 1 with the token of instance 2: %d", code)
+			}
+			if code, _ := call(0, "DELETE", "/api/v1/session", "192.0.2.10", s.Token, ""); code != http.StatusNoContent {
+				t.Fatalf("logout on instance 1: %d", code)
+			}
+			if code, _ := call(1, "GET", "/api/v1/me", "192.0.2.10", s.Token, ""); code != http.StatusUnauthorized {
+				t.Errorf("instance 2 after logout on instance 1: %d", code)
+			}
+
+			// Spraying unknown logins from one address, alternating
+			// instances: the limit counts both.
+			for i := range clinic.LoginAddressLimit {
+				if code, b := call(i, "POST", "/api/v1/session", "198.51.100.7", "", loginBody(fmt.Sprintf("nobody%d", i), "wrong password!")); code != http.StatusUnauthorized {
+					t.Fatalf("attempt %d: %d %s", i+1, code, b)
+				}
+			}
+			for i := range 2 {
+				code, b := call(i, "POST", "/api/v1/session", "198.51.100.7", "", loginBody(nurse, pw))
+				if code != http.StatusTooManyRequests || !strings.Contains(b, "from your address") {
+					t.Errorf("attempt %d on instance %d: %d %s", clinic.LoginAddressLimit+1+i, i%2+1, code, b)
+				}
+			}
+
+			// Wrong passwords for one account from different addresses,
+			// alternating instances: locked on both.
+			clin, cpw := ts.password(clinic.RoleClinician)
+			for i := range clinic.LoginFailureLimit {
+				if code, _ := call(i, "POST", "/api/v1/session", fmt.Sprintf("203.0.113.%d", i+1), "", loginBody(clin, "wrong password!")); code != http.StatusUnauthorized {
+					t.Fatalf("failure %d: %d", i+1, code)
+				}
+			}
+			for i := range 2 {
+				code, b := call(i, "POST", "/api/v1/session", "203.0.113.99", "", loginBody(clin, cpw))
+				if code != http.StatusTooManyRequests || !strings.Contains(b, "for this account") {
+					t.Errorf("right password on instance %d after %d failures: %d %s", i+1, clinic.LoginFailureLimit, code, b)
+				}
+			}
+		})
 	}
 }
