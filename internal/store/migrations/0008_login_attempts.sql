@@ -1,4 +1,4 @@
--- 0007 login attempts per client address (issue 16, several servers on one
+-- 0008 login attempts per client address (issue 16, several servers on one
 -- database): a counter per address and minute, so the per-address login
 -- limit (clinic.LoginAddressLimit) holds across server instances. period is
 -- the Unix minute (seconds since 1970 / 60) the attempts fall in; rows older
