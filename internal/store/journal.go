@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -210,6 +211,9 @@ func (db *DB) SaveJournalEntry(ctx context.Context, e *clinic.JournalEntry) erro
 		if !clinic.CanWriteOwnJournal(a, clinicID, e.PatientID) {
 			return clinic.Errorf(clinic.EFORBIDDEN, "You may not write this patient's journal.")
 		}
+		if err := tx.lockJournal(db, e.PatientID); err != nil {
+			return err
+		}
 		today := clinic.JournalToday(tx.now, tx.zone)
 		if e.Date != today {
 			return clinic.Invalid("date", "only today's entry (%s) can be written or changed; the entries of other days are kept as they were", today)
@@ -275,6 +279,25 @@ func (db *DB) SaveJournalEntry(ctx context.Context, e *clinic.JournalEntry) erro
 		}
 		return refreshSeries(tx, clinicID, e.PatientID)
 	})
+}
+
+// lockJournal takes the row lock of the patient for the rest of tx
+// (PostgreSQL; SQLite's writer is single), so that saves of one patient's
+// journal from any number of requests and server instances run one after
+// another, each reading the entry (and its version number) the one before
+// committed. Without it two saves of today's entry read the same version
+// and the second fails on journal_entry_versions' unique (entry_id,
+// version) with a 500 (found by bench/load on PostgreSQL).
+func (tx *Tx) lockJournal(db *DB, patientID int64) error {
+	if db.loc.Engine != Postgres {
+		return nil
+	}
+	var got int64
+	err := tx.QueryRowContext(tx.ctx, `SELECT id FROM patients WHERE id = $1 FOR UPDATE`, patientID).Scan(&got)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("lock journal of patient %d: %w", patientID, err)
+	}
+	return nil
 }
 
 // journalUserID is the user ID of a for created_by columns (0, stored NULL,
@@ -466,6 +489,9 @@ func (db *DB) SetJournalDay1(ctx context.Context, patientID int64, day1 clinic.D
 		}
 		if !clinic.CanWritePatientRecord(a, clinicID, patientID) {
 			return clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's staff may set the journal's day 1.")
+		}
+		if err := tx.lockJournal(db, patientID); err != nil {
+			return err
 		}
 		before, err := journalDay1(tx.one(), patientID)
 		if err != nil {
