@@ -219,7 +219,24 @@ type server struct {
 	cmd  *exec.Cmd
 	base string
 	out  string // what it printed before listening
+	log  string // the file its log (stderr) goes to
 	done chan error
+}
+
+// logErrors counts the ERROR lines of the server's log and returns the
+// first.
+func (s *server) logErrors() (int, string) {
+	b, _ := os.ReadFile(s.log)
+	n, first := 0, ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			if n == 0 {
+				first = line
+			}
+			n++
+		}
+	}
+	return n, first
 }
 
 func startServer(bin, dbURL string, demo bool) *server {
@@ -229,14 +246,19 @@ func startServer(bin, dbURL string, demo bool) *server {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "KETATRACK_LOG_LEVEL=warn")
-	cmd.Stderr = os.Stderr
+	logf, err := os.CreateTemp("", "ketatrack-serve-*.log")
+	if err != nil {
+		log.Fatal(err)
+	}
+	cmd.Stderr = logf
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
+	logf.Close()
 	sc := bufio.NewScanner(out)
 	var printed strings.Builder
-	s := &server{cmd: cmd, done: make(chan error, 1)}
+	s := &server{cmd: cmd, log: logf.Name(), done: make(chan error, 1)}
 	for sc.Scan() {
 		line := sc.Text()
 		if m := regexp.MustCompile(`listening on (\S+)`).FindStringSubmatch(line); m != nil {
@@ -279,8 +301,10 @@ func runStarted(bin string, cfg runConfig, dbURL string, instances int, demo boo
 		servers = append(servers, startServer(bin, dbURL, false))
 	}
 	defer func() {
-		for _, s := range servers {
+		for i, s := range servers {
 			s.stop()
+			n, first := s.logErrors()
+			fmt.Printf("instance %d log %s: %d ERROR lines %s\n", i+1, s.log, n, first)
 		}
 	}()
 	if cfg.credentials == nil {
@@ -364,15 +388,19 @@ func run(cfg runConfig, label string, bases []string, pids []int, servers []*ser
 	fmt.Printf("server RSS under the mixed load: peak sampled %s; now %s\n", peak, mon.now())
 
 	if cfg.ingest > 0 {
-		if len(w.running) == 0 {
-			fmt.Println("vitals ingestion: not measured, no running session")
+		own := w.openSessions(cfg.conns)
+		if len(own) == 0 {
+			fmt.Println("vitals ingestion: not measured, no session could be opened and checked in")
 		} else {
+			// Each connection is a nurse charting a session of their own
+			// (sessions shared when fewer could be opened).
+			ingest := func(rng *mrand.Rand, worker int) error { return w.chartVitals(rng, own[worker%len(own)]) }
 			mon.start()
-			r := drive(map[string]op{"vitals": w.vitals}, []weighted{{"vitals", 1}}, cfg.ingest, cfg.conns, cfg.seed+1, nil)
+			r := drive(map[string]op{"vitals": ingest}, []weighted{{"vitals", 1}}, cfg.ingest, cfg.conns, cfg.seed+1, nil)
 			peak := mon.stop()
 			st := r.routes["vitals"]
-			fmt.Printf("vitals ingestion through the API (%d connections, %d running sessions, one vitals row per POST): %.0f rows/s, p50 %s, p99 %s, %d errors; RSS peak %s; load average %s\n",
-				cfg.conns, len(w.running), st.rps(r.elapsed), st.q(0.50), st.q(0.99), st.errors, peak, loadavg())
+			fmt.Printf("vitals ingestion through the API (%d connections on %d sessions opened and checked in for it, one vitals row per POST): %.0f rows/s, p50 %s, p95 %s, p99 %s, %d errors; RSS peak %s; load average %s\n",
+				cfg.conns, len(own), st.rps(r.elapsed), st.q(0.50), st.q(0.95), st.q(0.99), st.errors, peak, loadavg())
 			r.printErrors()
 		}
 	}
@@ -387,7 +415,7 @@ func exitStatus(err error) string {
 
 // op is one request of a route; it returns an error for a failure
 // (transport error or a status the route should not answer).
-type op func(rng *mrand.Rand) error
+type op func(rng *mrand.Rand, worker int) error
 
 type weighted struct {
 	route  string
@@ -463,7 +491,9 @@ func newWorld(client *http.Client, base string, cfg runConfig) *world {
 
 	pick := func(rng *mrand.Rand, ids []int64) int64 { return ids[rng.IntN(len(ids))] }
 	page := func(role, format string, ids []int64) op {
-		return func(rng *mrand.Rand) error { return w.call(role, "GET", fmt.Sprintf(format, pick(rng, ids)), "") }
+		return func(rng *mrand.Rand, _ int) error {
+			return w.call(role, "GET", fmt.Sprintf(format, pick(rng, ids)), "")
+		}
 	}
 	w.ops = map[string]op{
 		// nurse
@@ -480,15 +510,15 @@ func newWorld(client *http.Client, base string, cfg runConfig) *world {
 		"GET /audit":                w.get("/audit"),
 		// patient
 		"POST /api/v1/patients/{id}/journal": w.journal,
-		"GET /patients/{id}/journal": func(*mrand.Rand) error {
+		"GET /patients/{id}/journal": func(*mrand.Rand, int) error {
 			return w.call("patient", "GET", fmt.Sprintf("/patients/%d/journal", w.me), "")
 		},
 		// admin
 		"GET /patients/{id}/journal.csv": page("admin", "/patients/%d/journal.csv", w.patients),
-		"GET /analytics/cohort.csv": func(*mrand.Rand) error {
+		"GET /analytics/cohort.csv": func(*mrand.Rand, int) error {
 			return w.call("admin", "GET", "/analytics/cohort.csv", "")
 		},
-		"GET /stock/log.csv": func(*mrand.Rand) error { return w.call("admin", "GET", "/stock/log.csv", "") },
+		"GET /stock/log.csv": func(*mrand.Rand, int) error { return w.call("admin", "GET", "/stock/log.csv", "") },
 	}
 	// Weights: a clinic day is mostly reading charts and charting; exports
 	// and the cohort report are rare.
@@ -515,22 +545,63 @@ func newWorld(client *http.Client, base string, cfg runConfig) *world {
 	return w
 }
 
+// openSessions opens and checks in up to n sessions through the API, as
+// nurses do at the start of a day: the next free treatment days of the
+// listed courses (a course whose consent is not recorded refuses the
+// check-in and is skipped; its opened session is left awaiting check-in).
+func (w *world) openSessions(n int) []int64 {
+	var out []int64
+	for _, c := range w.courses {
+		for day := 1; day <= 40 && len(out) < n; day++ {
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/courses/%d/sessions", w.base, c), strings.NewReader(fmt.Sprintf(`{"day":%d}`, day)))
+			req.Header.Set("Authorization", "Bearer "+w.token["nurse"])
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := w.client.Do(req)
+			if err != nil {
+				log.Fatal(err)
+			}
+			var s struct {
+				ID int64 `json:"id"`
+			}
+			code := resp.StatusCode
+			json.NewDecoder(resp.Body).Decode(&s)
+			resp.Body.Close()
+			if code == http.StatusBadRequest {
+				break // beyond the plan's days
+			}
+			if code != http.StatusCreated {
+				continue // a day in progress
+			}
+			if err := w.call("nurse", "POST", fmt.Sprintf("/api/v1/sessions/%d/events", s.ID),
+				`{"kind":"check-in","check_in":{"weight":"70kg","baseline":{"hr_per_min":72,"sbp_mmhg":122,"dbp_mmhg":76,"spo2_pct":98}}}`); err != nil {
+				break // no consent: the next course
+			}
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
 // get is a GET as the clinician (healthz: anonymous is fine too).
 func (w *world) get(path string) op {
-	return func(*mrand.Rand) error { return w.call("clinician", "GET", path, "") }
+	return func(*mrand.Rand, int) error { return w.call("clinician", "GET", path, "") }
 }
 
 // vitals charts one set of vitals near the demo's baseline (internal/demo
 // demoVitals: HR 68–76, 116–127/72–79 mmHg, SpO2 96–99 %), so no alert.
-func (w *world) vitals(rng *mrand.Rand) error {
-	id := w.running[rng.IntN(len(w.running))]
+func (w *world) vitals(rng *mrand.Rand, _ int) error {
+	return w.chartVitals(rng, w.running[rng.IntN(len(w.running))])
+}
+
+// chartVitals charts one set of vitals on session id.
+func (w *world) chartVitals(rng *mrand.Rand, id int64) error {
 	body := fmt.Sprintf(`{"kind":"vitals","vitals":{"hr_per_min":%d,"sbp_mmhg":%d,"dbp_mmhg":%d,"spo2_pct":%d}}`,
 		68+rng.IntN(9), 116+rng.IntN(12), 72+rng.IntN(8), 96+rng.IntN(4))
 	return w.call("nurse", "POST", fmt.Sprintf("/api/v1/sessions/%d/events", id), body)
 }
 
 // journal writes (or changes) today's entry of the patient user.
-func (w *world) journal(rng *mrand.Rand) error {
+func (w *world) journal(rng *mrand.Rand, _ int) error {
 	body := fmt.Sprintf(`{"pain_now":%d,"pain_worst":%d,"pain_least":%d,"sleep_hours":%d,"note":"load"}`,
 		3+rng.IntN(4), 6+rng.IntN(4), rng.IntN(3), 5+rng.IntN(4))
 	return w.call("patient", "POST", fmt.Sprintf("/api/v1/patients/%d/journal", w.me), body)
@@ -702,7 +773,7 @@ func drive(ops map[string]op, mix []weighted, d time.Duration, conns int, seed u
 					mine[route] = s
 				}
 				t0 := time.Now()
-				err := ops[route](rng)
+				err := ops[route](rng, i)
 				if err != nil {
 					if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 						continue
