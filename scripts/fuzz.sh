@@ -7,6 +7,8 @@
 #   scripts/fuzz.sh                 every target, 60 s each
 #   FUZZTIME=10s scripts/fuzz.sh    a quicker pass
 #   scripts/fuzz.sh ./internal/units  only the targets of these packages
+#   FUZZPARALLEL=1 nice scripts/fuzz.sh  one fuzzing worker per target (default:
+#                                   GOMAXPROCS), for a machine that does other work
 #
 # Exit status: 0 when no target failed, 1 otherwise; a table of targets,
 # results and durations is printed at the end.
@@ -14,6 +16,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 fuzztime="${FUZZTIME:-60s}"
+parallel=()
+if [ -n "${FUZZPARALLEL:-}" ]; then
+  parallel=(-parallel "$FUZZPARALLEL")
+fi
 
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
@@ -29,7 +35,7 @@ for pkg in "${pkgs[@]}"; do
     [ -n "$t" ] || continue
     start=$(date +%s)
     log=$(mktemp)
-    if go test -run '^$' -fuzz "^${t}\$" -fuzztime "$fuzztime" "$pkg" >"$log" 2>&1; then
+    if go test -run '^$' -fuzz "^${t}\$" -fuzztime "$fuzztime" "${parallel[@]}" "$pkg" >"$log" 2>&1; then
       res=ok
     else
       res=FAIL
