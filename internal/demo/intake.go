@@ -101,10 +101,7 @@ func loadWorkup(_ context.Context, db *store.DB, r *Result, rng *mrand.Rand) err
 		}
 		p := r.Patients[i]
 		firstVisit := now.AddDate(0, 0, -28-rng.IntN(14)).Truncate(time.Minute)
-		form := clinic.IntakeForm{Weight: w.weight, Height: w.height, MeasuredAt: firstVisit.Format(time.RFC3339),
-			Presentation: crps.Presentation{IncitingEvent: w.event, AffectedLimbs: w.limbs, Onset: today.AddDays(-30 * w.onsetMonths).String()},
-			Medications:  w.meds, PriorTreatments: w.prior}
-		in, err := form.Parse(time.UTC, now)
+		in, err := w.intake(firstVisit, today, now)
 		if err != nil {
 			return fmt.Errorf("intake of %s: %w", p.MRN, err)
 		}
@@ -119,18 +116,11 @@ func loadWorkup(_ context.Context, db *store.DB, r *Result, rng *mrand.Rand) err
 				return fmt.Errorf("weight of %s: %w", p.MRN, err)
 			}
 		}
-		if w.symptoms == nil {
+		dx := w.diagnosis(firstVisit)
+		if dx == nil {
 			continue
 		}
-		dx := clinic.DiagnosisInput{
-			Assessment: crps.Assessment{DisproportionatePain: crps.Yes, OtherDiagnosisExplains: crps.No, Symptoms: w.symptoms, Signs: w.signs},
-			History:    crps.History{NerveInjuryConfirmed: w.nerve},
-			AssessedOn: clinic.DateOf(firstVisit).String(),
-		}
-		if w.css > 0 {
-			dx.Severity = cssWith(w.css)
-		}
-		if _, err := db.SaveDiagnosis(doc, p.ID, dx); err != nil {
+		if _, err := db.SaveDiagnosis(doc, p.ID, *dx); err != nil {
 			return fmt.Errorf("diagnosis of %s: %w", p.MRN, err)
 		}
 		sf := clinic.ScreeningForm{Conditions: map[string]screening.Answer{}, CardiovascularRisk: screening.No,
@@ -171,6 +161,32 @@ func loadWorkup(_ context.Context, db *store.DB, r *Result, rng *mrand.Rand) err
 		}
 	}
 	return nil
+}
+
+// intake is the workup's intake form as the nurse enters it at the first
+// visit, parsed as the intake page parses it.
+func (w demoWorkup) intake(firstVisit time.Time, today clinic.Date, now time.Time) (clinic.IntakeInput, error) {
+	form := clinic.IntakeForm{Weight: w.weight, Height: w.height, MeasuredAt: firstVisit.Format(time.RFC3339),
+		Presentation: crps.Presentation{IncitingEvent: w.event, AffectedLimbs: w.limbs, Onset: today.AddDays(-30 * w.onsetMonths).String()},
+		Medications:  w.meds, PriorTreatments: w.prior}
+	return form.Parse(time.UTC, now)
+}
+
+// diagnosis is the clinician's Budapest assessment (with a CSS when the
+// workup scores one) at the first visit; nil for a workup not yet diagnosed.
+func (w demoWorkup) diagnosis(firstVisit time.Time) *clinic.DiagnosisInput {
+	if w.symptoms == nil {
+		return nil
+	}
+	dx := &clinic.DiagnosisInput{
+		Assessment: crps.Assessment{DisproportionatePain: crps.Yes, OtherDiagnosisExplains: crps.No, Symptoms: w.symptoms, Signs: w.signs},
+		History:    crps.History{NerveInjuryConfirmed: w.nerve},
+		AssessedOn: clinic.DateOf(firstVisit).String(),
+	}
+	if w.css > 0 {
+		dx.Severity = cssWith(w.css)
+	}
+	return dx
 }
 
 // cssWith answers every CSS-16 item, present for the first n.

@@ -127,11 +127,16 @@ func signedCourse(doc context.Context, db *store.DB, patientID int64, in clinic.
 }
 
 // demoVitals are vitals near a baseline of 72 /min, 122/76 mmHg, 98 %.
-func demoVitals(rng *mrand.Rand) infusion.Vitals {
+func demoVitals(rng *mrand.Rand) infusion.Vitals { return vitalsNear(72, 122, 76, rng) }
+
+// vitalsNear are vitals near a baseline heart rate (/min) and blood
+// pressure (mmHg): heart rate within ±4 /min, systolic −6…+5 and diastolic
+// −4…+3 mmHg, SpO2 96–99 %, 12–16 breaths /min, RASS 0 (alert and calm).
+func vitalsNear(hr, sys, dia int, rng *mrand.Rand) infusion.Vitals {
 	rr := infusion.PerMinute(12 + rng.IntN(5))
 	rass := 0
-	return infusion.Vitals{HeartRate: infusion.PerMinute(68 + rng.IntN(9)), Systolic: infusion.MmHg(116 + rng.IntN(12)),
-		Diastolic: infusion.MmHg(72 + rng.IntN(8)), SpO2: infusion.Percent(96 + rng.IntN(4)), RespRate: &rr, RASS: &rass}
+	return infusion.Vitals{HeartRate: infusion.PerMinute(hr - 4 + rng.IntN(9)), Systolic: infusion.MmHg(sys - 6 + rng.IntN(12)),
+		Diastolic: infusion.MmHg(dia - 4 + rng.IntN(8)), SpO2: infusion.Percent(96 + rng.IntN(4)), RespRate: &rr, RASS: &rass}
 }
 
 // demoBags prepares each session's bag before the pump starts (and wastes

@@ -47,6 +47,23 @@ func (db *DB) Digest(ctx context.Context) ([]TableDigest, error) {
 // digestTables digests every table visible to q (ketatrack's schema),
 // ordered by name.
 func digestTables(ctx context.Context, q queryer, e Engine) ([]TableDigest, error) {
+	names, err := tableNames(ctx, q, e)
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	out := make([]TableDigest, 0, len(names))
+	for _, name := range names {
+		d, err := digestTable(ctx, q, e, name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// tableNames lists ketatrack's tables visible to q, ordered by name.
+func tableNames(ctx context.Context, q queryer, e Engine) ([]string, error) {
 	list := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
 	if e == Postgres {
 		list = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()
@@ -54,13 +71,23 @@ func digestTables(ctx context.Context, q queryer, e Engine) ([]TableDigest, erro
 	}
 	names, err := strings1(ctx, q, list)
 	if err != nil {
-		return nil, fmt.Errorf("digest: tables: %w", err)
+		return nil, fmt.Errorf("tables: %w", err)
+	}
+	return names, nil
+}
+
+// TableRows returns the number of rows of every table, ordered by name
+// (TableDigest without the SHA-256): what a bulk load wrote, cheaply.
+func (db *DB) TableRows(ctx context.Context) ([]TableDigest, error) {
+	names, err := tableNames(ctx, db.read, db.loc.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("table rows: %w", err)
 	}
 	out := make([]TableDigest, 0, len(names))
 	for _, name := range names {
-		d, err := digestTable(ctx, q, e, name)
-		if err != nil {
-			return nil, err
+		d := TableDigest{Table: name}
+		if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+quoteIdent(name)).Scan(&d.Rows); err != nil {
+			return nil, fmt.Errorf("table rows %s: %w", name, err)
 		}
 		out = append(out, d)
 	}
