@@ -46,6 +46,29 @@ func (g Grid) Validate() error {
 	return nil
 }
 
+// checkTimes checks a list of output times: at least one, none negative,
+// strictly increasing, no more than a grid may hold.
+func checkTimes(times []time.Duration) error {
+	if len(times) == 0 {
+		return fmt.Errorf("no output times")
+	}
+	if len(times) > 2_000_001 {
+		return fmt.Errorf("more than 2,000,000 output times")
+	}
+	if times[0] < 0 {
+		return fmt.Errorf("output time %v is negative", times[0])
+	}
+	for i := 1; i < len(times); i++ {
+		if times[i] <= times[i-1] {
+			return fmt.Errorf("output times must increase: %v after %v", times[i], times[i-1])
+		}
+	}
+	if times[len(times)-1] <= 0 {
+		return fmt.Errorf("the last output time must be positive")
+	}
+	return nil
+}
+
 // step is one piece of a schedule: propagate over Dt with a constant
 // infusion Rate, then give Bolus mg, then (if Record ≥ 0) record output
 // time Record. A step with Dt = 0 only gives the bolus and records.
@@ -154,13 +177,23 @@ type Result struct {
 // a bolus the value just after it is recorded. threshold (ng/mL, ≤ 0 for
 // none) sets the time-above-threshold of the concentration outputs.
 func Simulate(sys *System, doses []Dose, grid Grid, threshold float64) (*Result, error) {
-	if err := sys.Validate(); err != nil {
-		return nil, err
-	}
 	if err := grid.Validate(); err != nil {
 		return nil, err
 	}
-	times := grid.Times()
+	return SimulateAt(sys, doses, grid.Times(), threshold)
+}
+
+// SimulateAt is Simulate at the given output times instead of a regular
+// grid: a grid with extra times (the end of each infusion, the instant
+// before a bolus), so that their values come out of the same exact
+// propagation rather than from an interpolation.
+func SimulateAt(sys *System, doses []Dose, times []time.Duration, threshold float64) (*Result, error) {
+	if err := sys.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkTimes(times); err != nil {
+		return nil, err
+	}
 	ext := withIntegrals(sys)
 	n := ext.N()
 	nOut := len(sys.Outputs)

@@ -18,6 +18,9 @@ type PopulationSpec struct {
 	WeightKg float64
 	Doses    []Dose
 	Grid     Grid
+	// Times, when set, are the output times instead of Grid's (increasing,
+	// from 0 or later), as SimulateAt takes them.
+	Times []time.Duration
 	N        int
 	// Seed makes the population reproducible: patient i's deviations come
 	// from a generator seeded with (Seed, i), whatever the number of workers.
@@ -86,7 +89,13 @@ func SimulatePopulation(ctx context.Context, spec PopulationSpec) (*PopulationRe
 	if spec.N < 1 || spec.N > MaxPopulation {
 		return nil, fmt.Errorf("population %d must be between 1 and %d", spec.N, MaxPopulation)
 	}
-	if err := spec.Grid.Validate(); err != nil {
+	times := spec.Times
+	if times == nil {
+		if err := spec.Grid.Validate(); err != nil {
+			return nil, err
+		}
+		times = spec.Grid.Times()
+	} else if err := checkTimes(times); err != nil {
 		return nil, err
 	}
 	typical, err := m.System(spec.WeightKg, nil)
@@ -100,7 +109,6 @@ func SimulatePopulation(ctx context.Context, spec PopulationSpec) (*PopulationRe
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	times := spec.Grid.Times()
 	steps := schedule(spec.Doses, times)
 	var dts []time.Duration
 	dtIndex := map[time.Duration]int{}
