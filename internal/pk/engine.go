@@ -3,7 +3,7 @@ package pk
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -113,34 +113,40 @@ func schedule(doses []Dose, times []time.Duration) []step {
 			}
 		}
 	}
-	points := make([]time.Duration, 0, len(times)+len(changes))
-	points = append(points, times...)
+	// times are increasing (Grid.Times, SimulateAt's check): merge the
+	// dose changes into them in one pass.
+	at0 := make([]time.Duration, 0, len(changes))
 	for t := range changes {
-		points = append(points, t)
+		at0 = append(at0, t)
 	}
-	sort.Slice(points, func(i, j int) bool { return points[i] < points[j] })
-	record := make(map[time.Duration]int, len(times))
-	for i, t := range times {
-		record[t] = i
-	}
-	var steps []step
+	slices.Sort(at0)
+	steps := make([]step, 0, len(times)+len(at0))
 	rate := 0.0
 	prev := time.Duration(0)
-	for i, t := range points {
-		if i > 0 && t == points[i-1] {
-			continue
+	for i, j := 0, 0; i < len(times) || j < len(at0); {
+		var t time.Duration
+		var c *change
+		rec := -1
+		switch {
+		case j == len(at0) || i < len(times) && times[i] < at0[j]:
+			t, rec = times[i], i
+			i++
+		case i == len(times) || at0[j] < times[i]:
+			t, c = at0[j], changes[at0[j]]
+			j++
+		default: // an output time that is also a dose change
+			t, rec, c = times[i], i, changes[at0[j]]
+			i++
+			j++
 		}
-		s := step{Dt: t - prev, Rate: rate, Record: -1}
-		if c := changes[t]; c != nil {
+		s := step{Dt: t - prev, Rate: rate, Record: rec}
+		if c != nil {
 			s.Bolus = c.bolus
 			rate += c.rate
 			s.Point = true
 			if math.Abs(rate) < 1e-12 {
 				rate = 0 // exact cancellation of float sums at an infusion's end
 			}
-		}
-		if r, ok := record[t]; ok {
-			s.Record = r
 		}
 		steps = append(steps, s)
 		prev = t

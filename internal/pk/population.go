@@ -21,7 +21,7 @@ type PopulationSpec struct {
 	// Times, when set, are the output times instead of Grid's (increasing,
 	// from 0 or later), as SimulateAt takes them.
 	Times []time.Duration
-	N        int
+	N     int
 	// Seed makes the population reproducible: patient i's deviations come
 	// from a generator seeded with (Seed, i), whatever the number of workers.
 	Seed uint64

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -306,38 +307,65 @@ type timeline struct {
 const beforeBolus = time.Nanosecond
 
 func newTimeline(doses []pk.Dose, horizon time.Duration) *timeline {
-	set := map[time.Duration]bool{}
-	for t := time.Duration(0); t <= horizon; t += Step {
-		set[t] = true
+	// The instants off the grid, sorted, then merged into the grid.
+	var extra []time.Duration
+	type change struct {
+		at   time.Duration
+		rate float64
 	}
+	var changes []change
 	var last time.Duration
 	for _, d := range doses {
-		set[d.Start] = true
+		extra = append(extra, d.Start)
 		if d.BolusMg > 0 && d.Start >= beforeBolus {
-			set[d.Start-beforeBolus] = true
+			extra = append(extra, d.Start-beforeBolus)
 		}
-		if d.Duration > 0 {
-			set[d.Start+d.Duration] = true
+		if d.Duration > 0 && d.RateMgH > 0 {
+			extra = append(extra, d.Start+d.Duration)
+			changes = append(changes, change{d.Start, d.RateMgH}, change{d.Start + d.Duration, -d.RateMgH})
 		}
 		last = max(last, d.Start+d.Duration)
 	}
-	tl := &timeline{}
-	for t := range set {
-		tl.times = append(tl.times, t)
+	slices.Sort(extra)
+	sort.SliceStable(changes, func(i, j int) bool { return changes[i].at < changes[j].at })
+	n := int(horizon/Step) + 1
+	tl := &timeline{times: make([]time.Duration, 0, n+len(extra)), grid: make([]int, 0, n)}
+	for g, j := 0, 0; g < n || j < len(extra); {
+		switch t := time.Duration(g) * Step; {
+		case j < len(extra) && (g == n || extra[j] < t):
+			if len(tl.times) == 0 || tl.times[len(tl.times)-1] != extra[j] {
+				tl.times = append(tl.times, extra[j])
+			}
+			j++
+		default:
+			if j < len(extra) && extra[j] == t {
+				j++
+				continue // taken with the grid point next time round
+			}
+			tl.grid = append(tl.grid, len(tl.times))
+			tl.times = append(tl.times, t)
+			g++
+		}
 	}
-	sort.Slice(tl.times, func(i, j int) bool { return tl.times[i] < tl.times[j] })
+	// The rate on [times[i], times[i+1]): the running sum of the changes,
+	// counted as active doses so that it is exactly zero between infusions.
 	tl.rate = make([]float64, len(tl.times))
+	active, sum, c := 0, 0.0, 0
 	for i, t := range tl.times {
-		if t%Step == 0 {
-			tl.grid = append(tl.grid, i)
+		for c < len(changes) && changes[c].at <= t {
+			if changes[c].rate > 0 {
+				active++
+			} else {
+				active--
+			}
+			sum += changes[c].rate
+			c++
+		}
+		if active > 0 {
+			tl.rate[i] = sum
 		}
 		if t == last {
 			tl.lastDose = i
-		}
-		for _, d := range doses {
-			if d.RateMgH > 0 && d.Start <= t && t < d.Start+d.Duration {
-				tl.rate[i] += d.RateMgH
-			}
 		}
 		if i > 0 && tl.rate[i-1] > 0 && tl.rate[i] == 0 {
 			tl.ends = append(tl.ends, i)

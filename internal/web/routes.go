@@ -94,6 +94,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/courses/{id}/versions/{n}", loggedIn, s.apiCourseVersion},
 		{"PUT", "/api/v1/courses/{id}/versions/{n}", staffOnly, s.apiUpdateDraft},
 		{"POST", "/api/v1/courses/{id}/versions/{n}/sign", staffOnly, s.apiSignPlan},
+		{"GET", "/api/v1/courses/{id}/prediction", loggedIn, s.apiCoursePrediction},
 
 		// Infusion session charting (charting.go).
 		{"GET", "/sessions/{id}", staffOnly, s.sessionPage},
@@ -101,6 +102,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/courses/{id}/sessions", staffOnly, s.apiOpenSession},
 		{"GET", "/api/v1/sessions", loggedIn, s.apiSessions},
 		{"GET", "/api/v1/sessions/{id}", loggedIn, s.apiInfusionSession},
+		{"GET", "/api/v1/sessions/{id}/prediction", loggedIn, s.apiSessionPrediction},
 		{"POST", "/api/v1/sessions/{id}/events", staffOnly, s.apiSessionEvent},
 
 		// Printed documents: the printable page and its PDF (document*.go).
