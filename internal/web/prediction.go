@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/infusion"
 	"github.com/ketatrack/ketatrack/internal/pk"
 	"github.com/ketatrack/ketatrack/internal/prediction"
 )
@@ -182,6 +183,10 @@ func (s *Server) predictSession(ctx context.Context, r *http.Request, ss *clinic
 	}
 	if out.Actual, err = prediction.Predict(ctx, reg, opt); err != nil {
 		return nil, predictionError(err)
+	}
+	if st.Phase == infusion.PhaseRunning {
+		out.Actual.Notes = append(out.Actual.Notes, fmt.Sprintf("The pump is running: the doses count up to now (%s, %.2f h); after now the line shows the fall as if it stopped now, and the last \"end of infusion\" is now.",
+			now.In(s.Location).Format("15:04"), out.NowH))
 	}
 	return out, nil
 }
