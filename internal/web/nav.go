@@ -12,6 +12,9 @@ type navItem struct {
 	Label string
 	Path  string
 	Roles []clinic.Role // who sees it
+	// Also are other paths whose pages belong to the entry (the evidence
+	// library under Protocols).
+	Also []string
 	// Current is set per request: the page being shown is under Path.
 	Current bool
 }
@@ -29,6 +32,7 @@ var navigation = []navItem{
 	{Label: "Dashboard", Path: "/dashboard", Roles: staff},
 	{Label: "Patients", Path: "/patients", Roles: staff},
 	{Label: "Courses", Path: "/courses", Roles: staff},
+	{Label: "Protocols", Path: "/protocols", Roles: staff, Also: []string{"/evidence"}},
 	{Label: "Stock", Path: "/stock", Roles: staff},
 	{Label: "Consent forms", Path: "/consent-forms", Roles: []clinic.Role{clinic.RoleAdmin, clinic.RoleClinician}},
 	{Label: "My record", Path: "/me", Roles: []clinic.Role{clinic.RolePatient}},
@@ -48,7 +52,9 @@ func navFor(a *clinic.Actor, current string) []navItem {
 		if !slices.Contains(it.Roles, a.Role) {
 			continue
 		}
-		it.Current = current == it.Path || (it.Path != "/" && strings.HasPrefix(current, it.Path+"/"))
+		for _, p := range append([]string{it.Path}, it.Also...) {
+			it.Current = it.Current || current == p || (p != "/" && strings.HasPrefix(current, p+"/"))
+		}
 		out = append(out, it)
 	}
 	return out

@@ -148,6 +148,16 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/courses/{id}/consents", loggedIn, s.apiRecordConsent},
 		{"POST", "/api/v1/consents/{id}/withdrawal", loggedIn, s.apiWithdrawConsent},
 
+		// The protocol and evidence library (protocol.go, evidence.go).
+		{"GET", "/protocols", staffOnly, s.protocolsPage},
+		{"GET", "/protocols/{id}", staffOnly, s.protocolPage},
+		{"GET", "/evidence", staffOnly, s.evidencePage},
+		{"GET", "/evidence/{id}", staffOnly, s.evidenceEntryPage},
+		{"GET", "/api/v1/protocols", staffOnly, s.apiProtocols},
+		{"GET", "/api/v1/protocols/{id}", staffOnly, s.apiProtocol},
+		{"GET", "/api/v1/evidence", staffOnly, s.apiEvidence},
+		{"GET", "/api/v1/evidence/{id}", staffOnly, s.apiEvidenceEntry},
+
 		// The clinic dashboard (dashboard.go).
 		{"GET", "/dashboard", staffOnly, s.dashboardPage},
 		{"GET", "/api/v1/dashboard", staffOnly, s.apiDashboard},
