@@ -34,18 +34,18 @@ func (l *Library) CitedBy(id string) []*Protocol {
 	return out
 }
 
-// SourceRefs returns the reference keys a source string cites: the key it
-// starts with and the key of every further "; "-separated segment that
-// starts with one of p's reference keys ("001 Table 1; 003 Methods" cites
-// 001 and 003). A segment that starts with no key continues the one before
-// it and cites nothing of its own.
+// SourceRefs returns the reference keys of p a source string cites: the
+// key it starts with and the key of every further "; "-separated segment
+// that starts with one of p's reference keys ("001 Table 1; 003 Methods"
+// cites 001 and 003). A segment that starts with no key continues the one
+// before it. A source that cites none of p's references (the choices of
+// the "regimen" key validation adds, "the protocol's regimens") gives none.
 func (p *Protocol) SourceRefs(src string) []string {
-	keys := []string{sourceKey(src)}
-	for _, seg := range strings.Split(src, "; ")[1:] {
-		if k := sourceKey(seg); k != keys[0] && !slices.Contains(keys, k) {
-			if _, ok := p.References[k]; ok {
-				keys = append(keys, k)
-			}
+	keys := []string{}
+	for _, seg := range strings.Split(src, "; ") {
+		k := sourceKey(seg)
+		if _, ok := p.References[k]; ok && !slices.Contains(keys, k) {
+			keys = append(keys, k)
 		}
 	}
 	return keys

@@ -164,8 +164,8 @@ func (s *Server) protocolPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // sourceView is a source string split for the page: the reference key it
-// starts with (a link to the reference), the rest of the text, and the
-// other references it cites.
+// starts with (a link to the reference; empty when it starts with none),
+// the rest of the text, and the other references it cites.
 type sourceView struct {
 	Key  string
 	Rest string
@@ -184,8 +184,12 @@ type protocolField struct {
 
 // Src splits a source string.
 func (d protocolData) Src(src string) sourceView {
+	src = strings.TrimSpace(src)
 	refs := d.P.SourceRefs(src)
-	return sourceView{Key: refs[0], Rest: strings.TrimPrefix(strings.TrimSpace(src), refs[0]), More: refs[1:]}
+	if len(refs) == 0 || !strings.HasPrefix(src, refs[0]) {
+		return sourceView{Rest: src, More: refs}
+	}
+	return sourceView{Key: refs[0], Rest: strings.TrimPrefix(src, refs[0]), More: refs[1:]}
 }
 
 // F is f for the page.
