@@ -29,24 +29,44 @@ import (
 
 // Cell returns s neutralised: with a leading ' when s starts with one of
 // = + - @ TAB CR and is not a plain decimal number; s itself otherwise.
+// A text that already starts with ' in front of such a character (a
+// patient literally called '+A) gets one more ', so that Uncell gives back
+// exactly what was written: Uncell(Cell(s)) == s for every s.
 func Cell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '@', '\t', '\r':
-		return "'" + s
-	case '+', '-':
-		if isDecimal(s) {
-			return s
-		}
+	if needsPrefix(s) {
 		return "'" + s
 	}
 	return s
 }
 
-// isDecimal reports whether s is [+-]?(digits[.digits*]|.digits)([eE][+-]?digits)?
-// with at least one digit in the mantissa.
+// Uncell reverses Cell for a reader of the CSVs this program writes: a
+// leading ' is dropped when what follows is a text Cell would have
+// prefixed; any other text, a lone ' or 'hello included, is returned as it
+// is.
+func Uncell(s string) string {
+	if len(s) > 1 && s[0] == '\'' && needsPrefix(s[1:]) {
+		return s[1:]
+	}
+	return s
+}
+
+// needsPrefix reports whether Cell prefixes s: a formula character first
+// (OWASP CSV injection), or a ' in front of a text that needs it.
+func needsPrefix(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '@', '\t', '\r':
+		return true
+	case '+', '-':
+		return !isDecimal(s)
+	case '\'':
+		return needsPrefix(s[1:])
+	}
+	return false
+}
+
 func isDecimal(s string) bool {
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {

@@ -38,7 +38,14 @@ func TestCell(t *testing.T) {
 		// Not at the start: left alone (only the first character starts a formula).
 		{"a=1", "a=1"},
 		{" =1", " =1"},
-		{"'=1", "'=1"},
+		// A text that already starts with ' before a formula character gets
+		// one more ' (a spreadsheet shows '=1, Uncell gives '=1 back); a '
+		// before anything else is left alone.
+		{"'=1", "''=1"},
+		{"''+A", "'''+A"},
+		{"'hello", "'hello"},
+		{"'", "'"},
+		{"'-2.5", "'-2.5"},
 	} {
 		if got := Cell(tc.in); got != tc.want {
 			t.Errorf("Cell(%q) = %q, want %q", tc.in, got, tc.want)
@@ -73,4 +80,44 @@ func TestWriterRoundTrip(t *testing.T) {
 			t.Errorf("cell %d = %q, want %q", i, got[0][i], want[i])
 		}
 	}
+}
+
+// TestUncell: what Cell writes, Uncell reads back; texts Cell leaves alone
+// come back as they are.
+func TestUncell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"'=1+1", "=1+1"},
+		{"'+A", "+A"},
+		{"''+A", "'+A"},
+		{"'''+A", "''+A"},
+		{"'hello", "'hello"},
+		{"'", "'"},
+		{"''", "''"},
+		{"'-2.5", "'-2.5"},
+		{"-2.5", "-2.5"},
+		{"Jansen", "Jansen"},
+		{"", ""},
+	} {
+		if got := Uncell(tc.in); got != tc.want {
+			t.Errorf("Uncell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzCellRoundTrip: Uncell(Cell(s)) == s, and Cell's output never starts
+// a formula (a formula character first, unless a plain decimal number).
+func FuzzCellRoundTrip(f *testing.F) {
+	for _, s := range []string{"", "=1", "'+A", "''=x", "-2.5", "-", "'", "@a", "\t=1", "Jansen"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := Cell(s)
+		if got := Uncell(c); got != s {
+			t.Fatalf("Uncell(Cell(%q)) = %q (Cell gave %q)", s, got, c)
+		}
+		if c != "" && (c[0] == '=' || c[0] == '@' || c[0] == '\t' || c[0] == '\r' ||
+			((c[0] == '+' || c[0] == '-') && !isDecimal(c))) {
+			t.Fatalf("Cell(%q) = %q starts a formula", s, c)
+		}
+	})
 }

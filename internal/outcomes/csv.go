@@ -145,6 +145,9 @@ func ReadJournalCSV(r io.Reader) ([]JournalRow, error) {
 			text = strings.TrimSpace(text)
 			switch c := cols[i]; c {
 			case colPatient:
+				// WriteJournalCSV neutralised formula characters
+				// (csvsafe.Cell); read the identifier back as it was.
+				text = csvsafe.Uncell(text)
 				if text == "" {
 					return nil, &ParseError{Line: line, Column: i + 1, Field: header[i], Err: errors.New("empty patient identifier")}
 				}

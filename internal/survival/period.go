@@ -152,6 +152,8 @@ func ReadReliefCSV(r io.Reader) ([]Period, error) {
 		}
 		var p Period
 		id, _ := cell("patient_id")
+		// WriteReliefCSV neutralised formula characters (csvsafe.Cell).
+		id = csvsafe.Uncell(id)
 		if id == "" {
 			return nil, fail("patient_id", errors.New("empty patient identifier"))
 		}
