@@ -467,17 +467,11 @@ func checkPresent(t *testing.T, dbURL string, acked map[string]bool) {
 	}
 	defer db.Close()
 	seen := map[string]bool{}
-	for offset := 0; ; offset += 500 {
-		list, _, err := db.FindPatients(ctx, clinic.PatientFilter{Query: "CRASH-", Offset: offset, Limit: 500})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range list {
-			seen[p.MRN] = true
-		}
-		if len(list) < 500 {
-			break
-		}
+	if err := clinic.EachPatient(ctx, db, clinic.PatientFilter{Query: "CRASH-"}, func(p *clinic.Patient) error {
+		seen[p.MRN] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	var missing []string
 	for mrn := range acked {

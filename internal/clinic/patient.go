@@ -174,10 +174,28 @@ func checkLines(field, s string, max, maxLines int) error {
 // PatientFilter selects patients. The actor's rights narrow it further: staff
 // see their clinic's patients, a patient only themself.
 type PatientFilter struct {
-	// Query matches the MRN or a name, case-insensitively, as a substring.
-	Query  string
-	Offset int
-	Limit  int // 0 means 50; at most 500
+	// Query matches the start of the MRN, of the family name or of the full
+	// name (given then family name, so "ann" and "ann sm" find Ann Smith),
+	// case-insensitively: a prefix, so that the search is an index range
+	// (issue 16) rather than a scan of every patient.
+	Query string
+	// After pages forward (keyset pagination, issue 16): only patients
+	// after this one in the list's order; nil starts at the first.
+	After *PatientKey
+	Limit int // 0 means 50; at most 500
+}
+
+// PatientKey is a patient's place in the order of FindPatients: family
+// name, then given name, then ID (which makes it unique).
+type PatientKey struct {
+	FamilyName string `json:"f"`
+	GivenName  string `json:"g"`
+	ID         int64  `json:"id"`
+}
+
+// Key returns p's place in the order of FindPatients.
+func (p *Patient) Key() PatientKey {
+	return PatientKey{FamilyName: p.FamilyName, GivenName: p.GivenName, ID: p.ID}
 }
 
 // PatientUpdate holds the fields to change; nil leaves a field as it is.
@@ -225,13 +243,40 @@ type PatientService interface {
 	// FindPatientByID returns the patient, or ENOTFOUND if there is none or
 	// the actor may not read it.
 	FindPatientByID(ctx context.Context, id int64) (*Patient, error)
-	// FindPatients returns the patients the actor may see that match f,
-	// ordered by family and given name, and the total number of matches.
-	FindPatients(ctx context.Context, f PatientFilter) ([]*Patient, int, error)
+	// FindPatients returns the first f.Limit patients the actor may see
+	// that match f, ordered by family name, given name and ID, and the key
+	// to pass as f.After for the next page (nil on the last page).
+	FindPatients(ctx context.Context, f PatientFilter) ([]*Patient, *PatientKey, error)
+	// CountPatients returns how many patients the actor may see.
+	CountPatients(ctx context.Context) (int, error)
 	// CreatePatient validates and stores p in the actor's clinic (p.ClinicID
 	// for System) and sets its ID. ECONFLICT if the MRN is taken.
 	CreatePatient(ctx context.Context, p *Patient) error
 	// UpdatePatient applies u to the patient, validates and stores it, and
 	// returns the new version.
 	UpdatePatient(ctx context.Context, id int64, u PatientUpdate) (*Patient, error)
+}
+
+// EachPatient calls fn with every patient of svc that matches f, in the
+// order of FindPatients, reading them a page of f.Limit (0: 500) at a time
+// so that memory stays bounded by one page. It stops at fn's first error.
+func EachPatient(ctx context.Context, svc PatientService, f PatientFilter, fn func(*Patient) error) error {
+	if f.Limit == 0 {
+		f.Limit = 500
+	}
+	for {
+		page, next, err := svc.FindPatients(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, p := range page {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		f.After = next
+	}
 }

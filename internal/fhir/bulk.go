@@ -157,13 +157,13 @@ const bulkPage = 500
 // when not nil, is told after each patient how many of how many are done.
 func ExportClinic(ctx context.Context, svc Services, clinicID int64, o Options, w *BulkWriter, progress func(done, total int)) (BulkStats, error) {
 	var st BulkStats
-	_, total, err := svc.Patients.FindPatients(ctx, clinic.PatientFilter{Limit: 1})
+	total, err := svc.Patients.CountPatients(ctx)
 	if err != nil {
 		return st, err
 	}
 	seen := 0
-	for offset := 0; ; offset += bulkPage {
-		page, _, err := svc.Patients.FindPatients(ctx, clinic.PatientFilter{Offset: offset, Limit: bulkPage})
+	for f := (clinic.PatientFilter{Limit: bulkPage}); ; {
+		page, next, err := svc.Patients.FindPatients(ctx, f)
 		if err != nil {
 			return st, err
 		}
@@ -192,9 +192,10 @@ func ExportClinic(ctx context.Context, svc Services, clinicID int64, o Options, 
 				progress(seen, total)
 			}
 		}
-		if len(page) < bulkPage {
+		if next == nil {
 			break
 		}
+		f.After = next
 	}
 	if st.Patients > 0 {
 		if err := w.Write(JournalQuestionnaire()); err != nil {

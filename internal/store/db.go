@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 )
@@ -430,18 +432,50 @@ func conflict(err error, what, field, msg string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// likePattern returns a LIKE pattern matching s as a substring, with LIKE's
-// wildcards in s escaped (used with ESCAPE '\').
-func likePattern(s string) string {
-	r := make([]rune, 0, len(s)+2)
-	r = append(r, '%')
-	for _, c := range s {
-		if c == '%' || c == '_' || c == '\\' {
-			r = append(r, '\\')
+// prefixRange returns the range [lo, hi) of the strings that start with
+// prefix, in code point order (which is UTF-8 byte order): hi is prefix with
+// its last code point replaced by the next one. bounded is false when there
+// is no such hi (prefix is only U+10FFFF code points): every string ≥ lo then
+// starts with prefix. A range, unlike LIKE 'prefix%', is an index range on
+// both engines with any parameter, and has no wildcards to escape.
+func prefixRange(prefix string) (lo, hi string, bounded bool) {
+	r := []rune(prefix)
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i] == utf8.MaxRune {
+			continue
 		}
-		r = append(r, c)
+		next := r[i] + 1
+		if next == 0xD800 { // surrogates are not code points of UTF-8 text
+			next = 0xE000
+		}
+		return prefix, string(append(r[:i:i], next)), true
 	}
-	return string(append(r, '%'))
+	return prefix, "", false
+}
+
+// lower folds s as the engine's lower() does: ASCII letters only on SQLite,
+// every cased letter on PostgreSQL (strings.ToLower stands for it), so that
+// a search folded here meets the stored text folded there.
+func (db *DB) lower(s string) string {
+	if db.loc.Engine == Postgres {
+		return strings.ToLower(s)
+	}
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+// binary returns expr for comparisons in code point order, the order of
+// prefixRange: SQLite's default (BINARY) collation, PostgreSQL's "C". An
+// index meant for such comparisons must be built on the same expression.
+func (db *DB) binary(expr string) string {
+	if db.loc.Engine == Postgres {
+		return "(" + expr + ` COLLATE "C")`
+	}
+	return expr
 }
 
 // limit returns n bounded to [1, max], with def for 0.

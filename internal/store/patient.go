@@ -39,13 +39,8 @@ func (db *DB) FindPatientByID(ctx context.Context, id int64) (*clinic.Patient, e
 	return p, nil
 }
 
-// FindPatients implements clinic.PatientService.
-func (db *DB) FindPatients(ctx context.Context, f clinic.PatientFilter) ([]*clinic.Patient, int, error) {
-	a, err := clinic.RequireActor(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	var w where
+// patientScope restricts a query of patients to those a may list.
+func patientScope(a *clinic.Actor, w *where) error {
 	switch {
 	case a.System:
 	case a.Role == clinic.RolePatient:
@@ -53,37 +48,88 @@ func (db *DB) FindPatients(ctx context.Context, f clinic.PatientFilter) ([]*clin
 	case clinic.CanListPatients(a):
 		w.add("clinic_id = " + w.arg(a.ClinicID))
 	default:
-		return nil, 0, clinic.Errorf(clinic.EFORBIDDEN, "You may not list patients.")
+		return clinic.Errorf(clinic.EFORBIDDEN, "You may not list patients.")
+	}
+	return nil
+}
+
+// patientSearchKeys are the expressions a search matches the start of. Each
+// has an index on (clinic_id, expression) in binary order (migration 0009),
+// so a search is one index range per expression. The full name covers a
+// search of the given name: for a query without a space, "given family"
+// starts with it exactly when the given name does.
+var patientSearchKeys = []string{"lower(mrn)", "lower(family_name)", "lower(given_name || ' ' || family_name)"}
+
+// FindPatients implements clinic.PatientService. The page is a keyset range
+// of patients_by_name_id (clinic_id, family_name, given_name, id) after
+// f.After, never an OFFSET, so page 400 costs what page 1 does.
+func (db *DB) FindPatients(ctx context.Context, f clinic.PatientFilter) ([]*clinic.Patient, *clinic.PatientKey, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var w where
+	if err := patientScope(a, &w); err != nil {
+		return nil, nil, err
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		// lower() folds ASCII only on SQLite, Unicode on PostgreSQL.
-		pat := w.arg(likePattern(strings.ToLower(q)))
-		w.add(`(lower(mrn) LIKE ` + pat + ` ESCAPE '\' OR lower(given_name) LIKE ` + pat + ` ESCAPE '\'
-			OR lower(family_name) LIKE ` + pat + ` ESCAPE '\' OR lower(given_name || ' ' || family_name) LIKE ` + pat + ` ESCAPE '\')`)
+		lo, hi, bounded := prefixRange(db.lower(q))
+		var or []string
+		for _, k := range patientSearchKeys {
+			c := db.binary(k) + " >= " + w.arg(lo)
+			if bounded {
+				c += " AND " + db.binary(k) + " < " + w.arg(hi)
+			}
+			or = append(or, "("+c+")")
+		}
+		w.add("(" + strings.Join(or, " OR ") + ")")
 	}
-	var total int
-	if err := db.queryRow(ctx, `SELECT count(*) FROM patients`+w.sql(), w.args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count patients: %w", err)
+	if k := f.After; k != nil {
+		w.add("(family_name, given_name, id) > (" + w.arg(k.FamilyName) + ", " + w.arg(k.GivenName) + ", " + w.arg(k.ID) + ")")
 	}
+	n := limit(f.Limit, 50, 500)
+	// One row more than the page tells whether there is a next page.
 	q := `SELECT ` + patientColumns + ` FROM patients` + w.sql() +
-		` ORDER BY family_name, given_name, id LIMIT ` + w.arg(limit(f.Limit, 50, 500)) + ` OFFSET ` + w.arg(max(f.Offset, 0))
+		` ORDER BY family_name, given_name, id LIMIT ` + w.arg(n+1)
 	rows, err := db.query(ctx, q, w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find patients: %w", err)
+		return nil, nil, fmt.Errorf("find patients: %w", err)
 	}
 	defer rows.Close()
 	var out []*clinic.Patient
 	for rows.Next() {
 		p, err := scanPatient(rows)
 		if err != nil {
-			return nil, 0, fmt.Errorf("find patients: %w", err)
+			return nil, nil, fmt.Errorf("find patients: %w", err)
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("find patients: %w", err)
+		return nil, nil, fmt.Errorf("find patients: %w", err)
 	}
-	return out, total, nil
+	if len(out) > n {
+		out = out[:n]
+		next := out[n-1].Key()
+		return out, &next, nil
+	}
+	return out, nil, nil
+}
+
+// CountPatients implements clinic.PatientService.
+func (db *DB) CountPatients(ctx context.Context) (int, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var w where
+	if err := patientScope(a, &w); err != nil {
+		return 0, err
+	}
+	var total int
+	if err := db.queryRow(ctx, `SELECT count(*) FROM patients`+w.sql(), w.args...).Scan(&total); err != nil {
+		return 0, fmt.Errorf("count patients: %w", err)
+	}
+	return total, nil
 }
 
 // CreatePatient implements clinic.PatientService.

@@ -168,10 +168,13 @@ func TestPatientRights(t *testing.T) {
 			_, err := db.FindPatientByID(pat, id)
 			wantCode(t, err, clinic.ENOTFOUND)
 		}
-		list, total, err := db.FindPatients(pat, clinic.PatientFilter{})
+		list, next, err := db.FindPatients(pat, clinic.PatientFilter{})
 		must(t, err)
-		if total != 1 || len(list) != 1 || list[0].ID != mine.ID {
-			t.Errorf("patient's list: %d %v", total, list)
+		if next != nil || len(list) != 1 || list[0].ID != mine.ID {
+			t.Errorf("patient's list: %v (next %v)", list, next)
+		}
+		if n, err := db.CountPatients(pat); err != nil || n != 1 {
+			t.Errorf("patient's count: %d, %v", n, err)
 		}
 		name := "Changed"
 		_, err = db.UpdatePatient(pat, mine.ID, clinic.PatientUpdate{GivenName: &name})
@@ -182,10 +185,10 @@ func TestPatientRights(t *testing.T) {
 		wantCode(t, err, clinic.ENOTFOUND)
 		_, err = db.UpdatePatient(as(f.nurse[0]), otherClinic.ID, clinic.PatientUpdate{GivenName: &name})
 		wantCode(t, err, clinic.ENOTFOUND)
-		list, total, err = db.FindPatients(as(f.nurse[0]), clinic.PatientFilter{})
+		list, _, err = db.FindPatients(as(f.nurse[0]), clinic.PatientFilter{})
 		must(t, err)
-		if total != 2 || len(list) != 2 {
-			t.Errorf("nurse sees %d patients, want 2", total)
+		if total, _ := db.CountPatients(as(f.nurse[0])); total != 2 || len(list) != 2 {
+			t.Errorf("nurse sees %d (%d listed) patients, want 2", total, len(list))
 		}
 		for _, p := range list {
 			if p.ClinicID != f.clinics[0].ID {
@@ -202,7 +205,8 @@ func TestPatientRights(t *testing.T) {
 }
 
 // SQL injection strings in every text field are stored and found literally,
-// and LIKE wildcards in a search match only themselves.
+// and LIKE wildcards in a search match only themselves (the search is a
+// prefix range, with no wildcards at all).
 func TestInjectionStoredLiterally(t *testing.T) {
 	evil := []string{
 		`Robert'); DROP TABLE patients;--`,
@@ -229,11 +233,13 @@ func TestInjectionStoredLiterally(t *testing.T) {
 				t.Errorf("search %q found %d patients", s, len(list))
 			}
 		}
-		// "%" matches only the one MRN holding a percent sign.
-		list, _, err := db.FindPatients(nurse, clinic.PatientFilter{Query: "%"})
-		must(t, err)
-		if len(list) != 1 {
-			t.Errorf("search %% found %d patients, want 1", len(list))
+		// "%" and "_" start no MRN or name; "100%" starts one.
+		for q, want := range map[string]int{"%": 0, "_": 0, "100%": 1, "100% _": 1, "100%_": 0} {
+			list, _, err := db.FindPatients(nurse, clinic.PatientFilter{Query: q})
+			must(t, err)
+			if len(list) != want {
+				t.Errorf("search %q found %d patients, want %d", q, len(list), want)
+			}
 		}
 		u := &clinic.User{Login: `x'--@north`, Name: evil[0], Role: clinic.RoleNurse}
 		must(t, db.CreateUser(as(f.admin[0]), u, evil[1]+evil[2]))

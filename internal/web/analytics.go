@@ -95,15 +95,16 @@ func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
 	}
 	c := &cohortAnalysis{Definitions: defs, Rows: len(rows.Rows), Report: rep}
 	var patients []*clinic.Patient
-	for off := 0; off < analyticsPatientLimit; off += 500 {
-		page, total, err := s.Patients.FindPatients(ctx, clinic.PatientFilter{Offset: off, Limit: 500})
+	for f := (clinic.PatientFilter{Limit: 500}); len(patients) < analyticsPatientLimit; {
+		page, next, err := s.Patients.FindPatients(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		patients = append(patients, page...)
-		if off+len(page) >= total || len(page) == 0 {
+		if next == nil {
 			break
 		}
+		f.After = next
 	}
 	byProtocol := map[string][]survival.Observation{}
 	titles := map[string]string{}

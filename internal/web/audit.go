@@ -14,10 +14,27 @@ type auditData struct {
 	PatientID int64
 	Entity    string
 	Action    string
-	NextID    int64 // BeforeID of the next (older) page; 0 if none
+	Next      string // cursor of the next (older) page; "" if none
 }
 
 const auditPerPage = 50
+
+// auditKey is an entry's place in the log's order (newest first): the
+// cursor of the page after it holds its ID.
+type auditKey struct {
+	ID int64 `json:"id"`
+}
+
+func (k *auditKey) valid() bool { return k.ID > 0 }
+
+// auditNext returns the cursor of the page after entries when the page is
+// full (the next page may then be empty), "" otherwise.
+func auditNext(entries []*clinic.AuditEntry, limit int) string {
+	if len(entries) == 0 || len(entries) < limit {
+		return ""
+	}
+	return encodeCursor(&auditKey{ID: entries[len(entries)-1].ID})
+}
 
 func auditFilter(r *http.Request) (clinic.AuditFilter, error) {
 	q := r.URL.Query()
@@ -31,11 +48,22 @@ func auditFilter(r *http.Request) (clinic.AuditFilter, error) {
 			*dst = n
 		}
 	}
+	// ?after=CURSOR (from next) pages as before_id does.
+	after, err := afterCursor[auditKey](r)
+	if err != nil {
+		return f, err
+	}
+	if after != nil {
+		f.BeforeID = after.ID
+	}
 	lim, err := queryInt(r, "limit")
 	if err != nil {
 		return f, err
 	}
-	f.Limit = lim
+	f.Limit = min(lim, 1000)
+	if f.Limit == 0 {
+		f.Limit = 100
+	}
 	return f, nil
 }
 
@@ -49,10 +77,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := auditData{Entries: entries, PatientID: f.PatientID, Entity: f.Entity, Action: f.Action}
-	if len(entries) == auditPerPage {
-		d.NextID = entries[len(entries)-1].ID
-	}
+	d := auditData{Entries: entries, PatientID: f.PatientID, Entity: f.Entity, Action: f.Action, Next: auditNext(entries, auditPerPage)}
 	s.render(w, r, http.StatusOK, "audit", &page{Title: "Audit log", Data: d})
 	return nil
 }
@@ -69,7 +94,11 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	if entries == nil {
 		entries = []*clinic.AuditEntry{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	out := map[string]any{"entries": entries}
+	if next := auditNext(entries, f.Limit); next != "" {
+		out["next"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

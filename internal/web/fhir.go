@@ -266,19 +266,20 @@ func (s *Server) fhirPatientSearch(w http.ResponseWriter, r *http.Request) error
 		if !hasSystem {
 			system, value = "", ident
 		}
-		ps, _, err := s.Patients.FindPatients(r.Context(), clinic.PatientFilter{Query: value, Limit: 500})
-		if err != nil {
-			return err
-		}
-		for _, p := range ps {
+		// The search is a prefix range of the MRN (and names), read in
+		// pages, so an MRN that starts many others is still found.
+		err := clinic.EachPatient(r.Context(), s.Patients, clinic.PatientFilter{Query: value}, func(p *clinic.Patient) error {
 			if p.MRN != value {
-				continue // the filter matches names and substrings too
+				return nil // the filter matches names and longer MRNs too
 			}
 			res := fhir.Map(&fhir.Record{Patient: p}, s.fhirOptions())[0].(*fhir.Patient)
-			if system != "" && res.Identifier[0].System != system {
-				continue
+			if system == "" || res.Identifier[0].System == system {
+				match = append(match, res)
 			}
-			match = append(match, res)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	b, err := fhir.Searchset(match, fhirBase(r), fhirBase(r)+"/Patient", q, offset, count, s.Now())

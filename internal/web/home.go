@@ -26,7 +26,7 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	} else {
-		if _, d.PatientCount, err = s.Patients.FindPatients(ctx, clinic.PatientFilter{Limit: 1}); err != nil {
+		if d.PatientCount, err = s.Patients.CountPatients(ctx); err != nil {
 			return err
 		}
 	}

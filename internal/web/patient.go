@@ -43,30 +43,37 @@ func queryInt(r *http.Request, name string) (int, error) {
 
 type patientsData struct {
 	Patients []*clinic.Patient
-	Total    int
 	Query    string
-	Offset   int
-	Limit    int
+	// First is true on the first page; Next is the cursor of the next page
+	// ("" on the last).
+	First bool
+	Next  string
 }
-
-func (d patientsData) HasPrev() bool   { return d.Offset > 0 }
-func (d patientsData) HasNext() bool   { return d.Offset+len(d.Patients) < d.Total }
-func (d patientsData) PrevOffset() int { return max(0, d.Offset-d.Limit) }
-func (d patientsData) NextOffset() int { return d.Offset + d.Limit }
 
 const patientsPerPage = 25
 
+// patientCursor is the cursor of the patient list (clinic.PatientKey).
+type patientCursor clinic.PatientKey
+
+func (k *patientCursor) valid() bool { return k.ID > 0 }
+
+// patientsAfter reads the patient list's ?after cursor.
+func patientsAfter(r *http.Request) (*clinic.PatientKey, error) {
+	k, err := afterCursor[patientCursor](r)
+	return (*clinic.PatientKey)(k), err
+}
+
 func (s *Server) patientsPage(w http.ResponseWriter, r *http.Request) error {
-	offset, err := queryInt(r, "offset")
+	after, err := patientsAfter(r)
 	if err != nil {
 		return err
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	list, total, err := s.Patients.FindPatients(r.Context(), clinic.PatientFilter{Query: q, Offset: offset, Limit: patientsPerPage})
+	list, next, err := s.Patients.FindPatients(r.Context(), clinic.PatientFilter{Query: q, After: after, Limit: patientsPerPage})
 	if err != nil {
 		return err
 	}
-	p := &page{Title: "Patients", Data: patientsData{Patients: list, Total: total, Query: q, Offset: offset, Limit: patientsPerPage}}
+	p := &page{Title: "Patients", Data: patientsData{Patients: list, Query: q, First: after == nil, Next: encodeCursor(next)}}
 	if isHTMX(r) && r.Header.Get("HX-Target") == "patient-results" {
 		s.renderPartial(w, r, "patients", "patient_results", p)
 		return nil
@@ -212,13 +219,13 @@ func (s *Server) mePage(w http.ResponseWriter, r *http.Request) error {
 
 type apiPatientList struct {
 	Patients []*clinic.Patient `json:"patients"`
-	Total    int               `json:"total"`
-	Offset   int               `json:"offset"`
 	Limit    int               `json:"limit"`
+	// Next is the cursor of the next page (?after=NEXT); absent on the last.
+	Next string `json:"next,omitempty"`
 }
 
 func (s *Server) apiPatients(w http.ResponseWriter, r *http.Request) error {
-	offset, err := queryInt(r, "offset")
+	after, err := patientsAfter(r)
 	if err != nil {
 		return err
 	}
@@ -230,14 +237,14 @@ func (s *Server) apiPatients(w http.ResponseWriter, r *http.Request) error {
 		lim = 50
 	}
 	lim = min(lim, 500)
-	list, total, err := s.Patients.FindPatients(r.Context(), clinic.PatientFilter{Query: r.URL.Query().Get("q"), Offset: offset, Limit: lim})
+	list, next, err := s.Patients.FindPatients(r.Context(), clinic.PatientFilter{Query: r.URL.Query().Get("q"), After: after, Limit: lim})
 	if err != nil {
 		return err
 	}
 	if list == nil {
 		list = []*clinic.Patient{}
 	}
-	writeJSON(w, http.StatusOK, apiPatientList{Patients: list, Total: total, Offset: offset, Limit: lim})
+	writeJSON(w, http.StatusOK, apiPatientList{Patients: list, Limit: lim, Next: encodeCursor(next)})
 	return nil
 }
 
