@@ -12,3 +12,9 @@ CREATE INDEX patients_by_name_id ON patients (clinic_id, family_name, given_name
 -- every entry of the clinic.
 CREATE INDEX audit_by_entity ON audit_log (clinic_id, entity, id);
 CREATE INDEX audit_by_action ON audit_log (clinic_id, action, id);
+-- A patient's sessions, newest first (the patient's and course pages, the
+-- analytics): without it, every session of the clinic is read.
+CREATE INDEX infusion_sessions_by_patient ON infusion_sessions (patient_id, session_date, id);
+-- The courses page, newest first: courses_by_patient (clinic_id,
+-- patient_id, id) gives no order by id across patients.
+CREATE INDEX courses_by_clinic ON courses (clinic_id, id);
