@@ -22,15 +22,22 @@ func TestBrowserProtocolAndEvidenceLibrary(t *testing.T) {
 	shot := screenshots(screenshotDir(t))
 	text := browserText(ctx, t)
 	do := browserDo(ctx, t)
-	// fits fails t when the page is wider than the viewport.
+	// fits fails t when the page is wider than the viewport, or a table
+	// scrolls sideways in its box (columns hidden until scrolled to).
 	fits := func(name string) {
 		t.Helper()
-		w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth,
+			...[...document.querySelectorAll('.overflow-auto')].map(d => d.scrollWidth - d.clientWidth)]`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if w[0] > w[1] {
 			t.Errorf("%s: page is %d px wide in a %d px viewport", name, w[0], w[1])
+		}
+		for i, over := range w[2:] {
+			if over > 0 {
+				t.Errorf("%s: table %d scrolls sideways by %d px", name, i+1, over)
+			}
 		}
 	}
 
@@ -46,7 +53,7 @@ func TestBrowserProtocolAndEvidenceLibrary(t *testing.T) {
 	if got := text(`.nav-links a[aria-current="page"]`); got != "Protocols" {
 		t.Errorf("current menu entry on a protocol page: %q", got)
 	}
-	if got := text(`#premedication`); !strings.Contains(got, "clonidine") || !strings.Contains(got, "0.1 mg") || !strings.Contains(got, "PO") {
+	if got := strings.ReplaceAll(text(`#premedication`), "\u00a0", " "); !strings.Contains(got, "clonidine") || !strings.Contains(got, "0.1 mg") || !strings.Contains(got, "PO") {
 		t.Errorf("premedication: %q", got)
 	}
 	do(chromedp.Click(css(`#studies a[href="/evidence/goldberg-2005"]`)), chromedp.WaitVisible(css(`#protocols`)),

@@ -50,7 +50,7 @@ func TestEvidenceListPage(t *testing.T) {
 	}
 	// 001 Table 1: the first row is Sheehy et al. 2015, n = 63, 0.1 - 0.3 mg/kg/h.
 	row := between(t, page, `<tr id="e-sheehy-2015">`, "</tr>")
-	for _, want := range []string{"Sheehy et al. 2015", "Longitudinal, cohort", ">63<", "0.1 - 0.3 mg/kg/h", "1 month", `<a href="/protocols/sheehy-2015">`} {
+	for _, want := range []string{"Sheehy et al. 2015", "Longitudinal, cohort", ">63<", "0.1 - 0.3 mg/kg/h", "1 month", `<a href="/protocols/sheehy-2015" class="protocol-link">sheehy-2015</a>`} {
 		if !strings.Contains(row, want) {
 			t.Errorf("sheehy-2015 row lacks %q: %s", want, row)
 		}
@@ -65,7 +65,7 @@ func TestEvidenceListPage(t *testing.T) {
 
 	// By design: A to Z, one heading per design, then by year.
 	page, ids = rows("?sort=design")
-	headings := regexp.MustCompile(`<tr class="group-row"><th scope="colgroup" colspan="7">([^<]+)</th></tr>`).FindAllStringSubmatch(page, -1)
+	headings := regexp.MustCompile(`<tr class="group-row"><th scope="colgroup" colspan="5">([^<]+)</th></tr>`).FindAllStringSubmatch(page, -1)
 	var designs []string
 	for _, e := range entries {
 		if !slices.Contains(designs, e.Design) {

@@ -304,11 +304,14 @@ func arrow(s string) string { return strings.ReplaceAll(s, "->", "→") }
 // followed by the next item.
 var numberUnit = regexp.MustCompile(`([0-9])([a-zA-Zµ])|,([^ ])`)
 
+// spaceUnits puts a no-break space between a number and its unit, so that
+// a narrow column never breaks "0.35 mg/kg/h" after the number, and a
+// space after a comma between items ("320 mg, 360 mg").
 func spaceUnits(s string) string {
 	return numberUnit.ReplaceAllStringFunc(s, func(m string) string {
 		if m[0] == ',' {
 			return ", " + m[1:]
 		}
-		return m[:1] + " " + m[1:]
+		return m[:1] + "\u00a0" + m[1:]
 	})
 }

@@ -69,7 +69,13 @@ func TestProtocolPages(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Quantities are spaced with a no-break space ("0.1\u00a0mg"); the
+	// expectations below write a space.
 	list := body(ts.do(t, cl, "GET", "/protocols", "", ""))
+	if !strings.Contains(list, "0.35\u00a0mg/kg/h") {
+		t.Error("/protocols does not keep Schwartzman's 0.35 mg/kg/h together")
+	}
+	list = strings.ReplaceAll(list, "\u00a0", " ")
 	for _, p := range lib.Protocols() {
 		if !strings.Contains(list, `<a href="/protocols/`+p.ID+`">`) {
 			t.Errorf("/protocols does not link %s", p.ID)
@@ -123,7 +129,7 @@ func TestProtocolPages(t *testing.T) {
 
 	// Goldberg 2005 as a clinician reads it; every expected value is in
 	// goldberg-2005.yaml (from seed 003 Methods and Results).
-	page := body(ts.do(t, cl, "GET", "/protocols/goldberg-2005", "", ""))
+	page := strings.ReplaceAll(body(ts.do(t, cl, "GET", "/protocols/goldberg-2005", "", "")), "\u00a0", " ")
 	for _, want := range []string{
 		"<h1>Goldberg 2005: 4-hour outpatient infusions on 10 weekdays, 40 → 80 mg</h1>",
 		`<strong class="value">40 mg</strong>`, `<strong class="value">80 mg</strong>`, `<strong class="value">500 mL</strong>`,
