@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"text/tabwriter"
 	"time"
 
@@ -26,6 +28,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	dbURL := dbFlag(e, fs)
 	n := fs.Int("scale", 0, "number of patients (required; 10000 is a clinic group's five years)")
 	seed := fs.Uint64("seed", 1, "seed of the generator: the same seed and --end give the same records")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the generation to this file")
 	endFlag := fs.String("end", "", "the clock's now, RFC 3339 (default: the current time to the minute); the records span the five years before it")
 	pos, err := parseFlags(e, fs, args)
 	if err != nil {
@@ -65,6 +68,17 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 				fmt.Fprintln(e.Stderr)
 			}
 		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fail(e, "demo", exitFailure, err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fail(e, "demo", exitFailure, err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	started := time.Now()
 	res, err := demo.Scale(ctx, db, cfg)

@@ -61,8 +61,13 @@ type ScaleConfig struct {
 	Seed uint64
 	// End is the clock's now: the last instant of the five years.
 	End time.Time
-	// Progress, when set, is called after each patient with the number done.
+	// Progress, when set, is called after each chunk of patients with the
+	// number done.
 	Progress func(done, total int)
+	// OneByOne writes every record in a transaction of its own, as the
+	// web's requests do, instead of in store batches (store.DB.Batch): the
+	// same rows, slower; the reference the batches are tested against.
+	OneByOne bool
 }
 
 // ScaleResult counts what Scale asked the store to record.
@@ -89,9 +94,9 @@ const scaleTreated = 0.85
 // until now; the others stop on a day drawn uniformly over their time.
 const scaleJournalKeeps = 0.55
 
-// scaleJournalBatch is how many patients' journals one LoadJournalEntries
-// call stores.
-const scaleJournalBatch = 50
+// scaleBatch is how many patients' records one store batch writes (and one
+// LoadJournalEntries call holds the journals of): some 30,000 rows.
+const scaleBatch = 25
 
 // Course protocols: the ten-infusion ones alternate; boosters are single
 // 4-hour infusions. The settings are choices the protocol files offer, with
@@ -157,8 +162,10 @@ type scaleGen struct {
 	staff    scaleStaff
 	lots     map[int]*stock.Lot // by month index (year*12 + month)
 	res      ScaleResult
-	// lastAlert is the seq of the last alert charting raised.
+	// lastAlert is the seq of the last alert charting raised, charted the
+	// chart after the last event.
 	lastAlert int
+	charted   *infusion.State
 }
 
 // Scale fills the empty database db with the clinic group cfg describes. It
@@ -199,36 +206,67 @@ func Scale(ctx context.Context, db *store.DB, cfg ScaleConfig) (*ScaleResult, er
 	if err != nil {
 		return nil, err
 	}
-	var entries []*clinic.JournalEntry
-	for i, sp := range patients {
-		p, err := g.patient(ctx, sp)
-		if err != nil {
-			return nil, fmt.Errorf("patient %s: %w", sp.mrn, err)
-		}
-		for _, c := range sp.courses {
-			if err := g.course(ctx, p, sp, c); err != nil {
-				return nil, fmt.Errorf("course of %s from %s: %w", sp.mrn, c.start, err)
-			}
-		}
-		es, err := g.journal(ctx, p, sp, journal[i*demoCourseDays:(i+1)*demoCourseDays], relief[i].Days())
-		if err != nil {
-			return nil, fmt.Errorf("journal of %s: %w", sp.mrn, err)
-		}
-		entries = append(entries, es...)
-		if (i+1)%scaleJournalBatch == 0 || i == len(patients)-1 {
-			if len(entries) > 0 {
-				g.clock = g.timeOf(g.endDate, 0)
-				if _, err := db.LoadJournalEntries(ctx, entries); err != nil {
-					return nil, fmt.Errorf("journals: %w", err)
+	// Patients in chunks of scaleBatch, each chunk in two store batches
+	// (store.DB.Batch: one transaction each): the patients with their
+	// workups, then (CreateCourse reads the patient as committed) their
+	// courses, sessions, measures and journals.
+	for from := 0; from < len(patients); from += scaleBatch {
+		chunk := patients[from:min(from+scaleBatch, len(patients))]
+		made := make([]*clinic.Patient, len(chunk))
+		err := g.batch(ctx, func(ctx context.Context) error {
+			for k, sp := range chunk {
+				p, err := g.patient(ctx, sp)
+				if err != nil {
+					return fmt.Errorf("patient %s: %w", sp.mrn, err)
 				}
+				made[k] = p
 			}
-			entries = entries[:0]
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		err = g.batch(ctx, func(ctx context.Context) error {
+			var entries []*clinic.JournalEntry
+			for k, sp := range chunk {
+				i, p := from+k, made[k]
+				for _, c := range sp.courses {
+					if err := g.course(ctx, p, sp, c); err != nil {
+						return fmt.Errorf("course of %s from %s: %w", sp.mrn, c.start, err)
+					}
+				}
+				es, err := g.journal(ctx, p, sp, journal[i*demoCourseDays:(i+1)*demoCourseDays], relief[i].Days())
+				if err != nil {
+					return fmt.Errorf("journal of %s: %w", sp.mrn, err)
+				}
+				entries = append(entries, es...)
+			}
+			if len(entries) == 0 {
+				return nil
+			}
+			// Loaded as the demo's journals are: past entries, imported.
+			g.at(g.timeOf(g.endDate, 0))
+			if _, err := db.LoadJournalEntries(ctx, entries); err != nil {
+				return fmt.Errorf("journals: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		if cfg.Progress != nil {
-			cfg.Progress(i+1, len(patients))
+			cfg.Progress(from+len(chunk), len(patients))
 		}
 	}
 	return &g.res, nil
+}
+
+// batch runs fn in one store batch, or directly with OneByOne.
+func (g *scaleGen) batch(ctx context.Context, fn func(ctx context.Context) error) error {
+	if g.cfg.OneByOne {
+		return fn(ctx)
+	}
+	return g.db.Batch(ctx, fn)
 }
 
 // timeOf is the instant minutes after midnight (UTC) of day d.
@@ -621,11 +659,7 @@ func (g *scaleGen) session(ctx context.Context, c *clinic.Course, sp *scalePatie
 	}
 	// Waste what is left once discharged.
 	g.at(sc.after[len(sc.after)-1].At.Add(5 * time.Minute))
-	st, err := db.FindSessionByID(nurse, s.ID)
-	if err != nil {
-		return err
-	}
-	left := prep.MgAdded - float64(st.State.BagGivenMg(0, g.clock))
+	left := prep.MgAdded - float64(g.charted.BagGivenMg(0, g.clock))
 	if left >= 0.05 {
 		if _, err := db.WasteBag(nurse, prep.ID, stock.WasteInput{Amount: f(roundTo(left/prep.MgPerML(), 0.01)) + "mL", Witness: creds,
 			Reason: scaleWasteReason(left, roundTo(left/prep.MgPerML(), 0.01)*prep.MgPerML())}); err != nil {
@@ -657,10 +691,11 @@ func roundTo(v, step float64) float64 {
 func (g *scaleGen) chart(nurse context.Context, sessionID int64, evs []infusion.Event) error {
 	for _, e := range evs {
 		g.at(e.At.Add(30 * time.Second))
-		_, appended, err := g.db.RecordEvent(nurse, sessionID, e)
+		s, appended, err := g.db.RecordEvent(nurse, sessionID, e)
 		if err != nil {
 			return fmt.Errorf("%s at %s: %w", e.Kind, e.At.Format(time.RFC3339), err)
 		}
+		g.charted = s.State
 		for _, a := range appended {
 			if a.Kind == infusion.KindAlert {
 				g.lastAlert = a.Seq

@@ -300,13 +300,18 @@ func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event
 	}
 	e.By = a.Login
 	db.prepareWrites(ctx, maxSeqSQL, insertEventSQL, updateSessionSQL)
-	d, err := db.recordDraft(ctx, a, sessionID, e, db.now())
-	var chartErr *chartDraftError
-	switch {
-	case errors.As(err, &chartErr):
-		d = nil // decided again inside the transaction
-	case err != nil:
-		return nil, nil, err
+	var d *eventDraft
+	if db.batchOf(ctx) == nil {
+		// In a batch the read pool does not see the batch's rows: the
+		// transaction replays and records (recordLocked).
+		d, err = db.recordDraft(ctx, a, sessionID, e, db.now())
+		var chartErr *chartDraftError
+		switch {
+		case errors.As(err, &chartErr):
+			d = nil // decided again inside the transaction
+		case err != nil:
+			return nil, nil, err
+		}
 	}
 	var out *clinic.InfusionSession
 	var appended []infusion.Event

@@ -83,7 +83,9 @@ const (
 // the transaction, so it waits for the writer to finish its batch (once per
 // statement and DB). On PostgreSQL pgx caches prepared statements itself.
 func (db *DB) prepareWrites(ctx context.Context, qs ...string) {
-	if db.loc.Engine != SQLite {
+	if db.loc.Engine != SQLite || db.batchOf(ctx) != nil {
+		// In a batch the write connection is the batch's: what it runs
+		// most was prepared before it began (batchWriteSQL).
 		return
 	}
 	for _, q := range qs {
@@ -110,6 +112,9 @@ const writeStmtKey = "write:"
 // write connection when there is one (database/sql reuses it on the
 // transaction's connection), else nil.
 func (tx *Tx) stmt(db *DB, q string) *sql.Stmt {
+	if db == nil {
+		return nil
+	}
 	s, ok := db.stmts.Load(writeStmtKey + q)
 	if !ok {
 		return nil

@@ -186,6 +186,8 @@ type Tx struct {
 	actor *clinic.Actor
 	now   time.Time
 	zone  *time.Location // the clinic's time zone (DB.Zone)
+	db    *DB            // for the prepared write statements (Tx.execPrepared)
+	batch *batch         // the DB.Batch this write belongs to, if any
 }
 
 // update runs fn in a write transaction with the actor of ctx, committing if
@@ -196,6 +198,9 @@ type Tx struct {
 // fn's changes are rolled back alone if it fails, and update returns only
 // after the COMMIT that makes them durable.
 func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	if b := db.batchOf(ctx); b != nil {
+		return b.run(ctx, fn)
+	}
 	if db.writes != nil {
 		req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
 		select {
@@ -213,7 +218,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now(), zone: db.zone()}
+	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now(), zone: db.zone(), db: db}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -313,7 +318,7 @@ func (db *DB) runSavepoint(sqlTx *sql.Tx, r *writeRequest) (err error) {
 			err = errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
 		}
 	}()
-	return r.fn(&Tx{Tx: sqlTx, ctx: context.WithoutCancel(r.ctx), actor: clinic.ActorFrom(r.ctx), now: db.now(), zone: db.zone()})
+	return r.fn(&Tx{Tx: sqlTx, ctx: context.WithoutCancel(r.ctx), actor: clinic.ActorFrom(r.ctx), now: db.now(), zone: db.zone(), db: db})
 }
 
 // ExecContext runs a statement of the transaction. Once a write transaction
@@ -321,16 +326,25 @@ func (db *DB) runSavepoint(sqlTx *sql.Tx, r *writeRequest) (err error) {
 // an interrupted statement would make SQLite roll back the whole
 // transaction, other requests' savepoints included.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := tx.batch.stmt(query); s != nil {
+		return s.ExecContext(context.WithoutCancel(ctx), args...)
+	}
 	return tx.Tx.ExecContext(context.WithoutCancel(ctx), query, args...)
 }
 
 // QueryContext runs a query in the transaction (see ExecContext).
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := tx.batch.stmt(query); s != nil {
+		return s.QueryContext(context.WithoutCancel(ctx), args...)
+	}
 	return tx.Tx.QueryContext(context.WithoutCancel(ctx), query, args...)
 }
 
 // QueryRowContext runs a one-row query in the transaction (see ExecContext).
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := tx.batch.stmt(query); s != nil {
+		return s.QueryRowContext(context.WithoutCancel(ctx), args...)
+	}
 	return tx.Tx.QueryRowContext(context.WithoutCancel(ctx), query, args...)
 }
 
@@ -359,6 +373,11 @@ func (tx *Tx) audit(e clinic.AuditEntry, before, after any) error {
 	return tx.auditJSON(e, b, a)
 }
 
+// auditInsertSQL appends one audit entry.
+const auditInsertSQL = `INSERT INTO audit_log
+		(at, clinic_id, actor_id, actor_login, action, entity, entity_id, patient_id, before_json, after_json, remote_addr)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
 // auditJSON is audit with before and after already encoded as JSON.
 func (tx *Tx) auditJSON(e clinic.AuditEntry, b, a sql.NullString) error {
 	e.At = tx.now
@@ -373,9 +392,7 @@ func (tx *Tx) auditJSON(e clinic.AuditEntry, b, a sql.NullString) error {
 			e.RemoteAddr = tx.actor.RemoteAddr
 		}
 	}
-	_, err := tx.ExecContext(tx.ctx, `INSERT INTO audit_log
-		(at, clinic_id, actor_id, actor_login, action, entity, entity_id, patient_id, before_json, after_json, remote_addr)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := tx.execPrepared(tx.ctx, tx.db, auditInsertSQL,
 		e.At, nullInt(e.ClinicID), nullInt(e.ActorID), e.ActorLogin, e.Action, e.Entity,
 		nullInt(e.EntityID), nullInt(e.PatientID), b, a, e.RemoteAddr)
 	if err != nil {

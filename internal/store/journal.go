@@ -352,6 +352,12 @@ func scoreArgs(s *[outcomes.NumMeasures]outcomes.Score) []any {
 	return out
 }
 
+// insertJournalSQL inserts one journal entry (insertJournalEntry's
+// arguments: 6 keys, the values, 5 stamps, the scores).
+var insertJournalSQL = `INSERT INTO journal_entries (clinic_id, patient_id, entry_date, day, source, version, ` + journalValueColumns +
+	`, created_by, created_at, updated_by, updated_by_name, updated_at, ` + scoreColumns + `) VALUES (` +
+	paramList(1, 6+len(strings.Split(journalValueColumns, ", "))+5+len(strings.Split(scoreColumns, ", "))) + `) RETURNING id`
+
 func insertJournalEntry(tx *Tx, e *clinic.JournalEntry) error {
 	vals, err := journalValues(e)
 	if err != nil {
@@ -365,9 +371,7 @@ func insertJournalEntry(tx *Tx, e *clinic.JournalEntry) error {
 	args = append(args, vals...)
 	args = append(args, nullInt(e.CreatedBy), e.CreatedAt, nullInt(e.UpdatedBy), e.UpdatedByName, e.UpdatedAt)
 	args = append(args, scoreArgs(&e.Scores)...)
-	q := `INSERT INTO journal_entries (clinic_id, patient_id, entry_date, day, source, version, ` + journalValueColumns +
-		`, created_by, created_at, updated_by, updated_by_name, updated_at, ` + scoreColumns + `) VALUES (` + paramList(1, len(args)) + `) RETURNING id`
-	if err := tx.QueryRowContext(tx.ctx, q, args...).Scan(&e.ID); err != nil {
+	if err := tx.queryRowPrepared(tx.ctx, tx.db, insertJournalSQL, args...).Scan(&e.ID); err != nil {
 		if isUniqueViolation(err) {
 			return clinic.Errorf(clinic.ECONFLICT, "The patient already has a journal entry for journal day %d (imported).", e.Day)
 		}

@@ -243,6 +243,9 @@ func pgxConn(conn *sql.Conn) (*pgx.Conn, error) {
 // receives: for work that needs the driver's connection inside the
 // transaction (PostgreSQL COPY).
 func (db *DB) updateOnConn(ctx context.Context, fn func(tx *Tx, conn *sql.Conn) error) error {
+	if db.batchOf(ctx) != nil {
+		return errBatchConn
+	}
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -252,7 +255,7 @@ func (db *DB) updateOnConn(ctx context.Context, fn func(tx *Tx, conn *sql.Conn) 
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now(), zone: db.zone()}
+	tx := &Tx{Tx: sqlTx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now(), zone: db.zone(), db: db}
 	if err := fn(tx, conn); err != nil {
 		_ = sqlTx.Rollback()
 		return err

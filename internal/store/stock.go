@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"math"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -58,9 +59,13 @@ func (db *DB) verifyWitness(ctx context.Context, a *clinic.Actor, clinicID int64
 	return w, nil
 }
 
+// lotColumns computes each lot's balance from its entries. The entries of
+// a lot are its clinic's (every entry takes the clinic of its lot), and
+// naming the clinic lets the sums use stock_entries_by_lot (clinic_id,
+// lot_id, id) instead of reading every entry for every lot.
 const lotColumns = `l.id, l.clinic_id, l.product, l.drug, l.strength, l.vial_volume_ml, l.lot_number, l.expiry, l.created_at,
-	COALESCE((SELECT SUM(e.lot_ml) FROM stock_entries e WHERE e.lot_id = l.id), 0),
-	COALESCE((SELECT SUM(e.lot_mg) FROM stock_entries e WHERE e.lot_id = l.id), 0)`
+	COALESCE((SELECT SUM(e.lot_ml) FROM stock_entries e WHERE e.clinic_id = l.clinic_id AND e.lot_id = l.id), 0),
+	COALESCE((SELECT SUM(e.lot_mg) FROM stock_entries e WHERE e.clinic_id = l.clinic_id AND e.lot_id = l.id), 0)`
 
 func scanLot(row interface{ Scan(...any) error }) (*stock.Lot, error) {
 	l := &stock.Lot{}
@@ -80,8 +85,19 @@ func scanLot(row interface{ Scan(...any) error }) (*stock.Lot, error) {
 
 // lots returns the clinic's lots with their stock, by expiry (first to
 // expire first, as they should be used).
-func (db *DB) lots(ctx context.Context, q queryer, clinicID int64, inStock bool) ([]*stock.Lot, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+lotColumns+` FROM stock_lots l WHERE l.clinic_id = $1 ORDER BY l.expiry, l.id`, clinicID)
+func (db *DB) lots(ctx context.Context, q queryer, clinicID int64, inStock bool, ids ...int64) ([]*stock.Lot, error) {
+	query, args := `SELECT `+lotColumns+` FROM stock_lots l WHERE l.clinic_id = $1`, []any{clinicID}
+	if len(ids) > 0 {
+		// Only these lots (a preparation's draws): the others' balances
+		// are not needed.
+		var ph []string
+		for _, id := range ids {
+			args = append(args, id)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		query += ` AND l.id IN (` + strings.Join(ph, ", ") + `)`
+	}
+	rows, err := q.QueryContext(ctx, query+` ORDER BY l.expiry, l.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find lots: %w", err)
 	}

@@ -100,8 +100,8 @@ func (db *DB) FindPreparations(ctx context.Context, sessionID int64) ([]*stock.P
 }
 
 // lotMap returns the clinic's lots by ID.
-func (db *DB) lotMap(ctx context.Context, q queryer, clinicID int64) (map[int64]*stock.Lot, error) {
-	list, err := db.lots(ctx, q, clinicID, false)
+func (db *DB) lotMap(ctx context.Context, q queryer, clinicID int64, ids ...int64) (map[int64]*stock.Lot, error) {
+	list, err := db.lots(ctx, q, clinicID, false, ids...)
 	if err != nil {
 		return nil, err
 	}
@@ -130,48 +130,60 @@ func (db *DB) PrepareBag(ctx context.Context, sessionID int64, in stock.Preparat
 	if err != nil {
 		return nil, err
 	}
-	s, err := db.sessionForRead(ctx, db.read, a, sessionID, false)
-	if err != nil {
-		return nil, err
-	}
-	if !clinic.CanChart(a, s.ClinicID) || !stock.CanHandle(a, s.ClinicID) {
-		return nil, clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians prepare bags.")
-	}
-	st, err := db.replay(ctx, db.read, s)
-	if err != nil {
-		return nil, err
-	}
-	if err := preparable(st); err != nil {
-		return nil, err
+	check := func(q queryer, lock bool) (*sessionRow, infusion.State, map[int64]*stock.Lot, error) {
+		s, err := db.sessionForRead(ctx, q, a, sessionID, lock)
+		if err != nil {
+			return nil, infusion.State{}, nil, err
+		}
+		if !clinic.CanChart(a, s.ClinicID) || !stock.CanHandle(a, s.ClinicID) {
+			return nil, infusion.State{}, nil, clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians prepare bags.")
+		}
+		st, err := db.replay(ctx, q, s)
+		if err != nil {
+			return nil, infusion.State{}, nil, err
+		}
+		if err := preparable(st); err != nil {
+			return nil, infusion.State{}, nil, err
+		}
+		// The lots drawn from: Parse refuses a draw from any other lot, as
+		// one of no lot of the clinic.
+		ids := make([]int64, 0, len(in.Draws))
+		for _, d := range in.Draws {
+			ids = append(ids, d.Lot)
+		}
+		if len(ids) == 0 || len(ids) > 20 {
+			// Parse refuses no draw and more than 20 before it looks up a lot.
+			return s, st, map[int64]*stock.Lot{}, nil
+		}
+		lots, err := db.lotMap(ctx, q, s.ClinicID, ids...)
+		return s, st, lots, err
 	}
 	today := db.Today()
-	lots, err := db.lotMap(ctx, db.read, s.ClinicID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := in.Parse(lots, st.Order.Drug, today); err != nil {
-		return nil, err
-	}
-	w, err := db.verifyWitness(ctx, a, s.ClinicID, in.Witness)
-	if err != nil {
-		return nil, err
+	var w *stock.Witness
+	if db.batchOf(ctx) == nil {
+		// Refuse early, before the witness types a password for nothing.
+		s, st, lots, err := check(db.read, false)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := in.Parse(lots, st.Order.Drug, today); err != nil {
+			return nil, err
+		}
+		if w, err = db.verifyWitness(ctx, a, s.ClinicID, in.Witness); err != nil {
+			return nil, err
+		}
 	}
 	var out *stock.Preparation
 	err = db.update(ctx, func(tx *Tx) error {
-		s, err := db.sessionForRead(ctx, tx, a, sessionID, true)
+		s, st, lots, err := check(tx, true)
 		if err != nil {
 			return err
 		}
-		st, err := db.replay(ctx, tx, s)
-		if err != nil {
-			return err
-		}
-		if err := preparable(st); err != nil {
-			return err
-		}
-		lots, err := db.lotMap(ctx, tx, s.ClinicID)
-		if err != nil {
-			return err
+		if w == nil {
+			// In a batch: checked here, where the batch's session is seen.
+			if w, err = db.batchWitness(ctx, a, s.ClinicID, in.Witness); err != nil {
+				return err
+			}
 		}
 		plan, err := in.Parse(lots, st.Order.Drug, today)
 		if err != nil {
@@ -273,26 +285,32 @@ func (db *DB) WasteBag(ctx context.Context, preparationID int64, in stock.WasteI
 		mg, reason, err := in.ParseWaste(p, p.Remaining(given))
 		return p, s, given, mg, reason, err
 	}
-	if _, _, _, _, _, err := check(db.read, false); err != nil {
-		return nil, err
-	}
-	var clinicID int64
-	{
+	var w *stock.Witness
+	if db.batchOf(ctx) == nil {
+		// Refuse early, before the witness types a password for nothing
+		// (in a batch the read pool does not see the batch's bags: the
+		// same checks run in the transaction).
+		if _, _, _, _, _, err := check(db.read, false); err != nil {
+			return nil, err
+		}
 		p, _, err := db.preparationForRead(ctx, db.read, a, preparationID, false)
 		if err != nil {
 			return nil, err
 		}
-		clinicID = p.ClinicID
-	}
-	w, err := db.verifyWitness(ctx, a, clinicID, in.Witness)
-	if err != nil {
-		return nil, err
+		if w, err = db.verifyWitness(ctx, a, p.ClinicID, in.Witness); err != nil {
+			return nil, err
+		}
 	}
 	var out *stock.Entry
 	err = db.update(ctx, func(tx *Tx) error {
 		p, s, given, mg, reason, err := check(tx, true)
 		if err != nil {
 			return err
+		}
+		if w == nil {
+			if w, err = db.batchWitness(ctx, a, p.ClinicID, in.Witness); err != nil {
+				return err
+			}
 		}
 		g := given
 		e := &stock.Entry{ClinicID: p.ClinicID, Kind: stock.KindWaste, At: tx.now, PreparationID: p.ID, SessionID: s.ID, PatientID: p.PatientID,

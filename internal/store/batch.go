@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/stock"
+)
+
+// Batches: many writes in one transaction, for bulk loads (`ketatrack demo
+// --scale`). Inside DB.Batch every store method that writes runs its
+// write transaction's function — the same checks, rows and audit entries
+// as alone — inside the batch's one transaction, with the clock read at
+// each write as before, so a batch stores exactly what the same calls
+// would store one by one; it only commits once (one fsync on SQLite, one
+// round of WAL on PostgreSQL) instead of once per write.
+//
+// What differs, so that a batch is only for the command-line operator's
+// loads and never for requests:
+//   - it is all or nothing: the first write that fails aborts the batch
+//     (later writes are refused and Batch returns that error), where calls
+//     one by one would keep the writes before it;
+//   - the checks some methods make on the read pool before their write
+//     transaction (RecordEvent's draft, PrepareBag's and WasteBag's early
+//     refusals) are left to the same checks inside the transaction, since
+//     the read pool cannot see the batch's uncommitted rows; a method that
+//     reads a record on the read pool before writing (CreateCourse reads the
+//     patient) needs that record committed by an earlier batch;
+//   - a witness's login and password are checked once per batch (the
+//     argon2 verification costs tens of milliseconds, once per bag and per
+//     waste otherwise); a successful check writes nothing, so the rows are
+//     the same.
+
+type batchKey struct{}
+
+// batch is the open transaction of DB.Batch.
+type batch struct {
+	db        *DB
+	tx        *sql.Tx
+	err       error // the first write's failure: the batch is aborted
+	witnesses map[stock.Credentials]*stock.Witness
+	// stmts are the statements the batch ran, prepared on its
+	// transaction (SQLite only: parsing a statement costs SQLite about
+	// as much as running a small one, and pgx caches its own).
+	stmts map[string]*sql.Stmt
+}
+
+// batchStmtMax bounds the batch's statement cache: queries built from
+// lists (IN (…)) have a few shapes in a bulk load, but not a fixed number.
+const batchStmtMax = 512
+
+// stmt returns q prepared on the batch's transaction, or nil outside a
+// batch, on PostgreSQL, or when it cannot be prepared (the caller runs it
+// unprepared, which reports the error).
+func (b *batch) stmt(q string) *sql.Stmt {
+	if b == nil || b.stmts == nil {
+		return nil
+	}
+	if s, ok := b.stmts[q]; ok {
+		return s
+	}
+	if len(b.stmts) >= batchStmtMax {
+		return nil
+	}
+	s, err := b.tx.PrepareContext(context.Background(), q)
+	if err != nil {
+		return nil
+	}
+	b.stmts[q] = s
+	return s
+}
+
+// batchWriteSQL are the statements most writes of a bulk load run, prepared
+// on SQLite's write connection before a batch takes it.
+var batchWriteSQL = []string{auditInsertSQL, insertEventSQL, updateSessionSQL, maxSeqSQL, insertJournalSQL}
+
+// Batch runs fn with a context in which every write to db joins one
+// transaction, committed when fn returns nil and rolled back otherwise (see
+// above). A Batch inside a Batch of the same DB joins it. Nothing else may
+// write to db meanwhile: on SQLite the batch holds the only write
+// connection.
+func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) error {
+	if db.batchOf(ctx) != nil {
+		return fn(ctx)
+	}
+	if _, err := clinic.RequireActor(ctx); err != nil {
+		return err
+	}
+	db.prepareWrites(ctx, batchWriteSQL...)
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("batch: begin: %w", err)
+	}
+	b := &batch{db: db, tx: sqlTx, witnesses: map[stock.Credentials]*stock.Witness{}}
+	if db.loc.Engine == SQLite {
+		b.stmts = map[string]*sql.Stmt{}
+	}
+	defer func() {
+		for _, s := range b.stmts {
+			s.Close()
+		}
+	}()
+	err = fn(context.WithValue(ctx, batchKey{}, b))
+	if err == nil && b.err != nil {
+		err = b.err
+	}
+	if err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("batch: commit: %w", err)
+	}
+	return nil
+}
+
+// batchOf returns the batch of db that ctx is in, if any.
+func (db *DB) batchOf(ctx context.Context) *batch {
+	if b, ok := ctx.Value(batchKey{}).(*batch); ok && b.db == db {
+		return b
+	}
+	return nil
+}
+
+// run runs one write's function in the batch's transaction.
+func (b *batch) run(ctx context.Context, fn func(tx *Tx) error) error {
+	if b.err != nil {
+		return fmt.Errorf("batch aborted by an earlier write: %w", b.err)
+	}
+	db := b.db
+	err := fn(&Tx{Tx: b.tx, ctx: context.WithoutCancel(ctx), actor: clinic.ActorFrom(ctx), now: db.now(), zone: db.zone(), db: db, batch: b})
+	if err != nil {
+		b.err = err
+	}
+	return err
+}
+
+// errBatchConn is returned by the few writes that need a connection of
+// their own (COPY on PostgreSQL), which a batch cannot lend.
+var errBatchConn = errors.New("store: this write runs on a connection of its own and cannot join a batch")
+
+// batchWitness is verifyWitness once per batch and credentials.
+func (db *DB) batchWitness(ctx context.Context, a *clinic.Actor, clinicID int64, c stock.Credentials) (*stock.Witness, error) {
+	b := db.batchOf(ctx)
+	if b == nil {
+		return db.verifyWitness(ctx, a, clinicID, c)
+	}
+	if w, ok := b.witnesses[c]; ok {
+		if err := stock.CheckWitness(a, w, clinicID); err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
+	w, err := db.verifyWitness(ctx, a, clinicID, c)
+	if err != nil {
+		return nil, err
+	}
+	b.witnesses[c] = w
+	return w, nil
+}
