@@ -646,16 +646,23 @@ func (g *scaleGen) session(ctx context.Context, c *clinic.Course, sp *scalePatie
 	if err != nil {
 		return fmt.Errorf("bag: %w", err)
 	}
-	for _, e := range sc.after {
+	// The infusion is charted up to the vitals that raised an alert, then
+	// the acknowledgement (naming the alert) and the rest.
+	rest := sc.after
+	for i, e := range sc.after {
 		if e.Kind == infusion.KindAcknowledge {
-			// The alert the tachycardia raised: acknowledged with the lower rate.
+			if err := g.chart(nurse, s.ID, sc.after[:i]); err != nil {
+				return err
+			}
 			ack := *e.Acknowledge
 			ack.AlertSeq = g.lastAlert
 			e.Acknowledge = &ack
+			rest = append([]infusion.Event{e}, sc.after[i+1:]...)
+			break
 		}
-		if err := g.chart(nurse, s.ID, []infusion.Event{e}); err != nil {
-			return err
-		}
+	}
+	if err := g.chart(nurse, s.ID, rest); err != nil {
+		return err
 	}
 	// Waste what is left once discharged.
 	g.at(sc.after[len(sc.after)-1].At.Add(5 * time.Minute))
@@ -685,25 +692,42 @@ func roundTo(v, step float64) float64 {
 	return float64(n) * step
 }
 
-// chart records events in order, remembering the seq of the last alert
-// raised, with the clock at each event's time plus half a minute (the nurse
-// enters it as it happens).
+// chart records events in order with the clock half a minute after the
+// last of them (the nurse enters them together: the check-in, then the
+// infusion from the monitor's record, and an alert's answer once seen),
+// remembering the chart and the seq of the last alert raised. In a batch
+// the events go in one RecordEvents call; OneByOne, one RecordEvent each
+// (the same rows).
 func (g *scaleGen) chart(nurse context.Context, sessionID int64, evs []infusion.Event) error {
-	for _, e := range evs {
-		g.at(e.At.Add(30 * time.Second))
-		s, appended, err := g.db.RecordEvent(nurse, sessionID, e)
-		if err != nil {
-			return fmt.Errorf("%s at %s: %w", e.Kind, e.At.Format(time.RFC3339), err)
-		}
-		g.charted = s.State
-		for _, a := range appended {
-			if a.Kind == infusion.KindAlert {
-				g.lastAlert = a.Seq
-				g.res.Alerts++
-			}
-		}
-		g.res.Events++
+	if len(evs) == 0 {
+		return nil
 	}
+	g.at(evs[len(evs)-1].At.Add(30 * time.Second))
+	var s *clinic.InfusionSession
+	var appended []infusion.Event
+	if g.cfg.OneByOne {
+		for _, e := range evs {
+			var more []infusion.Event
+			var err error
+			if s, more, err = g.db.RecordEvent(nurse, sessionID, e); err != nil {
+				return fmt.Errorf("%s at %s: %w", e.Kind, e.At.Format(time.RFC3339), err)
+			}
+			appended = append(appended, more...)
+		}
+	} else {
+		var err error
+		if s, appended, err = g.db.RecordEvents(nurse, sessionID, evs); err != nil {
+			return fmt.Errorf("chart from %s: %w", evs[0].At.Format(time.RFC3339), err)
+		}
+	}
+	g.charted = s.State
+	for _, a := range appended {
+		if a.Kind == infusion.KindAlert {
+			g.lastAlert = a.Seq
+			g.res.Alerts++
+		}
+	}
+	g.res.Events += len(evs)
 	return nil
 }
 

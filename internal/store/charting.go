@@ -346,6 +346,55 @@ func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event
 	return out, appended, nil
 }
 
+// RecordEvents charts evs on the session in order, as RecordEvent charts
+// each of them one after another at one instant, in one write transaction:
+// all of them or (at the first refusal, which is returned as RecordEvent
+// returns it) none. The session is read and its chart replayed once, and
+// each event is recorded on the chart the previous ones made, through the
+// same checks, gate (consent, bag) and rows with their audit entries. It
+// returns the session as charted and every event appended (alerts
+// included). For a chart entered after the fact and for bulk loads.
+func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.Event) (*clinic.InfusionSession, []infusion.Event, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(evs) == 0 {
+		return nil, nil, clinic.Invalid("events", "no event to chart")
+	}
+	db.prepareWrites(ctx, maxSeqSQL, insertEventSQL, updateSessionSQL)
+	var out *clinic.InfusionSession
+	var appended []infusion.Event
+	err = db.update(ctx, func(tx *Tx) error {
+		s, st, err := db.chartLocked(ctx, tx, a, sessionID)
+		if err != nil {
+			return err
+		}
+		appended = appended[:0]
+		for i, e := range evs {
+			e.By = a.Login
+			d, err := db.chartOn(ctx, tx, s, st, e)
+			if err != nil {
+				return fmt.Errorf("event %d (%s): %w", i+1, e.Kind, err)
+			}
+			if err := db.gateEvent(ctx, tx, d); err != nil {
+				return fmt.Errorf("event %d (%s): %w", i+1, e.Kind, err)
+			}
+			if err := db.appendDraft(ctx, tx, a, d); err != nil {
+				return err
+			}
+			st = d.res.State
+			appended = append(appended, d.res.Appended...)
+		}
+		out = s.InfusionSession
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, appended, nil
+}
+
 // eventDraft is a charted event ready to append: the session as read, the
 // number of stored events it was replayed from, the result of
 // infusion.Record and the JSON of each appended event.
@@ -387,17 +436,33 @@ func (db *DB) recordDraft(ctx context.Context, a *clinic.Actor, sessionID int64,
 // recordLocked reads, replays and charts inside the write transaction (the
 // session row locked on PostgreSQL).
 func (db *DB) recordLocked(ctx context.Context, tx *Tx, a *clinic.Actor, sessionID int64, e infusion.Event) (*eventDraft, error) {
-	s, err := db.sessionForRead(ctx, tx, a, sessionID, true)
+	s, st, err := db.chartLocked(ctx, tx, a, sessionID)
 	if err != nil {
 		return nil, err
 	}
+	return db.chartOn(ctx, tx, s, st, e)
+}
+
+// chartLocked reads the session (locked on PostgreSQL) and replays its
+// chart inside the write transaction, for an actor who may chart it.
+func (db *DB) chartLocked(ctx context.Context, tx *Tx, a *clinic.Actor, sessionID int64) (*sessionRow, infusion.State, error) {
+	s, err := db.sessionForRead(ctx, tx, a, sessionID, true)
+	if err != nil {
+		return nil, infusion.State{}, err
+	}
 	if !clinic.CanChart(a, s.ClinicID) {
-		return nil, clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may chart an infusion session.")
+		return nil, infusion.State{}, clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may chart an infusion session.")
 	}
 	st, err := db.replay(ctx, tx, s)
 	if err != nil {
-		return nil, err
+		return nil, infusion.State{}, err
 	}
+	return s, st, nil
+}
+
+// chartOn charts e on the session's chart st inside the write transaction,
+// turning a refusal into the answer RecordEvent gives.
+func (db *DB) chartOn(ctx context.Context, tx *Tx, s *sessionRow, st infusion.State, e infusion.Event) (*eventDraft, error) {
 	d, err := draftOn(s, st, e, tx.now)
 	var stale *infusion.StaleError
 	if errors.As(err, &stale) {

@@ -354,14 +354,18 @@ func scoreArgs(s *[outcomes.NumMeasures]outcomes.Score) []any {
 
 // insertJournalSQL inserts one journal entry (insertJournalEntry's
 // arguments: 6 keys, the values, 5 stamps, the scores).
-var insertJournalSQL = `INSERT INTO journal_entries (clinic_id, patient_id, entry_date, day, source, version, ` + journalValueColumns +
-	`, created_by, created_at, updated_by, updated_by_name, updated_at, ` + scoreColumns + `) VALUES (` +
+var insertJournalSQL = insertJournalHead + `(` +
 	paramList(1, 6+len(strings.Split(journalValueColumns, ", "))+5+len(strings.Split(scoreColumns, ", "))) + `) RETURNING id`
 
-func insertJournalEntry(tx *Tx, e *clinic.JournalEntry) error {
+// insertJournalHead is insertJournalSQL up to its VALUES.
+var insertJournalHead = `INSERT INTO journal_entries (clinic_id, patient_id, entry_date, day, source, version, ` + journalValueColumns +
+	`, created_by, created_at, updated_by, updated_by_name, updated_at, ` + scoreColumns + `) VALUES `
+
+// journalEntryArgs are e's values in insertJournalSQL's order.
+func journalEntryArgs(e *clinic.JournalEntry) ([]any, error) {
 	vals, err := journalValues(e)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var day any
 	if e.HasDay {
@@ -370,7 +374,14 @@ func insertJournalEntry(tx *Tx, e *clinic.JournalEntry) error {
 	args := []any{e.ClinicID, e.PatientID, dateArg(e.Date), day, string(e.Source), e.Version}
 	args = append(args, vals...)
 	args = append(args, nullInt(e.CreatedBy), e.CreatedAt, nullInt(e.UpdatedBy), e.UpdatedByName, e.UpdatedAt)
-	args = append(args, scoreArgs(&e.Scores)...)
+	return append(args, scoreArgs(&e.Scores)...), nil
+}
+
+func insertJournalEntry(tx *Tx, e *clinic.JournalEntry) error {
+	args, err := journalEntryArgs(e)
+	if err != nil {
+		return err
+	}
 	if err := tx.queryRowPrepared(tx.ctx, tx.db, insertJournalSQL, args...).Scan(&e.ID); err != nil {
 		if isUniqueViolation(err) {
 			return clinic.Errorf(clinic.ECONFLICT, "The patient already has a journal entry for journal day %d (imported).", e.Day)

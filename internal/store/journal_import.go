@@ -333,7 +333,8 @@ func (db *DB) PatientIDsByMRN(ctx context.Context, clinicID int64, mrns []string
 // another system, or the demo clinic's. Each entry is validated as a new
 // one would be; its journal day follows from the patient's day 1; its
 // source is import, so it is never changed afterwards. Each patient's load
-// is audited (entries, first and last date).
+// is audited (entries, first and last date). The rows go in
+// journalInsertRows at a time, so the entries' IDs are left unset.
 func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalEntry) (*clinic.JournalImport, error) {
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
@@ -352,6 +353,11 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 		}
 		patients := map[int64]*patientInfo{}
 		var order []int64
+		// The dates each patient has (stored, or earlier in entries), so
+		// that a second entry of a day is refused naming it before the
+		// rows go in several at a time (insertJournalRows).
+		taken := map[journalKey]bool{}
+		var pending [][]any
 		for i, e := range entries {
 			p, ok := patients[e.PatientID]
 			if !ok {
@@ -361,6 +367,9 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 				}
 				day1, err := journalDay1(tx.one(), e.PatientID)
 				if err != nil {
+					return err
+				}
+				if err := journalDates(tx, e.PatientID, taken); err != nil {
 					return err
 				}
 				p = &patientInfo{clinicID: clinicID, day1: day1, first: e.Date, last: e.Date}
@@ -382,11 +391,20 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 				return fmt.Errorf("entry %d (%s): %w", i, e.Date, err)
 			}
 			e.CreatedAt, e.UpdatedAt, e.UpdatedByName = tx.now, tx.now, a.Login
-			if err := insertJournalEntry(tx, e); err != nil {
-				if clinic.ErrorCode(err) == clinic.ECONFLICT || isUniqueViolation(err) {
-					return clinic.Errorf(clinic.ECONFLICT, "entry %d: the patient already has an entry for %s", i, e.Date)
-				}
+			if k := (journalKey{e.PatientID, e.Date}); taken[k] {
+				return clinic.Errorf(clinic.ECONFLICT, "entry %d: the patient already has an entry for %s", i, e.Date)
+			} else {
+				taken[k] = true
+			}
+			args, err := journalEntryArgs(e)
+			if err != nil {
 				return err
+			}
+			if pending = append(pending, args); len(pending) == journalInsertRows {
+				if err := insertJournalRows(tx, pending); err != nil {
+					return err
+				}
+				pending = pending[:0]
 			}
 			p.n++
 			if e.Date.Before(p.first) {
@@ -395,6 +413,9 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 			if e.Date.After(p.last) {
 				p.last = e.Date
 			}
+		}
+		if err := insertJournalRows(tx, pending); err != nil {
+			return err
 		}
 		for _, pid := range order {
 			p := patients[pid]
@@ -418,4 +439,67 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 		return nil, err
 	}
 	return res, nil
+}
+
+// journalKey is a patient's journal day by date.
+type journalKey struct {
+	patientID int64
+	date      clinic.Date
+}
+
+// journalDates adds the dates of the patient's stored entries to taken.
+func journalDates(tx *Tx, patientID int64, taken map[journalKey]bool) error {
+	rows, err := tx.QueryContext(tx.ctx, `SELECT entry_date FROM journal_entries WHERE patient_id = $1`, patientID)
+	if err != nil {
+		return fmt.Errorf("journal dates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d sql.NullTime
+		if err := rows.Scan(&d); err != nil {
+			return fmt.Errorf("journal dates: %w", err)
+		}
+		taken[journalKey{patientID, dateOf(d)}] = true
+	}
+	return rows.Err()
+}
+
+// journalInsertRows is how many journal entries one INSERT stores: with
+// the 30-odd columns of an entry, some 2,000 parameters (SQLite allows
+// 32,766, PostgreSQL 65,535). Parsing and running one statement per row
+// costs SQLite more than the row itself.
+const journalInsertRows = 64
+
+// insertJournalRows inserts the rows (journalEntryArgs) with one
+// multi-row INSERT (the statement of a full group is prepared once per
+// batch: Tx.ExecContext).
+func insertJournalRows(tx *Tx, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(rows[0])
+	var b strings.Builder
+	b.WriteString(insertJournalHead)
+	args := make([]any, 0, n*len(rows))
+	// SQLite's placeholders are ?: binding 2,000 numbered ones ($N) looks
+	// each name up in a list, which costs more than the insert.
+	sqliteRow := "(?" + strings.Repeat(", ?", n-1) + ")"
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if tx.db.loc.Engine == SQLite {
+			b.WriteString(sqliteRow)
+		} else {
+			b.WriteString("(" + paramList(len(args)+1, n) + ")")
+		}
+		args = append(args, r...)
+	}
+	if _, err := tx.ExecContext(tx.ctx, b.String(), args...); err != nil {
+		if isUniqueViolation(err) {
+			return clinic.Errorf(clinic.ECONFLICT, "A journal entry of one of these days was stored meanwhile; load again.")
+		}
+		return fmt.Errorf("load journal entries: %w", err)
+	}
+	return nil
 }
