@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"text/tabwriter"
 	"time"
@@ -80,6 +81,9 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	// The generator allocates much and keeps little: collect less often
+	// (some hundreds of MB more at the peak, a tenth less CPU).
+	debug.SetGCPercent(400)
 	started := time.Now()
 	res, err := demo.Scale(ctx, db, cfg)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/stock"
@@ -29,6 +30,8 @@ import (
 //     the read pool cannot see the batch's uncommitted rows; a method that
 //     reads a record on the read pool before writing (CreateCourse reads the
 //     patient) needs that record committed by an earlier batch;
+//   - the audit entries are inserted many at a time, in their order (the
+//     same rows and IDs);
 //   - a witness's login and password are checked once per batch (the
 //     argon2 verification costs tens of milliseconds, once per bag and per
 //     waste otherwise); a successful check writes nothing, so the rows are
@@ -46,6 +49,62 @@ type batch struct {
 	// transaction (SQLite only: parsing a statement costs SQLite about
 	// as much as running a small one, and pgx caches its own).
 	stmts map[string]*sql.Stmt
+	// audits are audit entries (auditArgs) not yet inserted: they go in
+	// auditInsertRows at a time, in order, before the commit. Nothing in a
+	// write transaction reads the audit log back.
+	audits [][]any
+}
+
+// auditInsertRows is how many audit entries one INSERT of a batch stores.
+const auditInsertRows = 128
+
+// audit queues one audit entry, inserting the queue when full.
+func (b *batch) audit(tx *Tx, args []any) error {
+	b.audits = append(b.audits, args)
+	if len(b.audits) < auditInsertRows {
+		return nil
+	}
+	return b.flushAudits(tx)
+}
+
+// flushAudits inserts the queued audit entries.
+func (b *batch) flushAudits(tx *Tx) error {
+	if len(b.audits) == 0 {
+		return nil
+	}
+	if err := tx.insertRows(auditInsertHead, b.audits); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	b.audits = b.audits[:0]
+	return nil
+}
+
+// insertRows inserts rows (each the same number of values, in the columns
+// of head, which ends in VALUES) with one multi-row INSERT.
+func (tx *Tx) insertRows(head string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(rows[0])
+	var q strings.Builder
+	q.WriteString(head)
+	args := make([]any, 0, n*len(rows))
+	// SQLite's placeholders are ?: binding thousands of numbered ones ($N)
+	// looks each name up in a list, which costs more than the insert.
+	sqliteRow := "(?" + strings.Repeat(", ?", n-1) + ")"
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		if tx.db.loc.Engine == SQLite {
+			q.WriteString(sqliteRow)
+		} else {
+			q.WriteString("(" + paramList(len(args)+1, n) + ")")
+		}
+		args = append(args, r...)
+	}
+	_, err := tx.ExecContext(tx.ctx, q.String(), args...)
+	return err
 }
 
 // batchStmtMax bounds the batch's statement cache: queries built from
@@ -90,6 +149,13 @@ func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) err
 		return err
 	}
 	db.prepareWrites(ctx, batchWriteSQL...)
+	if db.loc.Engine == SQLite {
+		// A batch's pages stay in the cache until the commit instead of
+		// spilling to the WAL one by one (64 MiB; the connection keeps it).
+		if _, err := db.write.ExecContext(ctx, "PRAGMA cache_size = -65536"); err != nil {
+			return fmt.Errorf("batch: %w", err)
+		}
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("batch: begin: %w", err)
@@ -103,9 +169,13 @@ func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) err
 			s.Close()
 		}
 	}()
-	err = fn(context.WithValue(ctx, batchKey{}, b))
+	bctx := context.WithValue(ctx, batchKey{}, b)
+	err = fn(bctx)
 	if err == nil && b.err != nil {
 		err = b.err
+	}
+	if err == nil {
+		err = b.flushAudits(&Tx{Tx: sqlTx, ctx: context.WithoutCancel(bctx), db: db, batch: b})
 	}
 	if err != nil {
 		_ = sqlTx.Rollback()

@@ -371,6 +371,7 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 			return err
 		}
 		appended = appended[:0]
+		var last *eventDraft
 		for i, e := range evs {
 			e.By = a.Login
 			d, err := db.chartOn(ctx, tx, s, st, e)
@@ -380,11 +381,16 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 			if err := db.gateEvent(ctx, tx, d); err != nil {
 				return fmt.Errorf("event %d (%s): %w", i+1, e.Kind, err)
 			}
-			if err := db.appendDraft(ctx, tx, a, d); err != nil {
+			// The summary columns are written once, after the last event:
+			// the same row as after each.
+			if err := db.appendEvents(ctx, tx, a, d); err != nil {
 				return err
 			}
-			st = d.res.State
+			st, last = d.res.State, d
 			appended = append(appended, d.res.Appended...)
+		}
+		if err := db.updateSummary(ctx, tx, last); err != nil {
+			return err
 		}
 		out = s.InfusionSession
 		return nil
@@ -624,9 +630,8 @@ func (db *DB) draftFresh(ctx context.Context, tx *Tx, d *eventDraft) (bool, erro
 	return n == d.replayed, nil
 }
 
-// appendDraft inserts d's events with their audit entries and updates the
-// session's summary columns.
-func (db *DB) appendDraft(ctx context.Context, tx *Tx, a *clinic.Actor, d *eventDraft) error {
+// appendEvents inserts d's events with their audit entries.
+func (db *DB) appendEvents(ctx context.Context, tx *Tx, a *clinic.Actor, d *eventDraft) error {
 	s := d.s
 	for i, ev := range d.res.Appended {
 		var by sql.NullInt64
@@ -648,7 +653,21 @@ func (db *DB) appendDraft(ctx context.Context, tx *Tx, a *clinic.Actor, d *event
 			return err
 		}
 	}
-	n := d.res.State
+	return nil
+}
+
+// appendDraft inserts d's events with their audit entries and updates the
+// session's summary columns.
+func (db *DB) appendDraft(ctx context.Context, tx *Tx, a *clinic.Actor, d *eventDraft) error {
+	if err := db.appendEvents(ctx, tx, a, d); err != nil {
+		return err
+	}
+	return db.updateSummary(ctx, tx, d)
+}
+
+// updateSummary rewrites the session's summary columns from d's chart.
+func (db *DB) updateSummary(ctx context.Context, tx *Tx, d *eventDraft) error {
+	s, n := d.s, d.res.State
 	s.Phase, s.EventCount, s.OpenAlerts, s.State = n.Phase, len(n.Events), len(n.OpenAlerts()), &n
 	if _, err := tx.execPrepared(ctx, db, updateSessionSQL, string(s.Phase), s.EventCount, s.OpenAlerts, tx.now, s.ID); err != nil {
 		return fmt.Errorf("chart event: %w", err)

@@ -374,9 +374,12 @@ func (tx *Tx) audit(e clinic.AuditEntry, before, after any) error {
 }
 
 // auditInsertSQL appends one audit entry.
-const auditInsertSQL = `INSERT INTO audit_log
+const auditInsertSQL = auditInsertHead + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
+// auditInsertHead is auditInsertSQL up to its VALUES.
+const auditInsertHead = `INSERT INTO audit_log
 		(at, clinic_id, actor_id, actor_login, action, entity, entity_id, patient_id, before_json, after_json, remote_addr)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+		VALUES `
 
 // auditJSON is audit with before and after already encoded as JSON.
 func (tx *Tx) auditJSON(e clinic.AuditEntry, b, a sql.NullString) error {
@@ -392,9 +395,14 @@ func (tx *Tx) auditJSON(e clinic.AuditEntry, b, a sql.NullString) error {
 			e.RemoteAddr = tx.actor.RemoteAddr
 		}
 	}
-	_, err := tx.execPrepared(tx.ctx, tx.db, auditInsertSQL,
-		e.At, nullInt(e.ClinicID), nullInt(e.ActorID), e.ActorLogin, e.Action, e.Entity,
-		nullInt(e.EntityID), nullInt(e.PatientID), b, a, e.RemoteAddr)
+	args := []any{e.At, nullInt(e.ClinicID), nullInt(e.ActorID), e.ActorLogin, e.Action, e.Entity,
+		nullInt(e.EntityID), nullInt(e.PatientID), b, a, e.RemoteAddr}
+	var err error
+	if tx.batch != nil {
+		err = tx.batch.audit(tx, args)
+	} else {
+		_, err = tx.execPrepared(tx.ctx, tx.db, auditInsertSQL, args...)
+	}
 	if err != nil {
 		return fmt.Errorf("audit %s %s: %w", e.Action, e.Entity, err)
 	}

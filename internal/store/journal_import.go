@@ -471,31 +471,9 @@ func journalDates(tx *Tx, patientID int64, taken map[journalKey]bool) error {
 const journalInsertRows = 64
 
 // insertJournalRows inserts the rows (journalEntryArgs) with one
-// multi-row INSERT (the statement of a full group is prepared once per
-// batch: Tx.ExecContext).
+// multi-row INSERT.
 func insertJournalRows(tx *Tx, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	n := len(rows[0])
-	var b strings.Builder
-	b.WriteString(insertJournalHead)
-	args := make([]any, 0, n*len(rows))
-	// SQLite's placeholders are ?: binding 2,000 numbered ones ($N) looks
-	// each name up in a list, which costs more than the insert.
-	sqliteRow := "(?" + strings.Repeat(", ?", n-1) + ")"
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if tx.db.loc.Engine == SQLite {
-			b.WriteString(sqliteRow)
-		} else {
-			b.WriteString("(" + paramList(len(args)+1, n) + ")")
-		}
-		args = append(args, r...)
-	}
-	if _, err := tx.ExecContext(tx.ctx, b.String(), args...); err != nil {
+	if err := tx.insertRows(insertJournalHead, rows); err != nil {
 		if isUniqueViolation(err) {
 			return clinic.Errorf(clinic.ECONFLICT, "A journal entry of one of these days was stored meanwhile; load again.")
 		}
