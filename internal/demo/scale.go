@@ -95,8 +95,9 @@ const scaleTreated = 0.85
 const scaleJournalKeeps = 0.55
 
 // scaleBatch is how many patients' records one store batch writes (and one
-// LoadJournalEntries call holds the journals of): some 30,000 rows.
-const scaleBatch = 25
+// LoadJournalEntries call holds the journals of): some 120,000 rows, and a
+// witness's password checked once per batch (argon2, tens of ms).
+const scaleBatch = 100
 
 // Course protocols: the ten-infusion ones alternate; boosters are single
 // 4-hour infusions. The settings are choices the protocol files offer, with
