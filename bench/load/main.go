@@ -37,6 +37,12 @@
 //	go run ./bench/load -db sqlite:scaled.db -credentials logins.txt      # an existing (scaled) database
 //	go run ./bench/load -url http://127.0.0.1:8080 -pid 1234 -credentials logins.txt
 //
+// A scaled database (issue 16: a clinic group's five years) is made with
+// `ketatrack demo --scale 10000 --seed 1 --end 2026-12-06T12:00:00Z
+// --db sqlite:scaled.db --credentials logins.txt`, which writes the logins
+// file -credentials reads and leaves some infusions running at --end; on a
+// database with none running, the nurses open and check in a few first.
+//
 // -credentials is a file with lines as `serve --demo` prints them
 // ("ROLE login LOGIN password PASSWORD"). PostgreSQL:
 // KETATRACK_TEST_POSTGRES_URL (default
@@ -488,6 +494,17 @@ func newWorld(client *http.Client, base string, cfg runConfig) *world {
 	}
 	fmt.Printf("clinic: %d patients listed, %d courses listed, %d sessions listed (%d running)\n",
 		len(w.patients), len(w.courses), len(sl.Sessions), len(w.running))
+	if len(w.running) == 0 {
+		// A database with no infusion running now (an imported one): the
+		// nurses open and check in today's first sessions, as in the
+		// morning.
+		w.running = w.openSessions(4)
+		if len(w.running) == 0 {
+			log.Fatal("no infusion session is running and none could be opened and checked in")
+		}
+		w.sessions = append(w.running, w.sessions...)
+		fmt.Printf("no session running: %d opened and checked in for the nurses' vitals\n", len(w.running))
+	}
 
 	pick := func(rng *mrand.Rand, ids []int64) int64 { return ids[rng.IntN(len(ids))] }
 	page := func(role, format string, ids []int64) op {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 func init() {
 	register(&command{
 		Name:     "demo",
-		Synopsis: "demo --scale N [--seed S] [--end TIME] [--db URL]",
+		Synopsis: "demo --scale N [--seed S] [--end TIME] [--credentials FILE] [--db URL]",
 		Summary:  "Fill an empty database with a fictional clinic group of N patients over the five years before --end (courses, signed plans, charted sessions, journals, measures, audit), the same for the same seed, and print the rows written per table and per second.",
 		Run:      runDemo,
 	})
@@ -29,6 +30,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	dbURL := dbFlag(e, fs)
 	n := fs.Int("scale", 0, "number of patients (required; 10000 is a clinic group's five years)")
 	seed := fs.Uint64("seed", 1, "seed of the generator: the same seed and --end give the same records")
+	credFile := fs.String("credentials", "", "also write the logins (as `serve --demo` prints them) to this file, for bench/load -credentials")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the generation to this file")
 	endFlag := fs.String("end", "", "the clock's now, RFC 3339 (default: the current time to the minute); the records span the five years before it")
 	pos, err := parseFlags(e, fs, args)
@@ -119,5 +121,15 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		res.Patients, res.Courses, res.Sessions, res.JournalDays, res.Measures,
 		end.AddDate(-5, 0, 0).Format(time.DateOnly), end.Format(time.DateOnly), *seed)
 	fmt.Fprintf(e.Stdout, "%d rows in %.1f s: %.0f rows/s (%s)\n", total, elapsed.Seconds(), float64(total)/elapsed.Seconds(), db.Engine())
+	var logins strings.Builder
+	for _, c := range res.Credentials {
+		fmt.Fprintf(&logins, "  %-10s login %-10s password %s   (%s)\n", c.Role, c.Login, c.Password, c.Name)
+	}
+	fmt.Fprintf(e.Stdout, "Logins (the passwords are shown only now):\n%s", logins.String())
+	if *credFile != "" {
+		if err := os.WriteFile(*credFile, []byte(logins.String()), 0o600); err != nil {
+			return fail(e, "demo", exitFailure, fmt.Errorf("--credentials: %w", err))
+		}
+	}
 	return exitOK
 }

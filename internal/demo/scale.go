@@ -72,6 +72,10 @@ type ScaleConfig struct {
 
 // ScaleResult counts what Scale asked the store to record.
 type ScaleResult struct {
+	// Credentials are one login of each role (the patient's is the
+	// portal account of a patient with a journal), as Load prints them:
+	// the passwords were generated and are shown only here.
+	Credentials                      []Credential
 	Users, Lots, Patients, Diagnoses int
 	// Courses are all courses; TenDayCourses those of ten infusions (the
 	// others are boosters).
@@ -143,6 +147,9 @@ type scalePatient struct {
 type scaleCourse struct {
 	protocol string
 	start    clinic.Date
+	// running is a booster of today, its infusion running at the clock's
+	// now (charted up to now, not stopped).
+	running bool
 }
 
 // scaleStaff is the clinic's staff with the passwords the generator set.
@@ -158,6 +165,7 @@ type scaleGen struct {
 	rng      *mrand.Rand
 	clock    time.Time
 	start    time.Time
+	end      time.Time
 	endDate  clinic.Date
 	clinicID int64
 	staff    scaleStaff
@@ -187,7 +195,7 @@ func Scale(ctx context.Context, db *store.DB, cfg ScaleConfig) (*ScaleResult, er
 		return nil, clinic.Errorf(clinic.ECONFLICT, "the database already holds data; a scaled demo clinic is generated only into an empty database")
 	}
 	end := cfg.End.UTC().Truncate(time.Second)
-	g := &scaleGen{db: db, cfg: cfg, rng: mrand.New(mrand.NewPCG(cfg.Seed, 0x5ca1e16)), start: end.AddDate(-scaleYears, 0, 0),
+	g := &scaleGen{db: db, cfg: cfg, rng: mrand.New(mrand.NewPCG(cfg.Seed, 0x5ca1e16)), start: end.AddDate(-scaleYears, 0, 0), end: end,
 		endDate: clinic.DateOf(end), lots: map[int]*stock.Lot{}}
 	g.clock = g.start
 	savedNow, savedZone := db.Now, db.Zone
@@ -202,6 +210,13 @@ func Scale(ctx context.Context, db *store.DB, cfg ScaleConfig) (*ScaleResult, er
 	journal, err := cohort.Journal(cohort.JournalConfig{Patients: len(patients), Days: demoCourseDays, Seed: cfg.Seed, IDPrefix: "S"})
 	if err != nil {
 		return nil, err
+	}
+	portal := -1 // the patient whose portal account is made: the first with a journal
+	for i, sp := range patients {
+		if !sp.journalLast.IsZero() {
+			portal = i
+			break
+		}
 	}
 	relief, err := cohort.Relief(cohort.ReliefConfig{Patients: len(patients), Seed: cfg.Seed, Start: g.start})
 	if err != nil {
@@ -221,6 +236,11 @@ func Scale(ctx context.Context, db *store.DB, cfg ScaleConfig) (*ScaleResult, er
 					return fmt.Errorf("patient %s: %w", sp.mrn, err)
 				}
 				made[k] = p
+				if from+k == portal {
+					if err := g.portal(ctx, p); err != nil {
+						return err
+					}
+				}
 			}
 			return nil
 		})
@@ -268,6 +288,21 @@ func (g *scaleGen) batch(ctx context.Context, fn func(ctx context.Context) error
 		return fn(ctx)
 	}
 	return g.db.Batch(ctx, fn)
+}
+
+// portal creates the patient's portal account (their journal's author).
+func (g *scaleGen) portal(ctx context.Context, p *clinic.Patient) error {
+	pw, err := clinic.GeneratePassword()
+	if err != nil {
+		return err
+	}
+	u := &clinic.User{ClinicID: g.clinicID, Login: "patient1", Name: p.FullName(), Role: clinic.RolePatient, PatientID: p.ID}
+	if err := g.db.CreateUser(ctx, u, pw); err != nil {
+		return fmt.Errorf("portal account: %w", err)
+	}
+	g.res.Users++
+	g.res.Credentials = append(g.res.Credentials, Credential{Role: u.Role, Name: u.Name, Login: u.Login, Password: pw})
+	return nil
 }
 
 // timeOf is the instant minutes after midnight (UTC) of day d.
@@ -341,8 +376,24 @@ func (g *scaleGen) plan() []*scalePatient {
 		}
 		out[i] = sp
 	}
+	// Today's infusions: the last treated patients (one in 200, at least
+	// one) are on a booster started 80 minutes before now, so that the
+	// dashboard, the charting page and a load test find sessions running.
+	if g.end.Sub(g.timeOf(g.endDate, 0)) >= scaleRunningCheckIn {
+		want := max(1, len(out)/200)
+		for i := len(out) - 1; i >= 0 && want > 0; i-- {
+			if sp := out[i]; len(sp.courses) > 0 {
+				sp.courses = append(sp.courses, scaleCourse{protocol: scaleBoosterProtocol, start: g.endDate, running: true})
+				want--
+			}
+		}
+	}
 	return out
 }
+
+// scaleRunningCheckIn is how long before now today's running infusions
+// checked in.
+const scaleRunningCheckIn = 80 * time.Minute
 
 // weekdayOnOrAfter is d, or the Monday after when d falls on a weekend.
 func weekdayOnOrAfter(d clinic.Date) clinic.Date {
@@ -377,7 +428,7 @@ func (g *scaleGen) setup(ctx context.Context, patients []*scalePatient) error {
 			if err != nil {
 				return err
 			}
-			u := &clinic.User{ClinicID: c.ID, Login: fmt.Sprintf("%s%d", s.role, k+1), Name: fmt.Sprintf("%s %s", scaleGivenFemale[(k*7)%len(scaleGivenFemale)],
+			u := &clinic.User{ClinicID: c.ID, Login: fmt.Sprintf("%s%d", s.role, k+1), Name: fmt.Sprintf("%s %s", scaleGivenFemale[(k*7+len(s.role)*5)%len(scaleGivenFemale)],
 				scaleFamily[(k*11+len(s.role))%len(scaleFamily)]), Role: s.role}
 			if s.role == clinic.RoleNurse {
 				u.Name += ", RN"
@@ -390,6 +441,9 @@ func (g *scaleGen) setup(ctx context.Context, patients []*scalePatient) error {
 			}
 			g.staff.passwords[u.ID] = pw
 			g.res.Users++
+			if k == 0 {
+				g.res.Credentials = append(g.res.Credentials, Credential{Role: s.role, Name: u.Name, Login: u.Login, Password: pw})
+			}
 			switch s.role {
 			case clinic.RoleClinician:
 				g.staff.clinicians = append(g.staff.clinicians, u)
@@ -554,7 +608,7 @@ func (g *scaleGen) course(ctx context.Context, p *clinic.Patient, sp *scalePatie
 		if d.Date != dates[k] {
 			return fmt.Errorf("day %d of the signed plan is %s, the generator expected %s", d.Day, d.Date, dates[k])
 		}
-		if err := g.session(ctx, c, sp, d); err != nil {
+		if err := g.session(ctx, c, sp, d, sc.running); err != nil {
 			return fmt.Errorf("day %d (%s): %w", d.Day, d.Date, err)
 		}
 	}
@@ -609,11 +663,14 @@ type scaleScript struct {
 }
 
 // session opens and charts one session of plan day d.
-func (g *scaleGen) session(ctx context.Context, c *clinic.Course, sp *scalePatient, d clinic.PlanDay) error {
+func (g *scaleGen) session(ctx context.Context, c *clinic.Course, sp *scalePatient, d clinic.PlanDay, running bool) error {
 	db, rng := g.db, g.rng
 	nurse := g.as(ctx, g.pick(g.staff.nurses))
 	witness := g.pick(g.staff.clinicians)
 	checkIn := g.timeOf(d.Date, 8*60+15*rng.IntN(20)) // 8:00 to 12:45
+	if running {
+		checkIn = g.end.Add(-scaleRunningCheckIn).Truncate(time.Minute)
+	}
 	g.at(checkIn.Add(-5 * time.Minute))
 	s, err := db.OpenSession(nurse, c.ID, d.Day, d.Date)
 	if err != nil {
@@ -646,6 +703,17 @@ func (g *scaleGen) session(ctx context.Context, c *clinic.Course, sp *scalePatie
 		MgAdded: f(mg) + "mg", Diluent: "sodium chloride 0.9%", FinalVolume: f(ml) + "mL", Witness: creds})
 	if err != nil {
 		return fmt.Errorf("bag: %w", err)
+	}
+	if running {
+		// Charted up to now (an alert raised meanwhile is left open);
+		// the bag is still hanging.
+		var sofar []infusion.Event
+		for _, e := range sc.after {
+			if !e.At.After(g.end.Add(-time.Minute)) && e.Kind != infusion.KindAcknowledge && e.Kind != infusion.KindRateChange {
+				sofar = append(sofar, e)
+			}
+		}
+		return g.chart(nurse, s.ID, sofar)
 	}
 	// The infusion is charted up to the vitals that raised an alert, then
 	// the acknowledgement (naming the alert) and the rest.

@@ -2,11 +2,13 @@ package demo_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/demo"
+	"github.com/ketatrack/ketatrack/internal/infusion"
 	"github.com/ketatrack/ketatrack/internal/store"
 	"github.com/ketatrack/ketatrack/internal/store/storetest"
 )
@@ -54,8 +56,11 @@ func TestScaleDeterministic(t *testing.T) {
 			a, ra := generate(t, e, 7)
 			b, rb := generate(t, e, 7)
 			c, _ := generate(t, e, 8)
-			if *ra != *rb {
-				t.Errorf("results differ: %+v and %+v", ra, rb)
+			// The passwords are generated (crypto/rand): the rest is the seed's.
+			ca, cb := *ra, *rb
+			ca.Credentials, cb.Credentials = nil, nil
+			if !reflect.DeepEqual(ca, cb) {
+				t.Errorf("results differ: %+v and %+v", ca, cb)
 			}
 			da, db, dc := digests(t, a), digests(t, b), digests(t, c)
 			for name, x := range da {
@@ -117,6 +122,16 @@ func TestScaleRowCounts(t *testing.T) {
 		if r.Patients != scaleTestPatients || r.Sessions != 10*r.TenDayCourses+(r.Courses-r.TenDayCourses) {
 			t.Fatalf("result %+v", r)
 		}
+		// Today's infusion is running at the end (a booster checked in 80
+		// minutes before).
+		sys := clinic.NewContext(ctx, clinic.System)
+		running, err := db.FindSessions(sys, clinic.SessionFilter{Date: clinic.DateOf(scaleEnd), WithState: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(running) != 1 || running[0].Phase != infusion.PhaseRunning {
+			t.Errorf("today's sessions: %d, want one running", len(running))
+		}
 		list, err := db.TableRows(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -147,6 +162,18 @@ func TestScaleRowCounts(t *testing.T) {
 			if _, ok := want[table]; !ok && n != 0 && table != "schema_migrations" {
 				t.Errorf("%s: %d rows the generator did not ask for", table, n)
 			}
+		}
+		// One login of each role (after the counts: a login writes a
+		// session and an audit entry), the patient's on a patient of the clinic.
+		roles := map[clinic.Role]bool{}
+		for _, c := range r.Credentials {
+			roles[c.Role] = true
+			if _, _, err := db.Login(ctx, clinic.LoginRequest{Login: c.Login, Password: c.Password}); err != nil {
+				t.Errorf("login %s: %v", c.Login, err)
+			}
+		}
+		if len(roles) != len(clinic.Roles) || len(r.Credentials) != len(clinic.Roles) {
+			t.Errorf("credentials %+v, want one of each role", r.Credentials)
 		}
 		// Refused on a database that holds data.
 		if _, err := demo.Scale(ctx, db, demo.ScaleConfig{Patients: 1, Seed: 3, End: scaleEnd}); clinic.ErrorCode(err) != clinic.ECONFLICT {
