@@ -382,3 +382,39 @@ func (tl *timeline) onGrid(v []float64) []float64 {
 	}
 	return out
 }
+
+// ChartIndices picks at most about maxPoints of the grid's indices for a
+// chart: each bucket of consecutive minutes gives its first point and the
+// point where the first series' central line peaks in it, so that no peak
+// is lost to the thinning; the last point is always kept. With fewer grid
+// points than maxPoints every index is returned.
+func (p *Prediction) ChartIndices(maxPoints int) []int {
+	n := len(p.TimesH)
+	if n <= maxPoints || maxPoints < 4 || len(p.Series) == 0 {
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx
+	}
+	line := p.Series[0].Line()
+	bucket := (n + maxPoints/2 - 1) / (maxPoints / 2)
+	var idx []int
+	for lo := 0; lo < n; lo += bucket {
+		hi := min(lo+bucket, n)
+		peak := lo
+		for i := lo + 1; i < hi; i++ {
+			if line[i] > line[peak] {
+				peak = i
+			}
+		}
+		idx = append(idx, lo)
+		if peak != lo {
+			idx = append(idx, peak)
+		}
+	}
+	if idx[len(idx)-1] != n-1 {
+		idx = append(idx, n-1)
+	}
+	return idx
+}

@@ -474,3 +474,26 @@ func TestModelChecks(t *testing.T) {
 		t.Errorf("default racemic model %s (%s)", def.ID, def.Drug)
 	}
 }
+
+// A chart's thinning keeps every day's peak and stays near its size.
+func TestChartIndices(t *testing.T) {
+	m := oneCompartment(t)
+	plan := &clinic.Plan{Drug: "racemic", WeightKg: 70}
+	for d := 1; d <= 10; d++ {
+		plan.Days = append(plan.Days, clinic.PlanDay{Day: d, CourseDay: d, Steps: []clinic.PlanStep{{Name: "infusion", DurationMin: 240, MgPerH: float64(10 + d)}}})
+	}
+	p := predict(t, m, prediction.PlanRegimen(plan))
+	idx := p.ChartIndices(1000)
+	if len(idx) > 1002 || len(idx) < 500 || idx[0] != 0 || idx[len(idx)-1] != len(p.TimesH)-1 || !slices.IsSorted(idx) {
+		t.Fatalf("%d indices from %d points", len(idx), len(p.TimesH))
+	}
+	for _, d := range p.Summaries[0].Days {
+		i := int(math.Round(d.TmaxH * 60))
+		if !slices.Contains(idx, i) {
+			t.Errorf("day %d's peak at %v h is thinned out", d.Day, d.TmaxH)
+		}
+	}
+	if got := len(p.ChartIndices(len(p.TimesH) + 1)); got != len(p.TimesH) {
+		t.Errorf("%d indices, want all %d", got, len(p.TimesH))
+	}
+}

@@ -42,6 +42,9 @@ type sessionData struct {
 	// Stock is the bag preparations, the lots to draw from and the
 	// course's consent (stock_bag.go).
 	Stock stockPanel
+	// Prediction is the planned and charted predicted concentrations
+	// (prediction_view.go); not computed for the live panel's polls.
+	Prediction predictionPanel
 
 	form *form // the submitted form, when one was refused
 }
@@ -215,13 +218,23 @@ func (s *Server) sessionViewOf(r *http.Request, ss *clinic.InfusionSession) (ses
 	if err := s.loadStockPanel(r, &d); err != nil {
 		return sessionData{}, err
 	}
+	if r.URL.Query().Get("part") != "live" {
+		if d.Prediction, err = s.sessionPanel(r, ss, c, p); err != nil {
+			return sessionData{}, err
+		}
+	}
 	return d, nil
 }
 
 // vitalsChartJSON is the series static/charting.js draws: times in Unix
-// seconds, the session's baseline first.
+// seconds, the session's baseline first, and the span of the x axis: the
+// planned session (from the first point, or the pump's start, to the end of
+// the plan's running time) around the points, or 30 minutes either side of
+// them without a plan, so that a single baseline point does not leave the
+// axis to the chart library's guess.
 func vitalsChartJSON(st infusion.State) string {
 	var c struct {
+		Span [2]int64  `json:"span"`
 		T    []int64   `json:"t"`
 		HR   []int     `json:"hr"`
 		SBP  []int     `json:"sbp"`
@@ -245,6 +258,18 @@ func vitalsChartJSON(st infusion.State) string {
 	}
 	for _, v := range vs {
 		add(v.At, v.Vitals)
+	}
+	if len(c.T) > 0 {
+		lo, hi := c.T[0], c.T[len(c.T)-1]
+		if d := st.Order.PlannedDuration(); d > 0 {
+			anchor := time.Unix(lo, 0)
+			if !st.StartedAt.IsZero() {
+				anchor = st.StartedAt
+			}
+			c.Span = [2]int64{min(lo, anchor.Unix()) - 5*60, max(hi, anchor.Add(d).Unix()) + 5*60}
+		} else {
+			c.Span = [2]int64{lo - 30*60, hi + 30*60}
+		}
 	}
 	b, _ := json.Marshal(c)
 	return string(b)

@@ -510,6 +510,8 @@ type courseData struct {
 	Consent  courseConsent
 	// SignError is why a signature posted from this page was refused.
 	SignError string
+	// Prediction is the shown version's predicted concentrations.
+	Prediction predictionPanel
 }
 
 // coursePage shows a course: the signed plan's calendar, the version shown
@@ -565,6 +567,9 @@ func (s *Server) renderCoursePageWith(w http.ResponseWriter, r *http.Request, st
 		}
 	}
 	if d.Consent, err = s.loadCourseConsent(r, c.ID, c.ClinicID); err != nil {
+		return err
+	}
+	if d.Prediction, err = s.coursePanel(r, c, d.Shown, p); err != nil {
 		return err
 	}
 	s.render(w, r, status, "course", &page{Title: c.Title + " · " + p.FullName(), Data: d, Form: f})

@@ -105,10 +105,9 @@ func ageOn(p *clinic.Patient, day clinic.Date) float64 {
 	return float64(p.Age(day))
 }
 
-// predictCourse predicts plan version ?version= of course c (default: the
-// signed version in force, else the latest draft). A course without a
-// version, or whose plan gives no ketamine, is a 409 saying so.
-func (s *Server) predictCourse(ctx context.Context, r *http.Request, c *clinic.Course, p *clinic.Patient) (*coursePrediction, error) {
+// courseVersion is the plan version ?version= names, by default the signed
+// version in force, else the latest draft (nil when the course has none).
+func courseVersion(r *http.Request, c *clinic.Course) (*clinic.PlanVersion, error) {
 	v := c.Current()
 	if v == nil {
 		v = c.Latest()
@@ -120,6 +119,13 @@ func (s *Server) predictCourse(ctx context.Context, r *http.Request, c *clinic.C
 		}
 		v = c.Version(n)
 	}
+	return v, nil
+}
+
+// predictCourse predicts plan version v of course c with the model of
+// ?model=. A course without a version, or whose plan gives no ketamine, is
+// a 409 saying so.
+func (s *Server) predictCourse(ctx context.Context, r *http.Request, c *clinic.Course, v *clinic.PlanVersion, p *clinic.Patient) (*coursePrediction, error) {
 	if v == nil || v.Plan == nil {
 		return nil, clinic.Errorf(clinic.ECONFLICT, "Course %d has no plan yet: make and sign a plan version, then its concentrations can be predicted.", c.ID)
 	}
@@ -197,7 +203,11 @@ func (s *Server) apiCoursePrediction(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	out, err := s.predictCourse(r.Context(), r, c, p)
+	v, err := courseVersion(r, c)
+	if err != nil {
+		return err
+	}
+	out, err := s.predictCourse(r.Context(), r, c, v, p)
 	if err != nil {
 		return err
 	}

@@ -14,11 +14,12 @@ import (
 func TestPredictCourseWithoutPlan(t *testing.T) {
 	s := &Server{}
 	r := httptest.NewRequest("GET", "/api/v1/courses/7/prediction", nil)
-	_, err := s.predictCourse(context.Background(), r, &clinic.Course{ID: 7}, nil)
+	_, err := s.predictCourse(context.Background(), r, &clinic.Course{ID: 7}, nil, nil)
 	if clinic.ErrorCode(err) != clinic.ECONFLICT || ErrorStatus(err) != 409 {
 		t.Fatalf("course without a plan: %v (code %s), want a 409", err, clinic.ErrorCode(err))
 	}
-	_, err = s.predictCourse(context.Background(), r, &clinic.Course{ID: 7, Versions: []*clinic.PlanVersion{{Version: 1, Plan: &clinic.Plan{Drug: "racemic", WeightKg: 70}}}}, nil)
+	v := &clinic.PlanVersion{Version: 1, Plan: &clinic.Plan{Drug: "racemic", WeightKg: 70}}
+	_, err = s.predictCourse(context.Background(), r, &clinic.Course{ID: 7, Versions: []*clinic.PlanVersion{v}}, v, nil)
 	if clinic.ErrorCode(err) != clinic.ECONFLICT {
 		t.Fatalf("plan without doses: %v, want a 409", err)
 	}

@@ -134,6 +134,24 @@ func TestPredictionAPI(t *testing.T) {
 		get(ts.client(t, clinic.RolePatient), path, 404, "Error", nil)
 		get(ts.client(t, ""), path, 401, "Error", nil)
 
+		// The course page: the chart's data, the model, its validation
+		// status and population, the table of each output's 10 days.
+		page := pageOf(ts.do(t, clin, "GET", fmt.Sprintf("/courses/%d", cid), "", ""))
+		for _, want := range []string{`id="prediction-chart" data-prediction="{`, "kamp-2020-racemic",
+			"not validated against measured concentrations", "Typical patient only", "meta-analysis of 18 studies",
+			`id="prediction-ketamine_ng_mL"`, `id="prediction-norketamine_ng_mL"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("course page lacks %s", want)
+			}
+		}
+		if n := strings.Count(page[strings.Index(page, `id="prediction-ketamine_ng_mL"`):], "<th scope=\"row\">"); n < 11 {
+			t.Errorf("the ketamine table has %d rows, want 10 days and the last dose's", n)
+		}
+		page = pageOf(ts.do(t, clin, "GET", fmt.Sprintf("/courses/%d?model=fanta-otto-s", cid), "", ""))
+		if !strings.Contains(page, `id="prediction-error"`) || !strings.Contains(page, "kamp-2020-racemic") {
+			t.Errorf("course page with an S-ketamine model: no error shown, or no default model's prediction")
+		}
+
 		// A session: before anything is charted, the planned line alone.
 		storetest.Consent(t, ts.db, cid)
 		nurse := ts.demo.As(context.Background(), clinic.RoleNurse)
@@ -182,6 +200,12 @@ func TestPredictionAPI(t *testing.T) {
 			t.Errorf("charted line at now %v, want %v ng/mL", end.ConcNgML.Value, kampInfusion(71, 10, running))
 		}
 		get(clin, spath+"?model=simons-2022-s", 400, "Error", nil)
+		page = pageOf(ts.do(t, clin, "GET", fmt.Sprintf("/sessions/%d", ss.ID), "", ""))
+		for _, want := range []string{`id="prediction-chart" data-prediction="{`, "ketamine (planned)", "ketamine (charted)", "The pump is running"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("charting page lacks %s", want)
+			}
+		}
 		get(ts.client(t, clinic.RolePatient), spath, 404, "Error", nil)
 	})
 }

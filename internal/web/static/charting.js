@@ -14,7 +14,9 @@
       // Fixed clinical ranges, widened only by values outside them, so
       // that a 1 % change of SpO2 does not look like a fall.
       scales: {
-        x: { time: true, range: function (u, min, max) { return min === max ? [min - 900, max + 900] : [min, max]; } },
+        // The server's span: the planned session around the points (or 30
+        // min either side), never the library's guess around one point.
+        x: { time: true, auto: false, range: d.span && d.span[1] > d.span[0] ? d.span : [d.t[0] - 1800, d.t[d.t.length - 1] + 1800] },
         bpm: { range: function (u, min, max) { return [Math.min(40, min), Math.max(180, max)]; } },
         pct: { range: function (u, min, max) { return [Math.min(85, min), 100]; } }
       },
