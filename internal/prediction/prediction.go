@@ -105,7 +105,8 @@ type Prediction struct {
 	WeightWarning string `json:"weight_warning,omitempty"`
 	AgeWarning    string `json:"age_warning,omitempty"`
 	// TypicalOnly is set when the model has no between-subject variability:
-	// the series are the typical patient's, and no band is drawn.
+	// the series are the typical patient's, and no band is drawn;
+	// TypicalNote says why the model has none.
 	TypicalOnly bool   `json:"typical_only"`
 	TypicalNote string `json:"typical_note,omitempty"`
 	// Patients and Seed describe the virtual population (0 when TypicalOnly).
@@ -261,7 +262,7 @@ func Predict(ctx context.Context, reg Regimen, opt Options) (*Prediction, error)
 		if err != nil {
 			return nil, fmt.Errorf("prediction: model %s: %w", m.ID, err)
 		}
-		p.TypicalOnly, p.TypicalNote = true, "the typical patient only: "+strings.TrimSpace(m.IIVNote)
+		p.TypicalOnly, p.TypicalNote = true, strings.TrimSpace(m.IIVNote)
 		for i, name := range res.Names {
 			curves[name] = [][]float64{res.Values[i]}
 		}

@@ -3,7 +3,9 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -32,10 +34,53 @@ type predictionPanel struct {
 	// Action is the page the model form reloads; Keep its query fields.
 	Action string
 	Keep   map[string]string
-	// Session reports the charting page (planned and charted lines).
+	// Session reports the charting page (planned and charted lines);
+	// Origin is its time 0.
 	Session   bool
+	Origin    time.Time
 	ChartJSON string
 }
+
+// Why is the model's reason for not being validated (its validation text
+// without the "not validated…" the badge beside it says).
+func (predictionPanel) Why(m *prediction.ModelInfo) string {
+	_, why, ok := strings.Cut(m.Validation, ": ")
+	if !ok {
+		return m.Validation
+	}
+	return why
+}
+
+// At prints a time of the prediction, h hours from its origin: the clock
+// time on the charting page; on the course page the course day and the
+// time from that day's session start ("day 3 +4:00"), as sessions start
+// at the same time of day.
+func (p predictionPanel) At(h float64) string {
+	if p.Session {
+		return p.Clock(p.Origin.Add(time.Duration(math.Round(h * float64(time.Hour)))))
+	}
+	m := int(math.Round(h * 60))
+	return fmt.Sprintf("day %d +%d:%02d", m/(24*60)+1, m%(24*60)/60, m%60)
+}
+
+// AtOn is At in a row of course day d: the time from the day's session
+// start alone ("+4:00") when it falls on that day.
+func (p predictionPanel) AtOn(h float64, d int) string {
+	m := int(math.Round(h * 60))
+	if p.Session || m/(24*60)+1 != d {
+		return p.At(h)
+	}
+	return fmt.Sprintf("+%d:%02d", m%(24*60)/60, m%60)
+}
+
+// SessionChartH is how much of the time after the last dose the charting
+// page's chart shows: the session's hours matter there, and the tables
+// carry the rest.
+func (predictionPanel) SessionChartH() float64 { return sessionChartTail.Hours() }
+
+// sessionChartTail: 12 h is about four half-lives of ketamine (2.5–3 h,
+// shared/CLINICAL.md).
+const sessionChartTail = 12 * time.Hour
 
 // Model is the model info of the prediction shown.
 func (p predictionPanel) Model() *prediction.ModelInfo {
@@ -55,6 +100,33 @@ func (p predictionPanel) Shown() *prediction.Prediction {
 		return p.Actual
 	}
 	return p.Pred
+}
+
+// predictionTable is one prediction's tables: Label says which on the
+// charting page ("the doses charted", "the plan's day"); ID prefixes the
+// tables' IDs.
+type predictionTable struct {
+	Label, ID string
+	P         *prediction.Prediction
+}
+
+// Tables are the predictions whose figures are tabulated: the course's; on
+// the charting page the doses charted, then the plan's day.
+func (p predictionPanel) Tables() []predictionTable {
+	if !p.Session {
+		if p.Pred == nil {
+			return nil
+		}
+		return []predictionTable{{P: p.Pred}}
+	}
+	var out []predictionTable
+	if p.Actual != nil {
+		out = append(out, predictionTable{Label: "the doses charted", ID: "charted-", P: p.Actual})
+	}
+	if p.Pred != nil {
+		out = append(out, predictionTable{Label: "the plan's day", ID: "planned-", P: p.Pred})
+	}
+	return out
 }
 
 // Fig prints a figure: the central value, with the 5th–95th percentile
@@ -92,20 +164,21 @@ func (predictionPanel) Central(p *prediction.Prediction) string {
 	if p.TypicalOnly {
 		return "typical patient"
 	}
-	return fmt.Sprintf("median of %d virtual patients (5th–95th percentile)", p.Patients)
+	return fmt.Sprintf("median of %d virtual patients, 5th–95th percentile in brackets", p.Patients)
 }
 
 // predChart is the chart static/prediction.js draws: x values (course days,
 // or Unix seconds on the charting page) and lines with optional bands.
 type predChart struct {
-	X      []float64   `json:"x"`
-	XTime  bool        `json:"x_time"`
-	XLabel string      `json:"x_label"`
-	YLabel string      `json:"y_label"`
-	Lines  []predLine  `json:"lines"`
-	Marks  []predMark  `json:"marks,omitempty"`
-	HLine  float64     `json:"h_line"`
-	HLabel string      `json:"h_label"`
+	X      []float64  `json:"x"`
+	XTime  bool       `json:"x_time"`
+	XLabel string     `json:"x_label"`
+	XName  string     `json:"x_name"` // the legend's name of x
+	YLabel string     `json:"y_label"`
+	Lines  []predLine `json:"lines"`
+	Marks  []predMark `json:"marks,omitempty"`
+	HLine  float64    `json:"h_line"`
+	HLabel string     `json:"h_label"`
 }
 
 type predLine struct {
@@ -172,7 +245,7 @@ func (pc predChart) json() string {
 // at 1.0), thinned to chartMaxPoints.
 func courseChart(p *prediction.Prediction) string {
 	idx := p.ChartIndices(chartMaxPoints)
-	pc := predChart{XLabel: "course day (1.0 = start of the first session)", YLabel: "plasma ng/mL",
+	pc := predChart{XLabel: "course day (1.0 = start of the first session)", XName: "day", YLabel: "plasma ng/mL",
 		HLine: prediction.ThresholdNgML, HLabel: fmt.Sprintf("%g ng/mL", prediction.ThresholdNgML)}
 	for _, i := range idx {
 		pc.X = append(pc.X, 1+p.TimesH[i]/24)
@@ -184,7 +257,7 @@ func courseChart(p *prediction.Prediction) string {
 // sessionChart draws a session's planned (dashed) and charted (solid)
 // predictions on clock time, with a mark at now.
 func sessionChart(sp *sessionPrediction) string {
-	pc := predChart{XTime: true, XLabel: "time", YLabel: "plasma ng/mL",
+	pc := predChart{XTime: true, XLabel: "time", XName: "time", YLabel: "plasma ng/mL",
 		HLine: prediction.ThresholdNgML, HLabel: fmt.Sprintf("%g ng/mL", prediction.ThresholdNgML)}
 	// Both grids are minutes from the same origin: the longer one is the
 	// chart's x, the shorter padded with nulls.
@@ -197,7 +270,20 @@ func sessionChart(sp *sessionPrediction) string {
 	if longest == nil {
 		return ""
 	}
-	idx := longest.ChartIndices(chartMaxPoints)
+	// The chart ends sessionChartTail after the later of the last doses.
+	end := 0.0
+	for _, p := range []*prediction.Prediction{sp.Planned, sp.Actual} {
+		if p != nil && len(p.Summaries) > 0 {
+			end = math.Max(end, p.Summaries[0].LastDoseH)
+		}
+	}
+	end = math.Max(end, sp.NowH) + sessionChartTail.Hours()
+	var idx []int
+	for _, i := range longest.ChartIndices(chartMaxPoints) {
+		if longest.TimesH[i] <= end+1e-9 {
+			idx = append(idx, i)
+		}
+	}
 	for _, i := range idx {
 		pc.X = append(pc.X, float64(sp.Origin.Unix())+longest.TimesH[i]*3600)
 	}
@@ -265,7 +351,7 @@ func (s *Server) coursePanel(r *http.Request, c *clinic.Course, v *clinic.PlanVe
 
 // sessionPanel predicts session ss for the charting page.
 func (s *Server) sessionPanel(r *http.Request, ss *clinic.InfusionSession, c *clinic.Course, p *clinic.Patient) (predictionPanel, error) {
-	pp := predictionPanel{views: s.views(), Action: fmt.Sprintf("/sessions/%d", ss.ID), Session: true,
+	pp := predictionPanel{views: s.views(), Action: fmt.Sprintf("/sessions/%d", ss.ID), Session: true, Origin: s.Now(),
 		Models: modelsOf(string(ss.State.Order.Drug)), Chosen: r.URL.Query().Get("model")}
 	sp, err := s.predictSession(r.Context(), r, ss, c, p)
 	if err != nil && clinic.ErrorField(err) == "model" {
@@ -277,7 +363,7 @@ func (s *Server) sessionPanel(r *http.Request, ss *clinic.InfusionSession, c *cl
 	if err != nil {
 		return pp, panelError(&pp, err)
 	}
-	pp.Pred, pp.Actual = sp.Planned, sp.Actual
+	pp.Pred, pp.Actual, pp.Origin = sp.Planned, sp.Actual, sp.Origin
 	pp.Message = sp.ActualMessage
 	if sp.Planned == nil {
 		pp.Message = sp.PlannedMessage + " " + sp.ActualMessage

@@ -48,7 +48,7 @@
     try { spec = JSON.parse(el.getAttribute('data-prediction')); } catch (e) { return; }
     if (!spec || !spec.x || spec.x.length === 0) { return; }
     var data = [spec.x];
-    var series = [{ label: spec.x_label }];
+    var series = [{ label: spec.x_name || spec.x_label }];
     if (!spec.x_time) {
       series[0].value = function (u, v) { return v == null ? '' : 'day ' + v.toFixed(2); };
     }
