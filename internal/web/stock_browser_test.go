@@ -120,7 +120,9 @@ func TestBrowserStockWalk(t *testing.T) {
 	}
 
 	// Chart: start, vitals; two hours later stop.
-	do(chromedp.Click(css(`form.inline-actions button[type=submit]`)), chromedp.WaitVisible(css(`#form-vitals`)),
+	// The vitals form is on the page before the start too: wait for the
+	// running pump's actions, which only the new page has, before typing.
+	do(chromedp.Click(css(`form.inline-actions button[type=submit]`)), chromedp.WaitVisible(css(`.pump-actions`)),
 		chromedp.SendKeys(css(`#form-vitals [name="vitals.hr_per_min"]`), "72"), chromedp.SendKeys(css(`#form-vitals [name="vitals.sbp_mmhg"]`), "122"),
 		chromedp.SendKeys(css(`#form-vitals [name="vitals.dbp_mmhg"]`), "76"), chromedp.SendKeys(css(`#form-vitals [name="vitals.spo2_pct"]`), "98"),
 		chromedp.Click(css(`#form-vitals button[type=submit]`)), chromedp.WaitVisible(css(`.vitals-table tbody tr:nth-child(2)`)))
