@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -25,6 +26,48 @@ const (
 	argonSaltLen   = 16
 	argonKeyLen    = 32
 )
+
+// maxConcurrentHashes bounds how many argon2id computations run at once.
+// Each holds its whole memory cost (argonMemoryKiB, 19 MiB, for hashes made
+// here) until it returns, so without a bound 100 concurrent logins would
+// allocate about 1.9 GB. With p=1 a hash keeps one core busy, so more hashes
+// at once than cores give no more throughput, only more memory; 4 covers the
+// cores of a small clinic server and caps argon2id memory at 4 × 19 MiB =
+// 76 MiB (a tampered row's larger m is refused by VerifyPassword above
+// 2 GiB). The OWASP Password Storage Cheat Sheet's parameters
+// (m=19456 KiB, t=2, p=1) stay as they are: the bound queues logins, it
+// does not weaken a hash.
+const maxConcurrentHashes = 4
+
+// argonSlots is the semaphore of maxConcurrentHashes; argonInFlight counts
+// the computations holding a slot and argonPeak the most seen at once.
+var (
+	argonSlots    = make(chan struct{}, maxConcurrentHashes)
+	argonInFlight atomic.Int32
+	argonPeak     atomic.Int32
+)
+
+// idKey is argon2.IDKey under the semaphore.
+func idKey(pw, salt []byte, iters, memKiB uint32, threads uint8, keyLen uint32) []byte {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	n := argonInFlight.Add(1)
+	defer argonInFlight.Add(-1)
+	for {
+		p := argonPeak.Load()
+		if n <= p || argonPeak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	return argon2.IDKey(pw, salt, iters, memKiB, threads, keyLen)
+}
+
+// MaxConcurrentHashes is the most argon2id computations that run at once.
+func MaxConcurrentHashes() int { return maxConcurrentHashes }
+
+// PeakConcurrentHashes is the most argon2id computations that have run at
+// once since the process started; never above MaxConcurrentHashes.
+func PeakConcurrentHashes() int { return int(argonPeak.Load()) }
 
 // Password length bounds. NIST SP 800-63B section 5.1.1.2 requires at least 8
 // characters and a maximum of at least 64; clinical records justify 12.
@@ -52,7 +95,7 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	key := idKey([]byte(pw), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemoryKiB, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -87,7 +130,7 @@ func VerifyPassword(hash, pw string) bool {
 	if err != nil || len(want) == 0 || len(want) > 1024 {
 		return false
 	}
-	got := argon2.IDKey([]byte(pw), salt, iters, mem, threads, uint32(len(want)))
+	got := idKey([]byte(pw), salt, iters, mem, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 

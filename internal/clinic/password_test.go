@@ -2,6 +2,7 @@ package clinic
 
 import (
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -20,6 +21,41 @@ func TestVerifyPasswordAgainstReferenceImplementation(t *testing.T) {
 		if VerifyPassword(referenceHash, wrong) {
 			t.Errorf("%q verifies", wrong)
 		}
+	}
+}
+
+// TestPasswordConcurrentVerifyBounded verifies from 100 goroutines at once,
+// half with the right password: every answer is right and no more than
+// maxConcurrentHashes argon2id computations ran at the same time.
+func TestPasswordConcurrentVerifyBounded(t *testing.T) {
+	const n = 100
+	argonPeak.Store(0)
+	got := make([]bool, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pw := "correct horse battery"
+			if i%2 == 1 {
+				pw = "wrong horse battery"
+			}
+			got[i] = VerifyPassword(referenceHash, pw)
+		}()
+	}
+	wg.Wait()
+	for i, ok := range got {
+		if want := i%2 == 0; ok != want {
+			t.Errorf("goroutine %d: verified %v, want %v", i, ok, want)
+		}
+	}
+	peak := PeakConcurrentHashes()
+	t.Logf("%d concurrent verifications: at most %d argon2id computations at once (bound %d)", n, peak, maxConcurrentHashes)
+	if peak < 1 || peak > maxConcurrentHashes {
+		t.Errorf("peak concurrent argon2id computations %d, want 1..%d", peak, maxConcurrentHashes)
+	}
+	if len(argonSlots) != 0 || argonInFlight.Load() != 0 {
+		t.Errorf("after all returned: %d slots held, %d in flight, want 0", len(argonSlots), argonInFlight.Load())
 	}
 }
 

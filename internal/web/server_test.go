@@ -107,6 +107,22 @@ func newTestServerIn(t *testing.T, e store.Engine, now time.Time, loc *time.Loca
 	return &testServer{Server: ts, db: db, web: srv, demo: r, other: other, clock: clock}
 }
 
+// behindProxy serves db on the test server's clock as a server behind a
+// reverse proxy that names the client in X-Forwarded-For, so that a test
+// can send requests from many addresses; it returns the base URL.
+func (ts *testServer) behindProxy(t *testing.T, db *store.DB) string {
+	t.Helper()
+	srv, err := web.New(web.Config{Auth: db, Clinics: db, Patients: db, Users: db, Audit: db,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: ts.clock.Now,
+		ClientIPHeader: "X-Forwarded-For"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
+
 func (ts *testServer) password(role clinic.Role) (string, string) {
 	for _, c := range ts.demo.Credentials {
 		if c.Role == role {

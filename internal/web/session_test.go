@@ -127,15 +127,7 @@ func TestLoginAndRateLimitsAcrossServerInstances(t *testing.T) {
 			db2.Now = ts.clock.Now
 			var bases []string
 			for _, db := range []*store.DB{ts.db, db2} {
-				srv, err := web.New(web.Config{Auth: db, Clinics: db, Patients: db, Users: db, Audit: db,
-					Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: ts.clock.Now,
-					ClientIPHeader: "X-Forwarded-For"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				hs := httptest.NewServer(srv)
-				defer hs.Close()
-				bases = append(bases, hs.URL)
+				bases = append(bases, ts.behindProxy(t, db))
 			}
 			call := func(i int, method, path, addr, token, body string) (int, string) {
 				t.Helper()
