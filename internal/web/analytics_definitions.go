@@ -78,8 +78,8 @@ func (s *Server) definitionsPage(w http.ResponseWriter, r *http.Request) error {
 func definitionsFromForm(r *http.Request) (outcomes.Definitions, []criterionRow, *form, error) {
 	var d outcomes.Definitions
 	f := newForm()
-	if err := r.ParseForm(); err != nil {
-		return d, nil, f, clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return d, nil, f, err
 	}
 	for k, v := range r.PostForm {
 		if len(v) > 0 && !strings.HasPrefix(k, "resp_") {

@@ -58,8 +58,8 @@ func (s *Server) login(r *http.Request, login, password string) (*clinic.Session
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	f := newForm()
 	f.Values["login"] = r.PostForm.Get("login")

@@ -118,8 +118,8 @@ func pathInt(r *http.Request, name string) (int, error) {
 // formValues reads a posted form into a form with every value trimmed.
 func formValues(r *http.Request) (*form, error) {
 	f := newForm()
-	if err := r.ParseForm(); err != nil {
-		return f, clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return f, err
 	}
 	for k, v := range r.PostForm {
 		if len(v) > 0 {

@@ -42,13 +42,13 @@ func writeFHIR(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// failFHIR writes err as an OperationOutcome.
-func failFHIR(w http.ResponseWriter, err error) {
+// failFHIR writes err as an OperationOutcome with the status fail chose.
+func failFHIR(w http.ResponseWriter, status int, err error) {
 	code := fhirIssue[clinic.ErrorCode(err)]
 	if code == "" {
 		code = "exception"
 	}
-	writeFHIR(w, ErrorStatus(err), fhir.NewOutcome(code, clinic.ErrorMessage(err), clinic.ErrorField(err)))
+	writeFHIR(w, status, fhir.NewOutcome(code, clinic.ErrorMessage(err), clinic.ErrorField(err)))
 }
 
 // fhirOptions are the export choices of this server (the MRN system).

@@ -45,8 +45,8 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	f := newForm()
 	current, pw, again := r.PostForm.Get("current_password"), r.PostForm.Get("password"), r.PostForm.Get("password_again")

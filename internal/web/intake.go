@@ -25,8 +25,8 @@ import (
 // one), and the raw multi-values for checkboxes.
 func workupFormFromRequest(r *http.Request) (*form, url.Values, error) {
 	f := newForm()
-	if err := r.ParseForm(); err != nil {
-		return f, nil, clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return f, nil, err
 	}
 	for k, v := range r.PostForm {
 		if len(v) > 0 {

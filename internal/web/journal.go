@@ -272,8 +272,8 @@ func (s *Server) journalDay1Set(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	d, err := clinic.ParseDate(r.PostForm.Get("day1"))
 	if err == nil {
@@ -379,9 +379,9 @@ func (s *Server) apiJournalSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	body, err := io.ReadAll(r.Body) // capped at maxRequestBody (limitBodies)
 	if err != nil {
-		return clinic.Invalid("body", "is too large or unreadable")
+		return clinic.Invalid("body", "cannot be read") // fail answers 413 if it ran over the limit
 	}
 	var in clinic.JournalInput
 	if err := json.Unmarshal(body, &in); err != nil {

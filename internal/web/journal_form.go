@@ -152,8 +152,8 @@ func journalFormValues(e *clinic.JournalEntry) *form {
 // day. The form keeps what was typed; the error names the field.
 func journalFromForm(r *http.Request, patientID int64, day clinic.Date) (*clinic.JournalEntry, *form, error) {
 	f := newForm()
-	if err := r.ParseForm(); err != nil {
-		return nil, f, clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return nil, f, err
 	}
 	for k, v := range r.PostForm {
 		if len(v) > 0 {

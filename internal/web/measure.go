@@ -128,8 +128,8 @@ func measureCharts(list []*clinic.FunctionalMeasure) []chartSpec {
 // measureFromForm reads the recording form.
 func measureFromForm(r *http.Request, patientID int64) (*clinic.FunctionalMeasure, *form, error) {
 	f := newForm()
-	if err := r.ParseForm(); err != nil {
-		return nil, f, clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return nil, f, err
 	}
 	for _, k := range []string{"kind", "measured_on", "value", "unit", "site", "aid", "note"} {
 		f.Values[k] = strings.TrimSpace(r.PostForm.Get(k))
@@ -185,8 +185,8 @@ func (s *Server) measureInError(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	list, err := js.FindMeasures(r.Context(), id)
 	if err != nil {

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +39,50 @@ func securityHeaders(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// maxRequestBody bounds every request body: 1 MiB (1,048,576 bytes). The
+// largest legitimate body is a consent form of at most 50,000 characters
+// (clinic.NewConsentForm's limit): form-encoded, even all four-byte UTF-8
+// characters, that is 50,000 × 4 × 3 = 600,000 bytes. Every other form or
+// JSON body is a few kilobytes (notes are at most 1,000 characters), and no
+// route takes an upload: documents are generated, FHIR is read-only and the
+// journal import is the command line's (ketatrack import), so no route
+// needs a larger limit of its own.
+const maxRequestBody = 1 << 20
+
+// limitBodies refuses a body declared (Content-Length) larger than
+// maxRequestBody with 413 before any handler runs, and caps every other
+// body with http.MaxBytesReader at the same limit; a body that runs over
+// it while a handler reads it (a chunked one) makes fail answer 413
+// whatever error the handler made of it (bodyTooLarge).
+func (s *Server) limitBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxRequestBody {
+			s.fail(w, r, errBodyTooLarge(&http.MaxBytesError{Limit: maxRequestBody}))
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, maxRequestBody)}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitedBody is a request body under http.MaxBytesReader that remembers
+// running over the limit, for handlers that turn the read error into one
+// of their own ("form cannot be read").
+type limitedBody struct {
+	io.ReadCloser
+	over *http.MaxBytesError
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && b.over == nil {
+		errors.As(err, &b.over)
+	}
+	return n, err
 }
 
 // sessionCookie is the name of the cookie holding the session token.

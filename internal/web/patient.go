@@ -85,8 +85,8 @@ func (s *Server) patientsPage(w http.ResponseWriter, r *http.Request) error {
 // patientForm reads the patient fields of a submitted form into p.
 func patientForm(r *http.Request, p *clinic.Patient) (*form, error) {
 	f := newForm()
-	if err := r.ParseForm(); err != nil {
-		return f, clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return f, err
 	}
 	for _, k := range []string{"mrn", "given_name", "family_name", "birth_date", "sex", "phone", "email", "referring_doctor", "referring_address"} {
 		f.Values[k] = strings.TrimSpace(r.PostForm.Get(k))

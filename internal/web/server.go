@@ -127,7 +127,7 @@ func New(cfg Config) (*Server, error) {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, clinic.Errorf(clinic.EFORBIDDEN, "Cross-origin request refused."))
 	}))
-	s.handler = s.recoverPanics(s.logRequests(securityHeaders(csrf.Handler(s.authenticate(mux)))))
+	s.handler = s.recoverPanics(s.logRequests(securityHeaders(s.limitBodies(csrf.Handler(s.authenticate(mux))))))
 	return s, nil
 }
 

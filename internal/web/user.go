@@ -34,8 +34,8 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	f := newForm()
 	for _, k := range []string{"login", "name", "role", "patient_id"} {
@@ -69,8 +69,8 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	var upd clinic.UserUpdate
 	if v := r.PostForm.Get("role"); v != "" {
@@ -99,8 +99,8 @@ func (s *Server) userPassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return clinic.Invalid("form", "cannot be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	if err := s.Users.SetPassword(r.Context(), id, r.PostForm.Get("current_password"), r.PostForm.Get("password")); err != nil {
 		if clinic.ErrorCode(err) != clinic.EINVALID {
