@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -146,9 +148,22 @@ func (db *DB) Reconcile(ctx context.Context, now time.Time) (*stock.Reconciliati
 	return r, nil
 }
 
+// stockLogPage is how many ledger rows StockLog reads per query (a
+// variable so that tests can page through a small ledger).
+var stockLogPage = 500
+
 // StockLog implements stock.Service: the ledger in time order, each row
-// with its lot and the lot's balance after it (a window sum over the whole
-// history, so the first row of a period shows the true balance).
+// with its lot and the lot's balance after it (the sum of the lot's
+// entries up to it by ID over the whole history, so the first row of a
+// period, or a row of another lot that a bag of the chosen lot also drew
+// from, shows the true balance).
+//
+// The rows are read in pages of stockLogPage by key (at, id) on
+// stock_entries_by_time, all in one read-only transaction (one snapshot);
+// each page's balances are a window sum over its lots' entries up to its
+// highest ID. Memory and the time to the first row do not grow with the
+// ledger: neither engine sorts the history, which the single window query
+// over every entry did before the first row could be sent.
 func (db *DB) StockLog(ctx context.Context, f stock.LogFilter, fn func(stock.LogRow) error) error {
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
@@ -160,58 +175,134 @@ func (db *DB) StockLog(ctx context.Context, f stock.LogFilter, fn func(stock.Log
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
 		return clinic.Invalid("to", "the period ends (%s) before it starts (%s)", f.To, f.From)
 	}
-	lots, err := db.lotMap(ctx, db.read, a.ClinicID)
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return fmt.Errorf("stock log: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
+	lots, err := db.lotMap(ctx, tx, a.ClinicID)
 	if err != nil {
 		return err
 	}
 	var w where
-	inner := `SELECT ` + entryColumns + `,
-		SUM(e.lot_ml) OVER (PARTITION BY e.lot_id ORDER BY e.id) AS bal_ml,
-		SUM(e.lot_mg) OVER (PARTITION BY e.lot_id ORDER BY e.id) AS bal_mg,
-		COALESCE(pt.mrn, '') AS mrn, COALESCE(p.bag_number, 0) AS bag_number
-		FROM stock_entries e
-		LEFT JOIN patients pt ON pt.id = e.patient_id
-		LEFT JOIN bag_preparations p ON p.id = e.preparation_id
-		WHERE e.clinic_id = ` + w.arg(a.ClinicID)
+	w.add(`e.clinic_id = ` + w.arg(a.ClinicID))
 	if f.LotID != 0 {
-		inner += ` AND (e.lot_id = ` + w.arg(f.LotID) + ` OR e.preparation_id IN (SELECT d.preparation_id FROM stock_entries d WHERE d.kind = 'draw' AND d.lot_id = ` + w.arg(f.LotID) + `))`
+		w.add(`(e.lot_id = ` + w.arg(f.LotID) + ` OR e.preparation_id IN (SELECT d.preparation_id FROM stock_entries d WHERE d.kind = 'draw' AND d.lot_id = ` + w.arg(f.LotID) + `))`)
 	}
-	outer := `SELECT * FROM (` + inner + `) t`
-	var conds []string
 	if !f.From.IsZero() {
-		conds = append(conds, `t.at >= `+w.arg(time.Date(f.From.Time().Year(), f.From.Time().Month(), f.From.Time().Day(), 0, 0, 0, 0, time.Local).UTC()))
+		w.add(`e.at >= ` + w.arg(time.Date(f.From.Time().Year(), f.From.Time().Month(), f.From.Time().Day(), 0, 0, 0, 0, time.Local).UTC()))
 	}
 	if !f.To.IsZero() {
 		end := f.To.AddDays(1).Time()
-		conds = append(conds, `t.at < `+w.arg(time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.Local).UTC()))
+		w.add(`e.at < ` + w.arg(time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.Local).UTC()))
 	}
-	for i, c := range conds {
-		if i == 0 {
-			outer += ` WHERE ` + c
-		} else {
-			outer += ` AND ` + c
+	// The key is the stored text of at (CAST: the driver's time.Time would
+	// be formatted again, and a key must compare equal to what is stored).
+	page := `SELECT ` + entryColumns + `, COALESCE(pt.mrn, ''), COALESCE(p.bag_number, 0), CAST(e.at AS TEXT)
+		FROM stock_entries e
+		LEFT JOIN patients pt ON pt.id = e.patient_id
+		LEFT JOIN bag_preparations p ON p.id = e.preparation_id` + w.sql()
+	first := page + ` ORDER BY e.at, e.id LIMIT ` + strconv.Itoa(stockLogPage)
+	next := page + ` AND (e.at, e.id) > ($` + strconv.Itoa(len(w.args)+1) + `, $` + strconv.Itoa(len(w.args)+2) + `) ORDER BY e.at, e.id LIMIT ` + strconv.Itoa(stockLogPage)
+	var keyAt string
+	var keyID int64
+	rows := make([]stock.LogRow, 0, stockLogPage)
+	for {
+		q, args := first, w.args
+		if keyID != 0 {
+			q, args = next, append(w.args[:len(w.args):len(w.args)], keyAt, keyID)
 		}
-	}
-	outer += ` ORDER BY t.at, t.id`
-	rows, err := db.read.QueryContext(ctx, outer, w.args...)
-	if err != nil {
-		return fmt.Errorf("stock log: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r stock.LogRow
-		var balML, balMg sql.NullFloat64
-		e, err := scanEntry(rows, &balML, &balMg, &r.PatientMRN, &r.BagNumber)
+		rows, keyAt, err = stockLogRows(ctx, tx, q, args, lots, rows[:0], keyAt)
 		if err != nil {
-			return fmt.Errorf("stock log: %w", err)
-		}
-		r.Entry, r.Lot = *e, lots[e.LotID]
-		if e.LotID != 0 {
-			r.BalanceML, r.BalanceMg = balML.Float64, balMg.Float64
-		}
-		if err := fn(r); err != nil {
 			return err
 		}
+		if len(rows) == 0 {
+			return nil
+		}
+		if err := stockLogBalances(ctx, tx, a.ClinicID, rows); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(rows) < stockLogPage {
+			return nil
+		}
+		keyID = rows[len(rows)-1].ID
 	}
-	return rows.Err()
+}
+
+// stockLogRows reads one page of the log into out, with the stored text of
+// the last row's at (keyAt when the page is empty).
+func stockLogRows(ctx context.Context, tx *sql.Tx, q string, args []any, lots map[int64]*stock.Lot, out []stock.LogRow, keyAt string) ([]stock.LogRow, string, error) {
+	rs, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("stock log: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var r stock.LogRow
+		e, err := scanEntry(rs, &r.PatientMRN, &r.BagNumber, &keyAt)
+		if err != nil {
+			return nil, "", fmt.Errorf("stock log: %w", err)
+		}
+		r.Entry, r.Lot = *e, lots[e.LotID]
+		out = append(out, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, "", fmt.Errorf("stock log: %w", err)
+	}
+	return out, keyAt, nil
+}
+
+// stockLogBalances sets the lot balance after each row of a page that has
+// a lot: the running sum by ID over the lot's whole history, in one window
+// query over the page's lots up to its highest ID.
+func stockLogBalances(ctx context.Context, tx *sql.Tx, clinicID int64, rows []stock.LogRow) error {
+	var w where
+	w.arg(clinicID)
+	var lotPH, idPH []string
+	seen := map[int64]bool{}
+	var maxID int64
+	at := map[int64]int{}
+	for i, r := range rows {
+		if r.LotID == 0 {
+			continue
+		}
+		if !seen[r.LotID] {
+			seen[r.LotID] = true
+			lotPH = append(lotPH, w.arg(r.LotID))
+		}
+		idPH = append(idPH, w.arg(r.ID))
+		at[r.ID] = i
+		maxID = max(maxID, r.ID)
+	}
+	if len(idPH) == 0 {
+		return nil
+	}
+	q := `SELECT t.id, t.bal_ml, t.bal_mg FROM (SELECT x.id,
+		SUM(x.lot_ml) OVER (PARTITION BY x.lot_id ORDER BY x.id) AS bal_ml,
+		SUM(x.lot_mg) OVER (PARTITION BY x.lot_id ORDER BY x.id) AS bal_mg
+		FROM stock_entries x WHERE x.clinic_id = $1 AND x.lot_id IN (` + strings.Join(lotPH, ", ") + `) AND x.id <= ` + w.arg(maxID) + `) t
+		WHERE t.id IN (` + strings.Join(idPH, ", ") + `)`
+	rs, err := tx.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return fmt.Errorf("stock log balances: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id int64
+		var ml, mg float64
+		if err := rs.Scan(&id, &ml, &mg); err != nil {
+			return fmt.Errorf("stock log balances: %w", err)
+		}
+		r := &rows[at[id]]
+		r.BalanceML, r.BalanceMg = ml, mg
+	}
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("stock log balances: %w", err)
+	}
+	return nil
 }
