@@ -1,7 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -381,10 +384,10 @@ func (s *Server) apiReconcile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type apiStockLog struct {
-	Rows []stock.LogRow `json:"rows"`
-}
-
+// apiStockLog streams {"rows": [...]} row by row as StockLog reads them
+// (the document writeJSON would write, without holding the ledger). An
+// error after the first row ends the document unfinished, so that no
+// client takes a cut log for the whole one; the error is logged.
 func (s *Server) apiStockLog(w http.ResponseWriter, r *http.Request) error {
 	svc, err := s.stockService()
 	if err != nil {
@@ -394,14 +397,40 @@ func (s *Server) apiStockLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := apiStockLog{Rows: []stock.LogRow{}}
-	if err := svc.StockLog(r.Context(), f, func(row stock.LogRow) error {
-		out.Rows = append(out.Rows, row)
-		return nil
-	}); err != nil {
-		return err
+	var enc *json.Encoder
+	var row bytes.Buffer
+	start := func() {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, `{"rows":[`)
+		enc = json.NewEncoder(&row)
+		enc.SetEscapeHTML(false)
 	}
-	writeJSON(w, http.StatusOK, out)
+	err = svc.StockLog(r.Context(), f, func(lr stock.LogRow) error {
+		sep := ","
+		if enc == nil {
+			start()
+			sep = ""
+		}
+		row.Reset()
+		row.WriteString(sep)
+		if err := enc.Encode(lr); err != nil {
+			return err
+		}
+		_, err := w.Write(bytes.TrimSuffix(row.Bytes(), []byte("\n")))
+		return err
+	})
+	if err != nil {
+		if enc == nil {
+			return err
+		}
+		s.logger.Error("stock log json", "error", err)
+		return nil
+	}
+	if enc == nil {
+		start()
+	}
+	_, _ = io.WriteString(w, "]}\n")
 	return nil
 }
 
