@@ -56,8 +56,22 @@ type SessionFilter struct {
 	WithOpenAlerts bool
 	// WithState replays each session's events into State.
 	WithState bool
-	Limit     int // 0 means 200; at most 1000
+	// After pages on (keyset, issue 16): only sessions after this one in
+	// the list's order (newest session date first, then highest ID); nil
+	// starts at the newest.
+	After *SessionKey
+	Limit int // 0 means 200; at most 1000
 }
+
+// SessionKey is a session's place in the order of FindSessions: its date,
+// then its ID (which makes it unique).
+type SessionKey struct {
+	Date Date  `json:"date"`
+	ID   int64 `json:"id"`
+}
+
+// Key returns s's place in the order of FindSessions.
+func (s *InfusionSession) Key() SessionKey { return SessionKey{Date: s.SessionDate, ID: s.ID} }
 
 // CanChart reports whether a may chart a session of clinicID: the clinic's
 // nurses and clinicians, who give and supervise infusions. An administrator

@@ -508,8 +508,11 @@ func CourseTitle(p *Plan) string {
 // CourseFilter selects courses of the actor's clinic.
 type CourseFilter struct {
 	PatientID int64 // 0 for every patient
-	Offset    int
-	Limit     int // 0 means 50; at most 500
+	// BeforeID pages on (keyset, issue 16): only courses with a smaller ID,
+	// i.e. older than the last one of the page before; 0 starts at the
+	// newest.
+	BeforeID int64
+	Limit    int // 0 means 50; at most 500
 }
 
 // CanPlanCourse reports whether a may create a course or a plan version for

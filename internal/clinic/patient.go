@@ -182,6 +182,9 @@ type PatientFilter struct {
 	// After pages forward (keyset pagination, issue 16): only patients
 	// after this one in the list's order; nil starts at the first.
 	After *PatientKey
+	// IDs, when not empty, selects only these patients (the patients of
+	// a page of another list, in one query).
+	IDs   []int64
 	Limit int // 0 means 50; at most 500
 }
 

@@ -247,6 +247,9 @@ func (db *DB) FindSessions(ctx context.Context, f clinic.SessionFilter) ([]*clin
 	if f.WithOpenAlerts {
 		w.add("s.open_alerts > 0")
 	}
+	if k := f.After; k != nil {
+		w.add("(s.session_date, s.id) < (" + w.arg(dateArg(k.Date)) + ", " + w.arg(k.ID) + ")")
+	}
 	q := `SELECT ` + sessionColumns + sessionFrom + w.sql() +
 		` ORDER BY s.session_date DESC, s.id DESC LIMIT ` + w.arg(limit(f.Limit, 200, 1000))
 	rows, err := db.read.QueryContext(ctx, q, w.args...)
@@ -266,15 +269,13 @@ func (db *DB) FindSessions(ctx context.Context, f clinic.SessionFilter) ([]*clin
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find sessions: %w", err)
 	}
+	if f.WithState {
+		if err := db.replayAll(ctx, db.read, list); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]*clinic.InfusionSession, 0, len(list))
 	for _, s := range list {
-		if f.WithState {
-			st, err := db.replay(ctx, db.read, s)
-			if err != nil {
-				return nil, err
-			}
-			s.State = &st
-		}
 		out = append(out, s.InfusionSession)
 	}
 	return out, nil

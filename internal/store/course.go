@@ -148,8 +148,11 @@ func (db *DB) FindCourses(ctx context.Context, f clinic.CourseFilter) ([]*clinic
 	if f.PatientID != 0 {
 		w.add("patient_id = " + w.arg(f.PatientID))
 	}
+	if f.BeforeID > 0 {
+		w.add("id < " + w.arg(f.BeforeID))
+	}
 	q := `SELECT ` + courseColumns + ` FROM courses` + w.sql() +
-		` ORDER BY id DESC LIMIT ` + w.arg(limit(f.Limit, 50, 500)) + ` OFFSET ` + w.arg(max(f.Offset, 0))
+		` ORDER BY id DESC LIMIT ` + w.arg(limit(f.Limit, 50, 500))
 	rows, err := db.read.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("find courses: %w", err)

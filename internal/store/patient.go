@@ -84,6 +84,11 @@ func (db *DB) FindPatients(ctx context.Context, f clinic.PatientFilter) ([]*clin
 		}
 		w.add("(" + strings.Join(or, " OR ") + ")")
 	}
+	if len(f.IDs) > 0 {
+		var in string
+		in, w.args = inList(w.args, f.IDs)
+		w.add("id IN (" + in + ")")
+	}
 	if k := f.After; k != nil {
 		w.add("(family_name, given_name, id) > (" + w.arg(k.FamilyName) + ", " + w.arg(k.GivenName) + ", " + w.arg(k.ID) + ")")
 	}

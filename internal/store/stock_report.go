@@ -17,7 +17,8 @@ import (
 // Reconciliation and the controlled-substance log (stock.Service). Lot
 // balances and the balances of wasted bags are sums over the ledger in
 // SQL; only the bags not yet wasted are replayed (to read what the chart
-// has given), so the work grows with the open bags, not the history.
+// has given, all in one read: sessionsByID), so the work grows with the open
+// bags, not the history.
 
 // Reconcile implements stock.Service.
 func (db *DB) Reconcile(ctx context.Context, now time.Time) (*stock.Reconciliation, error) {
@@ -105,7 +106,17 @@ func (db *DB) Reconcile(ctx context.Context, now time.Time) (*stock.Reconciliati
 	if err != nil {
 		return nil, err
 	}
-	sessions := map[int64]*infusion.State{}
+	// The charts of the bags not yet wasted, read together (sessionsByID).
+	var open []int64
+	for _, p := range preps {
+		if !p.Wasted() {
+			open = append(open, p.SessionID)
+		}
+	}
+	sessions, err := db.sessionsByID(ctx, db.read, a, open)
+	if err != nil {
+		return nil, err
+	}
 	var patientIDs []int64
 	for _, p := range preps {
 		patientIDs = append(patientIDs, p.PatientID)
@@ -116,19 +127,7 @@ func (db *DB) Reconcile(ctx context.Context, now time.Time) (*stock.Reconciliati
 		if p.Wasted() {
 			bb.GivenMg, bb.Finished = *p.Wastes[0].GivenMg, true
 		} else {
-			st := sessions[p.SessionID]
-			if st == nil {
-				s, err := db.sessionForRead(ctx, db.read, a, p.SessionID, false)
-				if err != nil {
-					return nil, err
-				}
-				replayed, err := db.replay(ctx, db.read, s)
-				if err != nil {
-					return nil, err
-				}
-				st = &replayed
-				sessions[p.SessionID] = st
-			}
+			st := sessions[p.SessionID].State
 			bb.GivenMg = float64(st.BagGivenMg(p.BagNumber-1, now))
 			bb.Finished = st.Phase == infusion.PhaseStopped
 		}

@@ -19,21 +19,13 @@ type auditData struct {
 
 const auditPerPage = 50
 
-// auditKey is an entry's place in the log's order (newest first): the
-// cursor of the page after it holds its ID.
-type auditKey struct {
-	ID int64 `json:"id"`
-}
-
-func (k *auditKey) valid() bool { return k.ID > 0 }
-
 // auditNext returns the cursor of the page after entries when the page is
 // full (the next page may then be empty), "" otherwise.
 func auditNext(entries []*clinic.AuditEntry, limit int) string {
 	if len(entries) == 0 || len(entries) < limit {
 		return ""
 	}
-	return encodeCursor(&auditKey{ID: entries[len(entries)-1].ID})
+	return encodeCursor(&idKey{ID: entries[len(entries)-1].ID})
 }
 
 func auditFilter(r *http.Request) (clinic.AuditFilter, error) {
@@ -49,7 +41,7 @@ func auditFilter(r *http.Request) (clinic.AuditFilter, error) {
 		}
 	}
 	// ?after=CURSOR (from next) pages as before_id does.
-	after, err := afterCursor[auditKey](r)
+	after, err := afterCursor[idKey](r)
 	if err != nil {
 		return f, err
 	}

@@ -506,7 +506,13 @@ func apiChartOf(ss *clinic.InfusionSession, now time.Time) apiChart {
 
 type apiSessionList struct {
 	Sessions []*clinic.InfusionSession `json:"sessions"`
+	// Next is the cursor of the next page (?after=NEXT); absent on the last.
+	Next string `json:"next,omitempty"`
 }
+
+// apiSessions lists sessions newest first (session date, then ID), ?limit
+// (default 200, at most 500: one row more than the page must fit under
+// FindSessions' 1000) a page, ?after=NEXT for the next.
 
 func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) error {
 	svc, err := s.treatment()
@@ -531,14 +537,24 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.CourseID, f.PatientID = int64(cid), int64(pid)
+	n, err := pageLimit(r, 200, 500)
+	if err != nil {
+		return err
+	}
+	after, err := afterCursor[sessionCursor](r)
+	if err != nil {
+		return err
+	}
+	f.After, f.Limit = (*clinic.SessionKey)(after), n+1
 	list, err := svc.FindSessions(r.Context(), f)
 	if err != nil {
 		return err
 	}
+	list, next := cutPage(list, n, func(ss *clinic.InfusionSession) sessionCursor { return sessionCursor(ss.Key()) })
 	if list == nil {
 		list = []*clinic.InfusionSession{}
 	}
-	writeJSON(w, http.StatusOK, apiSessionList{Sessions: list})
+	writeJSON(w, http.StatusOK, apiSessionList{Sessions: list, Next: encodeCursor(next)})
 	return nil
 }
 

@@ -203,24 +203,63 @@ func (s *Server) renderCourseForm(w http.ResponseWriter, r *http.Request, status
 	return nil
 }
 
-// coursesPage lists the clinic's courses.
+// coursesPerPage is the length of a page of the courses list.
+const coursesPerPage = 50
+
+// coursePage reads the page of courses f asks for after the ?after cursor,
+// f.Limit of them: the courses and the cursor of the next page ("" on the
+// last).
+func (s *Server) coursePageOf(r *http.Request, svc clinic.CourseService, f clinic.CourseFilter) ([]*clinic.Course, string, error) {
+	after, err := afterCursor[idKey](r)
+	if err != nil {
+		return nil, "", err
+	}
+	if after != nil {
+		f.BeforeID = after.ID
+	}
+	n := f.Limit
+	f.Limit = n + 1
+	list, err := svc.FindCourses(r.Context(), f)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := cutPage(list, n, func(c *clinic.Course) idKey { return idKey{ID: c.ID} })
+	return list, encodeCursor(next), nil
+}
+
+// coursesPage lists the clinic's courses, newest first, coursesPerPage a
+// page (?after=CURSOR from the Next page link), with their patients read
+// in one query.
 func (s *Server) coursesPage(w http.ResponseWriter, r *http.Request) error {
 	svc, err := s.treatment()
 	if err != nil {
 		return err
 	}
-	list, err := svc.FindCourses(r.Context(), clinic.CourseFilter{Limit: 200})
+	list, next, err := s.coursePageOf(r, svc, clinic.CourseFilter{Limit: coursesPerPage})
 	if err != nil {
 		return err
 	}
-	d := coursesData{views: s.views(), Courses: list, Patients: map[int64]*clinic.Patient{}, CanPlan: clinic.CanPlanCourse(actor(r), actor(r).ClinicID)}
+	d := coursesData{views: s.views(), Courses: list, Patients: map[int64]*clinic.Patient{}, CanPlan: clinic.CanPlanCourse(actor(r), actor(r).ClinicID),
+		First: r.URL.Query().Get("after") == "", Next: next}
+	var ids []int64
 	for _, c := range list {
 		if _, ok := d.Patients[c.PatientID]; !ok {
-			p, err := s.Patients.FindPatientByID(r.Context(), c.PatientID)
-			if err != nil {
-				return err
-			}
-			d.Patients[c.PatientID] = p
+			d.Patients[c.PatientID] = nil
+			ids = append(ids, c.PatientID)
+		}
+	}
+	if len(ids) > 0 {
+		ps, _, err := s.Patients.FindPatients(r.Context(), clinic.PatientFilter{IDs: ids, Limit: len(ids)})
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			d.Patients[p.ID] = p
+		}
+	}
+	for id, p := range d.Patients {
+		if p == nil {
+			return fmt.Errorf("courses page: patient %d of a listed course not found", id)
 		}
 	}
 	s.render(w, r, http.StatusOK, "course_list", &page{Title: "Treatment courses", Data: d})
@@ -234,6 +273,10 @@ type coursesData struct {
 	// Patient1 is the one patient listed (nil for the clinic's list).
 	Patient1 *clinic.Patient
 	CanPlan  bool
+	// First is true on the first page of the clinic's list; Next is the
+	// cursor of the next page ("" on the last).
+	First bool
+	Next  string
 }
 
 // Patient returns the patient of a course.
@@ -644,8 +687,13 @@ func formInt(f *form, field string) (int, error) {
 
 type apiCourseList struct {
 	Courses []*clinic.Course `json:"courses"`
+	// Next is the cursor of the next page (?after=NEXT); absent on the last.
+	Next string `json:"next,omitempty"`
 }
 
+// apiCourses lists courses newest first, ?limit (default and most 200: one
+// row more than the page must fit under FindCourses' 500) a page,
+// ?after=NEXT for the next.
 func (s *Server) apiCourses(w http.ResponseWriter, r *http.Request) error {
 	svc, err := s.treatment()
 	if err != nil {
@@ -655,14 +703,18 @@ func (s *Server) apiCourses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.FindCourses(r.Context(), clinic.CourseFilter{PatientID: int64(pid), Limit: 500})
+	n, err := pageLimit(r, 200, 200)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.coursePageOf(r, svc, clinic.CourseFilter{PatientID: int64(pid), Limit: n})
 	if err != nil {
 		return err
 	}
 	if list == nil {
 		list = []*clinic.Course{}
 	}
-	writeJSON(w, http.StatusOK, apiCourseList{Courses: list})
+	writeJSON(w, http.StatusOK, apiCourseList{Courses: list, Next: next})
 	return nil
 }
 

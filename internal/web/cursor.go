@@ -55,3 +55,39 @@ func afterCursor[K any](r *http.Request) (*K, error) {
 	}
 	return &k, nil
 }
+
+// idKey is a row's place in a list ordered by ID, newest first (the audit
+// log, the courses): the cursor of the page after it holds its ID.
+type idKey struct {
+	ID int64 `json:"id"`
+}
+
+func (k *idKey) valid() bool { return k.ID > 0 }
+
+// sessionCursor is clinic.SessionKey as a cursor.
+type sessionCursor clinic.SessionKey
+
+func (k *sessionCursor) valid() bool { return k.ID > 0 && !k.Date.IsZero() }
+
+// pageLimit reads ?limit: def when absent, at most max.
+func pageLimit(r *http.Request, def, max int) (int, error) {
+	n, err := queryInt(r, "limit")
+	if err != nil {
+		return 0, err
+	}
+	if n <= 0 {
+		return def, nil
+	}
+	return min(n, max), nil
+}
+
+// cutPage trims list, read with a limit of n+1, to n rows and returns the
+// key of its last row when there was one more (a next page), else nil.
+func cutPage[T, K any](list []T, n int, key func(T) K) ([]T, *K) {
+	if len(list) <= n {
+		return list, nil
+	}
+	list = list[:n]
+	k := key(list[n-1])
+	return list, &k
+}

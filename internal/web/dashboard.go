@@ -23,7 +23,16 @@ type dashboardData struct {
 	// discrepancies (full page only); StockError says why not shown.
 	StockFlags []stock.Discrepancy
 	StockError string
+	// StockMore is how many more discrepancies the reconciliation page
+	// lists than the dashboard shows (dashboardFlags).
+	StockMore int
 }
+
+// dashboardFlags is how many stock discrepancies the dashboard lists, the
+// oldest first as Reconcile orders them; the reconciliation page has every
+// one. A clinic years behind on wasting bags would otherwise get a
+// dashboard of thousands of lines (issue 16).
+const dashboardFlags = 20
 
 // DueSoon is how far ahead vitals count as due.
 func (dashboardData) DueSoon() time.Duration { return clinic.DueSoon }
@@ -80,6 +89,9 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 		data.StockError = clinic.ErrorMessage(err)
 	} else {
 		data.StockFlags = rec.Flags
+		if n := len(rec.Flags); n > dashboardFlags {
+			data.StockFlags, data.StockMore = rec.Flags[:dashboardFlags], n-dashboardFlags
+		}
 	}
 	p.Data = data
 	s.render(w, r, http.StatusOK, "dashboard_page", p)

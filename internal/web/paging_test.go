@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -116,6 +118,112 @@ func TestKeysetPages(t *testing.T) {
 			}
 			if len(wantA) < 30 || !slices.Equal(gotA, wantA) {
 				t.Errorf("audit pages of 7: %d entries in %d pages, want the %d of one page", len(gotA), pages, len(wantA))
+			}
+		})
+	}
+}
+
+// TestKeysetCoursesAndSessions: /api/v1/courses and /api/v1/sessions page
+// by cursor (?limit=N&after=NEXT) through the rows of one large page, each
+// once and in order, sessions sharing a date included; /courses links its
+// Next page (50 a page) and the two pages hold every course once, each row
+// with its patient; a forged cursor is a 400 naming "after"; both engines.
+func TestKeysetCoursesAndSessions(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			ts := newTestServer(t, e)
+			nurse := ts.client(t, clinic.RoleNurse)
+			nurseCtx := ts.demo.As(context.Background(), clinic.RoleNurse)
+			today := clinic.DateOf(ts.now())
+			for i := range 56 {
+				cid := goldbergCourse(t, ts, ts.demo.Patients[i%len(ts.demo.Patients)])
+				if i%8 == 0 {
+					for d := 1; d <= 2; d++ {
+						if _, err := ts.db.OpenSession(nurseCtx, cid, d, today.AddDays(-d)); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			walk := func(list string, base string, n int, rows func(resp *http.Response) ([]int64, string)) {
+				t.Helper()
+				want, next := rows(ts.do(t, nurse, "GET", base+"?limit=200", "", ""))
+				if next != "" {
+					t.Fatalf("%s: one page of 200 has a next", list)
+				}
+				var got []int64
+				path, pages := fmt.Sprintf("%s?limit=%d", base, n), 0
+				for ; pages < 100; pages++ {
+					ids, next := rows(ts.do(t, nurse, "GET", path, "", ""))
+					got = append(got, ids...)
+					if next == "" {
+						break
+					}
+					path = fmt.Sprintf("%s?limit=%d&after=%s", base, n, url.QueryEscape(next))
+				}
+				if len(want) < 2*n || !slices.Equal(got, want) {
+					t.Errorf("%s in pages of %d: %v, want %v", list, n, got, want)
+				}
+			}
+			walk("courses", "/api/v1/courses", 7, func(resp *http.Response) ([]int64, string) {
+				var p struct {
+					Courses []clinic.Course `json:"courses"`
+					Next    string          `json:"next"`
+				}
+				decode(t, resp, &p)
+				var ids []int64
+				for _, c := range p.Courses {
+					ids = append(ids, c.ID)
+				}
+				return ids, p.Next
+			})
+			walk("sessions", "/api/v1/sessions", 3, func(resp *http.Response) ([]int64, string) {
+				var p struct {
+					Sessions []clinic.InfusionSession `json:"sessions"`
+					Next     string                   `json:"next"`
+				}
+				decode(t, resp, &p)
+				var ids []int64
+				for _, s := range p.Sessions {
+					ids = append(ids, s.ID)
+				}
+				return ids, p.Next
+			})
+
+			first := pageOf(ts.do(t, nurse, "GET", "/courses", "", ""))
+			m := regexp.MustCompile(`href="(/courses\?after=[^"]+)">Next page`).FindStringSubmatch(first)
+			if m == nil {
+				t.Fatalf("/courses with 56 courses and more has no Next page link")
+			}
+			second := pageOf(ts.do(t, nurse, "GET", m[1], "", ""))
+			course := regexp.MustCompile(`<td><a href="/courses/(\d+)">`)
+			patient := regexp.MustCompile(`<td><a href="/patients/\d+">[^<]+</a>`)
+			var ids []string
+			for _, pg := range []string{first, second} {
+				for _, mm := range course.FindAllStringSubmatch(pg, -1) {
+					ids = append(ids, mm[1])
+				}
+				if a, b := len(course.FindAllString(pg, -1)), len(patient.FindAllString(pg, -1)); a != b {
+					t.Errorf("a page of %d courses shows %d patients", a, b)
+				}
+			}
+			var all struct {
+				Courses []clinic.Course `json:"courses"`
+			}
+			decode(t, ts.do(t, nurse, "GET", "/api/v1/courses?limit=200", "", ""), &all)
+			var want []string
+			for _, c := range all.Courses {
+				want = append(want, fmt.Sprint(c.ID))
+			}
+			if !slices.Equal(ids, want) || len(course.FindAllString(first, -1)) != 50 {
+				t.Errorf("/courses pages: %v, want %v (50 on the first)", ids, want)
+			}
+			for _, p := range []string{"/api/v1/courses?after=e30x", "/api/v1/sessions?after=eyJpZCI6MX0", "/courses?after=xyz"} {
+				resp := ts.do(t, nurse, "GET", p, "", "")
+				if resp.StatusCode != 400 {
+					t.Errorf("%s: status %d, want 400", p, resp.StatusCode)
+				}
+				resp.Body.Close()
 			}
 		})
 	}

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/infusion"
+)
+
+// Lists of sessions with their charts (issue 16: no query per session). A
+// list of n sessions is read in one query and their events in one query per
+// idChunk sessions, then replayed in Go, instead of two queries per session.
+
+// idChunk is how many IDs one IN (…) list holds: under SQLite's default
+// limit of 32,766 host parameters (SQLITE_MAX_VARIABLE_NUMBER since 3.32)
+// and PostgreSQL's 65,535, and short enough for the statement cache.
+const idChunk = 500
+
+// inList returns "$k, $k+1, …" for ids, appended to args.
+func inList(args []any, ids []int64) (string, []any) {
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		ph[i] = fmt.Sprintf("$%d", len(args))
+	}
+	return strings.Join(ph, ", "), args
+}
+
+// chunks calls fn with ids idChunk at a time.
+func chunks(ids []int64, fn func([]int64) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), idChunk)
+		if err := fn(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// replayAll sets the State of every session of list from its stored
+// events, read idChunk sessions per query (ORDER BY session_id, seq: the
+// primary key's order, see migration 0002's UNIQUE (session_id, seq)).
+func (db *DB) replayAll(ctx context.Context, q queryer, list []*sessionRow) error {
+	byID := make(map[int64]*sessionRow, len(list))
+	ids := make([]int64, 0, len(list))
+	for _, s := range list {
+		if _, ok := byID[s.ID]; !ok {
+			byID[s.ID] = s
+			ids = append(ids, s.ID)
+		}
+	}
+	evs := make(map[int64][]infusion.Event, len(ids))
+	err := chunks(ids, func(part []int64) error {
+		in, args := inList(nil, part)
+		rows, err := q.QueryContext(ctx, `SELECT session_id, seq, event_json FROM infusion_events
+			WHERE session_id IN (`+in+`) ORDER BY session_id, seq`, args...)
+		if err != nil {
+			return fmt.Errorf("session events: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var sid int64
+			var seq int
+			var raw []byte
+			if err := rows.Scan(&sid, &seq, &raw); err != nil {
+				return fmt.Errorf("session events: %w", err)
+			}
+			e, err := decodedEvents.decode(raw)
+			if err != nil {
+				return fmt.Errorf("session %d event %d: %w", sid, seq, err)
+			}
+			evs[sid] = append(evs[sid], e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range list {
+		if s.State != nil {
+			continue
+		}
+		st, err := infusion.Replay(s.order, s.rules, evs[s.ID])
+		if err != nil {
+			return fmt.Errorf("session %d: the stored chart does not replay: %w", s.ID, err)
+		}
+		s.State = &st
+	}
+	return nil
+}
+
+// sessionsByID reads the sessions of ids (each once) that a may read, with
+// their charts; a session a may not read is ENOTFOUND, as sessionForRead.
+func (db *DB) sessionsByID(ctx context.Context, q queryer, a *clinic.Actor, ids []int64) (map[int64]*sessionRow, error) {
+	out := map[int64]*sessionRow{}
+	var list []*sessionRow
+	err := chunks(ids, func(part []int64) error {
+		in, args := inList(nil, part)
+		rows, err := q.QueryContext(ctx, `SELECT `+sessionColumns+sessionFrom+` WHERE s.id IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("find sessions: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			s, err := scanSession(rows)
+			if err != nil {
+				return fmt.Errorf("find sessions: %w", err)
+			}
+			if !clinic.CanReadPatientRecord(a, s.ClinicID, s.PatientID) {
+				return clinic.Errorf(clinic.ENOTFOUND, "No such infusion session.")
+			}
+			if _, ok := out[s.ID]; !ok {
+				out[s.ID] = s
+				list = append(list, s)
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if out[id] == nil {
+			return nil, clinic.Errorf(clinic.ENOTFOUND, "No such infusion session.")
+		}
+	}
+	return out, db.replayAll(ctx, q, list)
+}
