@@ -38,7 +38,7 @@ func collectLog(t *testing.T, ctx context.Context, db *store.DB, f stock.LogFilt
 	return out
 }
 
-// TestStockLogPagesMatchWholeHistory: StockLog read in pages of 7 rows (ties
+// TestStockLogPagesMatchWholeHistory: StockLog read in pages of 7, 14, 28 and 56 rows (ties
 // of at across page boundaries included) gives the rows, order and balances
 // of the single whole-history query it replaced and of a running sum by ID
 // computed here; the period and lot filters give the matching subsequence
@@ -53,12 +53,12 @@ func TestStockLogPagesMatchWholeHistory(t *testing.T) {
 		ids, err := db.ClinicIDs(sys())
 		must(t, err)
 		cid := ids[0]
-		// Nine disposals at the very instant of the 10th entry: rows of one
+		// Nine disposals at the very instant of the third entry with a lot: rows of one
 		// at that span pages, told apart by ID.
 		must(t, db.ExecRaw(bg, fmt.Sprintf(`INSERT INTO stock_entries (clinic_id, kind, at, lot_id, lot_ml, lot_mg, reason, by_name, recorded_at)
 			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
 			SELECT e.clinic_id, 'dispose', e.at, e.lot_id, -0.5, -25, 'tie', 'test', e.recorded_at
-			FROM stock_entries e, n WHERE e.id = (SELECT id FROM stock_entries WHERE clinic_id = %d AND lot_id IS NOT NULL ORDER BY at, id LIMIT 1 OFFSET 9)`, cid)))
+			FROM stock_entries e, n WHERE e.id = (SELECT id FROM stock_entries WHERE clinic_id = %d AND lot_id IS NOT NULL ORDER BY at, id LIMIT 1 OFFSET 2)`, cid)))
 		ctx := clinic.NewContext(bg, &clinic.Actor{ClinicID: cid, Login: "admin", Role: clinic.RoleAdmin})
 
 		all := collectLog(t, ctx, db, stock.LogFilter{})
@@ -115,8 +115,8 @@ func TestStockLogPagesMatchWholeHistory(t *testing.T) {
 				ties++
 			}
 		}
-		if ties < 8 {
-			t.Errorf("%d rows share the at of the row before: the tie rows are missing", ties)
+		if ties < 8 || !all[6].At.Equal(all[7].At) {
+			t.Errorf("%d rows share the at of the row before, rows 7 and 8 (the first page's last and the next's first) the same at: %v", ties, all[6].At.Equal(all[7].At))
 		}
 		balance := map[int64]stock.LogRow{}
 		for _, r := range all {
