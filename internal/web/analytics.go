@@ -66,11 +66,6 @@ type cohortAnalysis struct {
 // atRiskStep is the spacing of the numbers-at-risk table, in days.
 const atRiskStep = 14
 
-// analyticsPatientLimit bounds how many patients' courses are read one by
-// one for relief and boosters; the cohort report itself reads the packed
-// journal of every patient.
-const analyticsPatientLimit = 2000
-
 // cohortAnalysis computes the clinic's analytics for the actor.
 func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
 	js, err := s.journals()
@@ -94,30 +89,15 @@ func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
 		return nil, err
 	}
 	c := &cohortAnalysis{Definitions: defs, Rows: len(rows.Rows), Report: rep}
-	var patients []*clinic.Patient
-	for f := (clinic.PatientFilter{Limit: 500}); len(patients) < analyticsPatientLimit; {
-		page, next, err := s.Patients.FindPatients(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		patients = append(patients, page...)
-		if next == nil {
-			break
-		}
-		f.After = next
+	ranked, err := s.rankedOutcomes(ctx, &defs.Definitions)
+	if err != nil {
+		return nil, err
 	}
 	byProtocol := map[string][]survival.Observation{}
 	titles := map[string]string{}
 	var protocols []string
 	maxDay := 0
-	for _, p := range patients {
-		po, err := s.patientOutcome(ctx, js, &defs.Definitions, p)
-		if err != nil {
-			return nil, err
-		}
-		if po == nil {
-			continue
-		}
+	for _, po := range ranked {
 		c.Patients = append(c.Patients, po)
 		for _, co := range po.Courses {
 			o, ok := co.Relief.Observation()
@@ -159,6 +139,16 @@ func (s *Server) patientOutcome(ctx context.Context, js journalServices, defs *o
 		return nil, err
 	}
 	windows, _ := s.patientCourses(ctx, p.ID)
+	return outcomeOf(defs, p, entries, day1, windows)
+}
+
+// outcomeOf applies the definitions to one patient's journal entries (in
+// FindJournalEntries order), journal day 1 and signed course windows; nil
+// when the patient has no journal on the day axis.
+func outcomeOf(defs *outcomes.Definitions, p *clinic.Patient, entries []*clinic.JournalEntry, day1 clinic.Date, windows []courseWindow) (*patientOutcome, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
 	if len(windows) == 0 && !day1.IsZero() {
 		windows = []courseWindow{{Day1: day1}}
 	}
@@ -168,6 +158,7 @@ func (s *Server) patientOutcome(ctx context.Context, js journalServices, defs *o
 		return nil, nil
 	}
 	po := &patientOutcome{Patient: p, Day1: day1}
+	var err error
 	for i, cr := range split {
 		co := courseOutcome{Window: cr.Window, Rows: cr.Rows}
 		if len(cr.Rows) > 0 {

@@ -45,27 +45,9 @@ func (s *Server) patientCourses(ctx context.Context, patientID int64) ([]courseW
 	if courses != nil {
 		list, err := courses.FindCourses(ctx, clinic.CourseFilter{PatientID: patientID, Limit: 500})
 		if err == nil {
-			for _, c := range list {
-				v := c.Current()
-				if v == nil || v.Plan == nil || len(v.Plan.Days) == 0 {
-					continue
-				}
-				w := courseWindow{CourseID: c.ID, Title: c.Title, ProtocolID: v.Plan.ProtocolID, ProtocolTitle: v.Plan.ProtocolTitle,
-					Day1: v.Plan.Days[0].Date}
-				for _, d := range v.Plan.Days {
-					w.Planned = append(w.Planned, d.Date)
-					if d.Date.Before(w.Day1) {
-						w.Day1 = d.Date
-					}
-				}
-				if w.Day1.IsZero() {
-					w.Day1 = v.Plan.StartDate
-				}
-				windows = append(windows, w)
-			}
+			windows = courseWindows(list)
 		}
 	}
-	slices.SortFunc(windows, func(a, b courseWindow) int { return a.Day1.DaysSince(b.Day1) })
 	var held []clinic.Date
 	if charting != nil {
 		sessions, err := charting.FindSessions(ctx, clinic.SessionFilter{PatientID: patientID, Limit: 1000})
@@ -78,6 +60,32 @@ func (s *Server) patientCourses(ctx context.Context, patientID int64) ([]courseW
 		}
 	}
 	return windows, held
+}
+
+// courseWindows are the windows of the signed courses, in order of day 1
+// (courses as FindCourses lists them, newest first).
+func courseWindows(list []*clinic.Course) []courseWindow {
+	var windows []courseWindow
+	for _, c := range list {
+		v := c.Current()
+		if v == nil || v.Plan == nil || len(v.Plan.Days) == 0 {
+			continue
+		}
+		w := courseWindow{CourseID: c.ID, Title: c.Title, ProtocolID: v.Plan.ProtocolID, ProtocolTitle: v.Plan.ProtocolTitle,
+			Day1: v.Plan.Days[0].Date}
+		for _, d := range v.Plan.Days {
+			w.Planned = append(w.Planned, d.Date)
+			if d.Date.Before(w.Day1) {
+				w.Day1 = d.Date
+			}
+		}
+		if w.Day1.IsZero() {
+			w.Day1 = v.Plan.StartDate
+		}
+		windows = append(windows, w)
+	}
+	slices.SortFunc(windows, func(a, b courseWindow) int { return a.Day1.DaysSince(b.Day1) })
+	return windows
 }
 
 // courseRows is the journal of one course window: the patient's entries

@@ -31,11 +31,9 @@ type relapseRow struct {
 	Booster outcomes.BoosterSuggestion `json:"booster"`
 }
 
-// relapseLimit bounds the patients read one by one for the dashboard.
-const relapseLimit = 500
-
 // relapses returns the clinic's patients whose journal shows that their
-// latest relief period ended in relapse, the most recent first.
+// latest relief period ended in relapse, the most recent first, from the
+// set-based reads of every patient's outcome (analytics_set.go).
 func (s *Server) relapses(ctx context.Context) ([]relapseRow, error) {
 	js, err := s.journals()
 	if err != nil {
@@ -45,16 +43,13 @@ func (s *Server) relapses(ctx context.Context) ([]relapseRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	patients, _, err := s.Patients.FindPatients(ctx, clinic.PatientFilter{Limit: relapseLimit})
+	list, err := s.rankedOutcomes(ctx, &defs.Definitions)
 	if err != nil {
 		return nil, err
 	}
 	out := []relapseRow{}
-	for _, p := range patients {
-		po, err := s.patientOutcome(ctx, js, &defs.Definitions, p)
-		if err != nil {
-			return nil, err
-		}
+	for _, po := range list {
+		p := po.Patient
 		if po == nil || len(po.Courses) == 0 || len(po.Periods) == 0 {
 			continue
 		}

@@ -1,0 +1,218 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/outcomes"
+)
+
+// The inputs of every patient's outcomes read set-based, for the clinic's
+// analytics and the dashboard's relapses (issue 16: no query per patient).
+// Four queries whatever the number of patients: the patients, their journal
+// day 1, the signed plans of their courses, and one stream of every journal
+// entry ordered by patient; the patient-by-patient readers
+// (FindJournalEntries, JournalDay1, FindCourses) give the same values.
+
+// OutcomeInputs is one patient's journal, journal day 1 and courses as the
+// outcome analysis reads them.
+type OutcomeInputs struct {
+	Patient *clinic.Patient
+	// Rank is the patient's place in FindPatients order (family name,
+	// given name, ID, as the database collates them), from 0.
+	Rank int
+	// Entries are the patient's journal entries in FindJournalEntries order
+	// (by date, undated last, then day and ID), with their dates, journal
+	// days and scores only.
+	Entries []*clinic.JournalEntry
+	Day1    clinic.Date
+	// Courses are the patient's courses in FindCourses order (newest
+	// first), each with its current signed version only, whose plan holds
+	// the protocol, start date and day dates only; a course without a
+	// signed version has no versions.
+	Courses []*clinic.Course
+}
+
+// signedPlan is the part of a plan version's plan_json the outcomes read.
+type signedPlan struct {
+	ProtocolID    string      `json:"protocol_id"`
+	ProtocolTitle string      `json:"protocol_title"`
+	StartDate     clinic.Date `json:"start_date"`
+	Days          []struct {
+		Date clinic.Date `json:"date"`
+	} `json:"days"`
+}
+
+// EachOutcomeInputs calls fn, in patient ID order, with the inputs of every
+// patient of the actor's scope who has a journal entry. The entries are
+// read as one stream; fn's argument is valid only during the call.
+func (db *DB) EachOutcomeInputs(ctx context.Context, fn func(*OutcomeInputs) error) error {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	var w where
+	if err := patientScope(a, &w); err != nil {
+		return err
+	}
+	// The same scope on the tables keyed by patient_id.
+	scope, args := "", w.args
+	if len(w.conds) > 0 {
+		scope = ` WHERE patient_id IN (SELECT id FROM patients` + w.sql() + `)`
+	}
+	type ranked struct {
+		p    *clinic.Patient
+		rank int
+	}
+	patients := map[int64]ranked{}
+	if err := db.eachRow(ctx, `SELECT `+patientColumns+` FROM patients`+w.sql()+` ORDER BY family_name, given_name, id`, args, func(rows *sql.Rows) error {
+		p, err := scanPatient(rows)
+		if err == nil {
+			patients[p.ID] = ranked{p, len(patients)}
+		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("outcome inputs: patients: %w", err)
+	}
+	day1 := map[int64]clinic.Date{}
+	if err := db.eachRow(ctx, `SELECT patient_id, day1 FROM journal_day1`+scope, args, func(rows *sql.Rows) error {
+		var id int64
+		var d sql.NullTime
+		err := rows.Scan(&id, &d)
+		day1[id] = dateOf(d)
+		return err
+	}); err != nil {
+		return fmt.Errorf("outcome inputs: day 1: %w", err)
+	}
+	courses := map[int64][]*clinic.Course{}
+	byID := map[int64]*clinic.Course{}
+	if err := db.eachRow(ctx, `SELECT `+courseColumns+` FROM courses`+scope+` ORDER BY patient_id, id DESC`, args, func(rows *sql.Rows) error {
+		c, err := scanCourse(rows)
+		if err == nil {
+			courses[c.PatientID] = append(courses[c.PatientID], c)
+			byID[c.ID] = c
+		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("outcome inputs: courses: %w", err)
+	}
+	// The latest signed version of each course (clinic.Course.Current).
+	if err := db.eachRow(ctx, `SELECT course_id, version, plan_json FROM plan_versions WHERE status = 'signed'
+		AND course_id IN (SELECT id FROM courses`+scope+`) ORDER BY course_id, version`, args, func(rows *sql.Rows) error {
+		v := &clinic.PlanVersion{Status: clinic.PlanSigned}
+		var plan string
+		if err := rows.Scan(&v.CourseID, &v.Version, &plan); err != nil {
+			return err
+		}
+		var sp signedPlan
+		if err := json.Unmarshal([]byte(plan), &sp); err != nil {
+			return fmt.Errorf("plan of course %d version %d: %w", v.CourseID, v.Version, err)
+		}
+		v.Plan = &clinic.Plan{ProtocolID: sp.ProtocolID, ProtocolTitle: sp.ProtocolTitle, StartDate: sp.StartDate}
+		for _, d := range sp.Days {
+			v.Plan.Days = append(v.Plan.Days, clinic.PlanDay{Date: d.Date})
+		}
+		if c := byID[v.CourseID]; c != nil {
+			c.Versions = []*clinic.PlanVersion{v}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("outcome inputs: plans: %w", err)
+	}
+	in := &OutcomeInputs{}
+	flush := func() error {
+		if in.Patient == nil || len(in.Entries) == 0 {
+			return nil
+		}
+		sortJournalEntries(in.Entries)
+		in.Day1, in.Courses = day1[in.Patient.ID], courses[in.Patient.ID]
+		return fn(in)
+	}
+	// Ordered by patient only (the index on patient_id and entry_date gives
+	// it without a sort); each patient's entries are put in order in Go.
+	err = db.eachRow(ctx, `SELECT id, patient_id, entry_date, day, `+scoreColumns+` FROM journal_entries`+scope+` ORDER BY patient_id`, args,
+		func(rows *sql.Rows) error {
+			e := clinic.NewJournalEntry(0, clinic.Date{})
+			var date sql.NullTime
+			var day sql.NullInt64
+			var scores [outcomes.NumMeasures]sql.NullInt64
+			dest := []any{&e.ID, &e.PatientID, &date, &day}
+			for i := range scores {
+				dest = append(dest, &scores[i])
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			e.Date, e.Day, e.HasDay = dateOf(date), int(day.Int64), day.Valid
+			for i, s := range scores {
+				if s.Valid {
+					e.Scores[i] = outcomes.Score(s.Int64)
+				}
+			}
+			if in.Patient == nil || in.Patient.ID != e.PatientID {
+				if err := flush(); err != nil {
+					return err
+				}
+				r := patients[e.PatientID]
+				in = &OutcomeInputs{Patient: r.p, Rank: r.rank}
+			}
+			in.Entries = append(in.Entries, e)
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("outcome inputs: journal: %w", err)
+	}
+	return flush()
+}
+
+// sortJournalEntries puts one patient's entries in FindJournalEntries
+// order: entry_date IS NULL, entry_date, day, id.
+func sortJournalEntries(es []*clinic.JournalEntry) {
+	key := func(e *clinic.JournalEntry) (bool, clinic.Date, int, bool, int64) {
+		return e.Date.IsZero(), e.Date, e.Day, e.HasDay, e.ID
+	}
+	slices.SortFunc(es, func(a, b *clinic.JournalEntry) int {
+		an, ad, ay, ah, ai := key(a)
+		bn, bd, by, bh, bi := key(b)
+		switch {
+		case an != bn:
+			if an {
+				return 1
+			}
+			return -1
+		case ad != bd:
+			return ad.DaysSince(bd)
+		case ah != bh:
+			// NULL sorts first in SQLite and last in PostgreSQL; no two
+			// entries of a patient share a date, so only undated ones get
+			// here, and those always have a day.
+			if ah {
+				return 1
+			}
+			return -1
+		case ay != by:
+			return ay - by
+		}
+		return cmp.Compare(ai, bi)
+	})
+}
+
+// eachRow runs q on the read pool and calls fn for each row.
+func (db *DB) eachRow(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
