@@ -265,13 +265,15 @@ func stockLogRows(ctx context.Context, tx *sql.Tx, q string, args []any, lots ma
 
 // stockLogBalances sets the lot balance after each row of a page that has
 // a lot: the running sum by ID over the lot's whole history, in one window
-// query over the page's lots up to its highest ID.
+// query over the page's lots up to its highest ID. The rows are picked out
+// here by ID from those between the page's lowest and highest (a list of
+// a page's IDs costs SQLite more to parse than the window to run).
 func stockLogBalances(ctx context.Context, tx *sql.Tx, clinicID int64, rows []stock.LogRow) error {
 	var w where
 	w.arg(clinicID)
-	var lotPH, idPH []string
+	var lotPH []string
 	seen := map[int64]bool{}
-	var maxID int64
+	var minID, maxID int64
 	at := map[int64]int{}
 	for i, r := range rows {
 		if r.LotID == 0 {
@@ -281,18 +283,20 @@ func stockLogBalances(ctx context.Context, tx *sql.Tx, clinicID int64, rows []st
 			seen[r.LotID] = true
 			lotPH = append(lotPH, w.arg(r.LotID))
 		}
-		idPH = append(idPH, w.arg(r.ID))
 		at[r.ID] = i
+		if minID == 0 || r.ID < minID {
+			minID = r.ID
+		}
 		maxID = max(maxID, r.ID)
 	}
-	if len(idPH) == 0 {
+	if len(at) == 0 {
 		return nil
 	}
 	q := `SELECT t.id, t.bal_ml, t.bal_mg FROM (SELECT x.id,
 		SUM(x.lot_ml) OVER (PARTITION BY x.lot_id ORDER BY x.id) AS bal_ml,
 		SUM(x.lot_mg) OVER (PARTITION BY x.lot_id ORDER BY x.id) AS bal_mg
 		FROM stock_entries x WHERE x.clinic_id = $1 AND x.lot_id IN (` + strings.Join(lotPH, ", ") + `) AND x.id <= ` + w.arg(maxID) + `) t
-		WHERE t.id IN (` + strings.Join(idPH, ", ") + `)`
+		WHERE t.id >= ` + w.arg(minID)
 	rs, err := tx.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return fmt.Errorf("stock log balances: %w", err)
@@ -304,8 +308,9 @@ func stockLogBalances(ctx context.Context, tx *sql.Tx, clinicID int64, rows []st
 		if err := rs.Scan(&id, &ml, &mg); err != nil {
 			return fmt.Errorf("stock log balances: %w", err)
 		}
-		r := &rows[at[id]]
-		r.BalanceML, r.BalanceMg = ml, mg
+		if i, ok := at[id]; ok {
+			rows[i].BalanceML, rows[i].BalanceMg = ml, mg
+		}
 	}
 	if err := rs.Err(); err != nil {
 		return fmt.Errorf("stock log balances: %w", err)
