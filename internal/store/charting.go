@@ -300,7 +300,7 @@ func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event
 		return nil, nil, err
 	}
 	e.By = a.Login
-	db.prepareWrites(ctx, maxSeqSQL, insertEventSQL, updateSessionSQL)
+	db.prepareWrites(ctx, maxSeqSQL, insertEventSQL, updateSessionSQL, auditInsertSQL)
 	var d *eventDraft
 	if db.batchOf(ctx) == nil {
 		// In a batch the read pool does not see the batch's rows: the
@@ -363,7 +363,7 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 	if len(evs) == 0 {
 		return nil, nil, clinic.Invalid("events", "no event to chart")
 	}
-	db.prepareWrites(ctx, maxSeqSQL, insertEventSQL, updateSessionSQL)
+	db.prepareWrites(ctx, maxSeqSQL, insertEventSQL, updateSessionSQL, auditInsertSQL)
 	var out *clinic.InfusionSession
 	var appended []infusion.Event
 	err = db.update(ctx, func(tx *Tx) error {
