@@ -726,7 +726,7 @@ func (db *DB) Dashboard(ctx context.Context, date clinic.Date, now time.Time) (*
 	if err != nil {
 		return nil, err
 	}
-	courses, err := db.FindCourses(ctx, clinic.CourseFilter{Limit: 500})
+	courses, err := db.dashboardPlans(ctx, a)
 	if err != nil {
 		return nil, err
 	}
@@ -735,7 +735,7 @@ func (db *DB) Dashboard(ctx context.Context, date clinic.Date, now time.Time) (*
 		ids[s.PatientID] = true
 	}
 	for _, c := range courses {
-		ids[c.PatientID] = true
+		ids[c.patientID] = true
 	}
 	var idList []int64
 	for id := range ids {
@@ -748,9 +748,7 @@ func (db *DB) Dashboard(ctx context.Context, date clinic.Date, now time.Time) (*
 	days := map[int64]int{} // course → number of plan days
 	opened := map[[2]int64]bool{}
 	for _, c := range courses {
-		if v := c.Current(); v != nil {
-			days[c.ID] = len(v.Plan.Days)
-		}
+		days[c.courseID] = len(c.days)
 	}
 	row := func(s *clinic.InfusionSession) clinic.DashboardSession {
 		sum := s.State.Summary(now)
@@ -768,16 +766,12 @@ func (db *DB) Dashboard(ctx context.Context, date clinic.Date, now time.Time) (*
 		}
 	}
 	for _, c := range courses {
-		v := c.Current()
-		if v == nil {
-			continue
-		}
-		for _, pd := range v.Plan.Days {
-			if pd.Date != date || opened[[2]int64{c.ID, int64(pd.Day)}] {
+		for _, pd := range c.days {
+			if pd.Date != date || opened[[2]int64{c.courseID, int64(pd.Day)}] {
 				continue
 			}
-			d.Today = append(d.Today, clinic.DashboardSession{CourseID: c.ID, PatientID: c.PatientID,
-				PatientName: names[c.PatientID][0], MRN: names[c.PatientID][1], Day: pd.Day, Days: len(v.Plan.Days),
+			d.Today = append(d.Today, clinic.DashboardSession{CourseID: c.courseID, PatientID: c.patientID,
+				PatientName: names[c.patientID][0], MRN: names[c.patientID][1], Day: pd.Day, Days: len(c.days),
 				PlannedMg: pd.SessionMg})
 		}
 	}

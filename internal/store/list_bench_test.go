@@ -146,7 +146,9 @@ func generateListClinic(b testing.TB, e store.Engine, n int) *listClinic {
 // BenchmarkListPages reads one page of each list of a generated clinic of
 // 1,000 and 10,000 patients on both engines: the first and the last page of
 // the patients (keyset: the same cost), a search, the audit log (all, and
-// by record type and by patient), the courses and a patient's sessions.
+// by record type and by patient), the courses and a patient's sessions,
+// the first and a later page of the clinic's courses and sessions, a day's
+// sessions with their charts, and the dashboard.
 // The figures to compare are the ratios 10,000/1,000 of each page, which
 // should be near 1 (the cost of a page does not grow with the clinic).
 func BenchmarkListPages(b *testing.B) {
@@ -208,6 +210,31 @@ func BenchmarkListPages(b *testing.B) {
 						_, err := db.FindCourses(doc, clinic.CourseFilter{PatientID: somePatient})
 						return err
 					}},
+					{"courses-first", func() error {
+						_, err := db.FindCourses(doc, clinic.CourseFilter{Limit: 51})
+						return err
+					}},
+					{"courses-last", func() error {
+						_, err := db.FindCourses(doc, clinic.CourseFilter{Limit: 51, BeforeID: 60})
+						return err
+					}},
+					{"sessions-first", func() error {
+						_, err := db.FindSessions(doc, clinic.SessionFilter{Limit: 51})
+						return err
+					}},
+					{"sessions-after", func() error {
+						_, err := db.FindSessions(doc, clinic.SessionFilter{Limit: 51, After: &clinic.SessionKey{Date: clinic.Date{Year: 2026, Month: 3, Day: 3}, ID: 90}})
+						return err
+					}},
+					{"sessions-day-charts", func() error {
+						_, err := db.FindSessions(doc, clinic.SessionFilter{Date: clinic.Date{Year: 2026, Month: 3, Day: 3}, Limit: 50, WithState: true})
+						return err
+					}},
+					{"dashboard", func() error {
+						now := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+						_, err := db.Dashboard(lc.nurse, clinic.DateOf(now), now)
+						return err
+					}},
 				}
 				for _, c := range cases {
 					b.Run(c.name, func(b *testing.B) {
@@ -238,15 +265,20 @@ var explainQueries = []struct{ name, sql string }{
 	{"sessions of a day", `SELECT s.id FROM infusion_sessions s WHERE s.clinic_id = $1 AND s.session_date = '2026-03-03' ORDER BY s.session_date DESC, s.id DESC LIMIT 200`},
 	{"courses page", `SELECT id FROM courses WHERE clinic_id = $1 ORDER BY id DESC LIMIT 50`},
 	{"courses of a patient", `SELECT id FROM courses WHERE clinic_id = $1 AND patient_id = $2 ORDER BY id DESC LIMIT 50`},
+	{"courses page after a key", `SELECT id FROM courses WHERE clinic_id = $1 AND id < 60 ORDER BY id DESC LIMIT 51`},
+	{"sessions page", `SELECT s.id FROM infusion_sessions s WHERE s.clinic_id = $1 ORDER BY s.session_date DESC, s.id DESC LIMIT 51`},
+	{"sessions page after a key", `SELECT s.id FROM infusion_sessions s WHERE s.clinic_id = $1 AND (s.session_date, s.id) < ('2026-03-03', 90) ORDER BY s.session_date DESC, s.id DESC LIMIT 51`},
+	{"events of a page of sessions", `SELECT session_id, seq FROM infusion_events WHERE session_id IN (1, 2, 3) ORDER BY session_id, seq`},
+	{"patients of a page of courses", `SELECT id FROM patients WHERE clinic_id = $1 AND id IN ($2, 7, 9) ORDER BY family_name, given_name, id LIMIT 4`},
 	{"journal of a patient", `SELECT id FROM journal_entries WHERE patient_id = $2 ORDER BY entry_date`},
 }
 
 // TestExplainListQueries prints the plan of each hot query on a generated
 // clinic of KETATRACK_EXPLAIN_PATIENTS patients (skipped without it):
 // EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL (after
-// ANALYZE). With KETATRACK_EXPLAIN_BEFORE=1 the indexes of migration 0009
-// are dropped first (and 0001's patients_by_name put back), to show the
-// plans before it. Its output is kept in the issue's closing note.
+// ANALYZE). With KETATRACK_EXPLAIN_BEFORE=1 the indexes of migrations 0009
+// and 0010 are dropped first (and 0001's patients_by_name and 0002's
+// infusion_sessions_by_date put back), to show the plans before them. Its output is kept in the issue's closing note.
 func TestExplainListQueries(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("KETATRACK_EXPLAIN_PATIENTS"))
 	if n <= 0 {
@@ -265,6 +297,7 @@ func TestExplainListQueries(t *testing.T) {
 				for _, s := range []string{"DROP INDEX patients_by_name_id", "DROP INDEX patients_by_mrn_prefix", "DROP INDEX patients_by_family_prefix",
 					"DROP INDEX patients_by_full_name_prefix", "DROP INDEX audit_by_entity", "DROP INDEX audit_by_action",
 					"DROP INDEX infusion_sessions_by_patient", "DROP INDEX courses_by_clinic",
+					"DROP INDEX infusion_sessions_by_date_id", "CREATE INDEX infusion_sessions_by_date ON infusion_sessions (clinic_id, session_date)",
 					"CREATE INDEX patients_by_name ON patients (clinic_id, family_name, given_name)"} {
 					if _, err := raw.ExecContext(ctx, s); err != nil {
 						t.Fatalf("%s: %v", s, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -129,3 +130,57 @@ func (db *DB) sessionsByID(ctx context.Context, q queryer, a *clinic.Actor, ids 
 	}
 	return out, db.replayAll(ctx, q, list)
 }
+
+// dashboardPlan is what the dashboard needs of a course's signed plan: its
+// days' numbers, dates and amounts.
+type dashboardPlan struct {
+	courseID, patientID int64
+	days                []clinic.PlanDay // Day, Date and SessionMg only
+}
+
+// dashboardPlans returns the signed plans in force (Course.Current: the
+// highest signed version) of the dashboardCourses newest courses a may
+// list that have one, decoding only the days of each plan: the dashboard
+// reads them on every refresh, and a whole course (every version's input
+// and plan, FindCourses) costs ten times more to decode.
+func (db *DB) dashboardPlans(ctx context.Context, a *clinic.Actor) ([]dashboardPlan, error) {
+	var w where
+	if !w.actorScope(a, "c.") {
+		return nil, clinic.Errorf(clinic.EFORBIDDEN, "You may not list courses.")
+	}
+	w.add(`v.id = (SELECT x.id FROM plan_versions x WHERE x.course_id = c.id AND x.status = 'signed' ORDER BY x.version DESC LIMIT 1)`)
+	rows, err := db.query(ctx, `SELECT c.id, c.patient_id, v.plan_json FROM courses c JOIN plan_versions v ON v.course_id = c.id`+
+		w.sql()+` ORDER BY c.id DESC LIMIT `+w.arg(dashboardCourses), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard plans: %w", err)
+	}
+	defer rows.Close()
+	var out []dashboardPlan
+	for rows.Next() {
+		var p dashboardPlan
+		var raw []byte
+		if err := rows.Scan(&p.courseID, &p.patientID, &raw); err != nil {
+			return nil, fmt.Errorf("dashboard plans: %w", err)
+		}
+		var plan struct {
+			Days []struct {
+				Day       int         `json:"day"`
+				Date      clinic.Date `json:"date"`
+				SessionMg float64     `json:"session_mg"`
+			} `json:"days"`
+		}
+		if err := json.Unmarshal(raw, &plan); err != nil {
+			return nil, fmt.Errorf("course %d plan: %w", p.courseID, err)
+		}
+		for _, d := range plan.Days {
+			p.days = append(p.days, clinic.PlanDay{Day: d.Day, Date: d.Date, SessionMg: d.SessionMg})
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// dashboardCourses is how many of the newest courses with a signed plan the
+// dashboard looks through for the day's planned sessions (a course's days
+// span weeks, and a clinic starts far fewer than 500 courses in that time).
+const dashboardCourses = 500
