@@ -1,12 +1,17 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 )
@@ -140,24 +145,177 @@ func parseForm(r *http.Request) error {
 	return nil
 }
 
-// decodeJSON reads one JSON object into v, refusing unknown fields and
-// trailing data, with the JSON field at fault named in the error. The body
-// is already capped at maxRequestBody (limitBodies).
+// maxJSONDepth bounds the nesting of a JSON body. The deepest request
+// the API describes (openapi.json) nests 4 levels (a preparation: object,
+// its draws array, a draw object, its witness object); 32 leaves room and
+// refuses a 10,000-level body before it is decoded.
+const maxJSONDepth = 32
+
+// decodeJSON reads one JSON value into v, refusing nesting deeper than
+// maxJSONDepth, a key twice in one object (RFC 8259 leaves it to the
+// reader; taking the last would let two readers of one body disagree),
+// unknown fields, NaN and Infinity (not JSON), numbers that do not fit
+// their field and trailing data, with the JSON field at fault named in the
+// error. The body is already capped at maxRequestBody (limitBodies).
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
 		if mbe := bodyTooLarge(r, err); mbe != nil {
 			return errBodyTooLarge(mbe)
 		}
+		return clinic.Invalid("body", "cannot be read")
+	}
+	if err := checkJSONShape(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var ce *clinic.Error
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return clinic.Invalid(te.Field, "has the wrong type (%s expected)", te.Type)
+		switch {
+		case errors.As(err, &ce):
+			return ce
+		case errors.As(err, &te) && jsonFieldPath(te.Field) != "":
+			return clinic.Invalid(jsonFieldPath(te.Field), "has the wrong type or is out of range (%s expected, %s given)", te.Type, te.Value)
+		case errors.As(err, &te):
+			return clinic.Invalid("body", "must be a JSON object (%s given)", te.Value)
+		}
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return clinic.Invalid(strings.Trim(name, `"`), "is not a field of this request")
+		}
+		if field := failingField(body, v); field != "" {
+			return clinic.Invalid(field, "is not valid: %v", err)
 		}
 		return clinic.Invalid("body", "is not valid JSON: %v", err)
 	}
-	if dec.More() {
-		return clinic.Invalid("body", "holds more than one JSON value")
+	return nil
+}
+
+// jsonFieldPath is the JSON path of an UnmarshalTypeError's Field without
+// the Go names of embedded structs (PlanInput.bp_rise_pct → bp_rise_pct):
+// JSON names of this API are lower case, Go names upper case.
+func jsonFieldPath(field string) string {
+	var keep []string
+	for _, part := range strings.Split(field, ".") {
+		if part != "" && (part[0] < 'A' || part[0] > 'Z') {
+			keep = append(keep, part)
+		}
+	}
+	return strings.Join(keep, ".")
+}
+
+// failingField finds the top-level field of a JSON object body whose value
+// alone fails to decode into a fresh value of v's type, for errors of a
+// field's own UnmarshalJSON (a date), which encoding/json does not name;
+// "" if the body is no object or no single field fails.
+func failingField(body []byte, v any) string {
+	var fields map[string]json.RawMessage
+	t := reflect.TypeOf(v)
+	if json.Unmarshal(body, &fields) != nil || t.Kind() != reflect.Pointer {
+		return ""
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		one, err := json.Marshal(map[string]json.RawMessage{k: fields[k]})
+		if err != nil {
+			return ""
+		}
+		if json.Unmarshal(one, reflect.New(t.Elem()).Interface()) != nil {
+			return k
+		}
+	}
+	return ""
+}
+
+// jsonLevel is an object or array open in checkJSONShape.
+type jsonLevel struct {
+	object  bool
+	path    string          // the dotted path of the level, "" at the top
+	keys    map[string]bool // an object's keys so far
+	last    string          // the path of an object's last key
+	wantKey bool            // an object's next token is a key
+}
+
+// valueDone notes that a value ended in the level open last: an object
+// then wants its next key.
+func valueDone(stack []*jsonLevel) {
+	if len(stack) > 0 && stack[len(stack)-1].object {
+		stack[len(stack)-1].wantKey = true
+	}
+}
+
+// checkJSONShape checks body is exactly one JSON value, nested no deeper
+// than maxJSONDepth, with no key twice in an object; the error names the
+// path of the repeated key.
+func checkJSONShape(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // 1e400 is the field's decoder's to refuse, by name
+	var stack []*jsonLevel
+	values := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return clinic.Invalid("body", "is not valid JSON: %v", err)
+		}
+		var top *jsonLevel
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.wantKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				valueDone(stack)
+				continue
+			}
+			key, _ := tok.(string)
+			path := key
+			if top.path != "" {
+				path = top.path + "." + key
+			}
+			if top.keys[key] {
+				return clinic.Invalid(path, "appears twice in one object")
+			}
+			top.keys[key] = true
+			top.last, top.wantKey = path, false
+			continue
+		}
+		if top == nil {
+			values++
+			if values > 1 {
+				return clinic.Invalid("body", "holds more than one JSON value")
+			}
+		}
+		d, ok := tok.(json.Delim)
+		switch {
+		case ok && (d == '{' || d == '['):
+			if len(stack) >= maxJSONDepth {
+				return clinic.Invalid("body", "nests deeper than %d levels", maxJSONDepth)
+			}
+			path := ""
+			if top != nil {
+				path = top.path
+				if top.object {
+					path = top.last
+				}
+			}
+			stack = append(stack, &jsonLevel{object: d == '{', path: path, keys: map[string]bool{}, wantKey: d == '{'})
+		case ok: // ']' (an object's '}' is met where a key is wanted)
+			stack = stack[:len(stack)-1]
+			valueDone(stack)
+		default:
+			valueDone(stack)
+		}
+	}
+	if values == 0 {
+		return clinic.Invalid("body", "is empty (a JSON object expected)")
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -379,16 +377,9 @@ func (s *Server) apiJournalSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(r.Body) // capped at maxRequestBody (limitBodies)
-	if err != nil {
-		return clinic.Invalid("body", "cannot be read") // fail answers 413 if it ran over the limit
-	}
 	var in clinic.JournalInput
-	if err := json.Unmarshal(body, &in); err != nil {
-		if ce, ok := err.(*clinic.Error); ok {
-			return ce
-		}
-		return clinic.Invalid("body", "is not valid JSON: %v", err)
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
 	}
 	if in.Date.IsZero() {
 		in.Date = s.journalToday()
