@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/store"
+)
+
+// unescapedHostile matches the markup of hostileTail if a page let it
+// through unescaped: the element, the event handler, a javascript: link.
+var unescapedHostile = regexp.MustCompile(`(?i)<img src=x|<script>alert|</textarea><|href\s*=\s*"?\s*javascript:`)
+
+// shownEscaped reports whether page shows the value planted for field, its
+// tag followed by hostileTail's quote and element escaped as html/template
+// escapes them in text and attributes (&#34;&gt;&lt;) or in a script's JSON
+// (\u0022\u003e\u003c).
+func shownEscaped(page, field string) bool {
+	return strings.Contains(page, field+"&#34;&gt;&lt;img") || strings.Contains(page, field+`\u0022\u003e\u003cimg`) ||
+		strings.Contains(page, field+"&quot;&gt;&lt;img")
+}
+
+// Every page that shows a planted free-text value (patient names, MRN,
+// referrer, user name, measures, stock, journal note, charted note and
+// side effect, revision reason, course title, acknowledgement, consent
+// form) shows it escaped, and no page carries its markup unescaped; the
+// CSV exports are served as text/csv with nosniff, never as HTML.
+func TestHostileStoredXSS(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	f := plantHostile(t, ts)
+	doc := ts.client(t, clinic.RoleClinician)
+	admin := ts.client(t, clinic.RoleAdmin)
+	pid, cid, ncid, sid := f.patient.ID, f.course.ID, f.newCourse.ID, f.session
+	entries, err := ts.db.FindJournalEntries(sysCtx(), clinic.JournalFilter{PatientID: pid})
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("journal of %s: %v", f.patient.MRN, err)
+	}
+	eid := entries[len(entries)-1].ID
+	for _, e := range entries {
+		if strings.Contains(e.Note, "journal_note") {
+			eid = e.ID
+		}
+	}
+	pages := []struct {
+		path   string
+		client *http.Client
+	}{
+		{"/", doc}, {"/patients", doc}, {"/patients?q=given_name", doc},
+		{fmt.Sprintf("/patients/%d", pid), doc}, {fmt.Sprintf("/patients/%d/edit", pid), doc},
+		{fmt.Sprintf("/patients/%d/intake", pid), doc}, {fmt.Sprintf("/patients/%d/diagnosis", pid), doc},
+		{fmt.Sprintf("/patients/%d/screening", pid), doc}, {fmt.Sprintf("/patients/%d/courses", pid), doc},
+		{fmt.Sprintf("/patients/%d/journal", pid), doc}, {fmt.Sprintf("/patients/%d/journal/%d", pid, eid), doc},
+		{fmt.Sprintf("/patients/%d/measures", pid), doc}, {fmt.Sprintf("/patients/%d/outcomes", pid), doc},
+		{"/courses", doc}, {fmt.Sprintf("/courses/%d", cid), doc}, {fmt.Sprintf("/courses/%d", ncid), doc},
+		{fmt.Sprintf("/courses/%d/revise", cid), doc},
+		{fmt.Sprintf("/courses/%d/plan/print", cid), doc}, {fmt.Sprintf("/courses/%d/plan/print", ncid), doc},
+		{fmt.Sprintf("/courses/%d/letter/print", cid), doc}, {fmt.Sprintf("/courses/%d/discharge/print", cid), doc},
+		{fmt.Sprintf("/sessions/%d", sid), doc}, {fmt.Sprintf("/sessions/%d/print", sid), doc},
+		{"/stock", doc}, {"/stock/reconciliation", doc}, {"/stock/log", doc}, {"/stock/log/print", doc},
+		{"/consent-forms", doc}, {"/dashboard", doc}, {"/analytics", doc}, {"/audit", doc},
+		{"/users", admin},
+	}
+	shownOn := map[string][]string{} // field → pages showing it
+	for _, pg := range pages {
+		t.Run(strings.ReplaceAll(pg.path, "/", "_"), func(t *testing.T) {
+			resp := ts.do(t, pg.client, "GET", pg.path, "", "")
+			page := body(resp)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %.300s", resp.StatusCode, page)
+			}
+			escaped := true
+			for _, m := range unescapedHostile.FindAllStringIndex(page, -1) {
+				escaped = false
+				t.Errorf("unescaped markup at %d: %q", m[0], page[max(m[0]-80, 0):min(m[1]+40, len(page))])
+			}
+			var shown []string
+			for field := range f.values {
+				if shownEscaped(page, field) {
+					shown = append(shown, field)
+					shownOn[field] = append(shownOn[field], pg.path)
+				}
+			}
+			sort.Strings(shown)
+			logHostile(t, "stored XSS "+strings.Join(shown, ","), "GET "+pg.path, resp.StatusCode, len(shown) > 0, fmt.Sprintf("escaped=%v", escaped))
+		})
+	}
+	// Stored with the plan but on no page: the API's JSON (application/json,
+	// nosniff) is the only reader.
+	notOnPages := map[string]bool{"acknowledgement": true}
+	for field := range f.values {
+		if len(shownOn[field]) == 0 && !notOnPages[field] {
+			t.Errorf("no page shows the planted %s: the table would not test it", field)
+		}
+	}
+	for _, path := range []string{"/stock/log.csv", fmt.Sprintf("/patients/%d/journal.csv", pid), fmt.Sprintf("/patients/%d/measures.csv", pid),
+		fmt.Sprintf("/patients/%d/outcomes.csv", pid)} {
+		resp := ts.do(t, doc, "GET", path, "", "")
+		ct, sniff := resp.Header.Get("Content-Type"), resp.Header.Get("X-Content-Type-Options")
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(ct, "text/csv") || sniff != "nosniff" {
+			t.Errorf("GET %s: status %d, Content-Type %q, X-Content-Type-Options %q; want 200, text/csv, nosniff", path, resp.StatusCode, ct, sniff)
+		}
+		logHostile(t, "stored XSS (csv)", "GET "+path, resp.StatusCode, true, "text/csv + nosniff: never rendered as HTML")
+	}
+}
