@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -36,6 +37,18 @@ func TestHostileStoredXSS(t *testing.T) {
 	doc := ts.client(t, clinic.RoleClinician)
 	admin := ts.client(t, clinic.RoleAdmin)
 	pid, cid, ncid, sid := f.patient.ID, f.course.ID, f.newCourse.ID, f.session
+	// A consent to the new course under the planted form, withdrawn for a
+	// hostile reason.
+	clinician := ts.demo.As(context.Background(), clinic.RoleClinician)
+	c, err := ts.db.RecordConsent(clinician, ncid, clinic.ConsentInput{Method: clinic.ConsentAttestation, Agreed: true})
+	if err != nil {
+		t.Fatalf("record consent: %v", err)
+	}
+	reason := hostileValue('-', "withdrawal_reason", 1000)
+	f.values["withdrawal_reason"] = reason
+	if _, err := ts.db.WithdrawConsent(clinician, c.ID, reason); err != nil {
+		t.Fatalf("withdraw consent: %v", err)
+	}
 	entries, err := ts.db.FindJournalEntries(sysCtx(), clinic.JournalFilter{PatientID: pid})
 	if err != nil || len(entries) == 0 {
 		t.Fatalf("journal of %s: %v", f.patient.MRN, err)
