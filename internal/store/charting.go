@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -680,29 +681,33 @@ func (db *DB) updateSummary(ctx context.Context, tx *Tx, d *eventDraft) error {
 // the caller's: the IDs come from records already checked).
 func (db *DB) patientNames(ctx context.Context, ids []int64) (map[int64][2]string, error) {
 	out := map[int64][2]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var ph []string
-	var args []any
-	for _, id := range ids {
-		args = append(args, id)
-		ph = append(ph, fmt.Sprintf("$%d", len(args)))
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, given_name, family_name, mrn FROM patients WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	// Each patient once, idChunk to a query: the stock reconciliation asks
+	// for the patient of every open bag, 35,000 at 10,000 patients, over
+	// SQLite's 32,766 host parameters in one IN list.
+	uniq := slices.Clone(ids)
+	slices.Sort(uniq)
+	uniq = slices.Compact(uniq)
+	err := chunks(uniq, func(part []int64) error {
+		in, args := inList(nil, part)
+		rows, err := db.read.QueryContext(ctx, `SELECT id, given_name, family_name, mrn FROM patients WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var given, family, mrn string
+			if err := rows.Scan(&id, &given, &family, &mrn); err != nil {
+				return err
+			}
+			out[id] = [2]string{strings.TrimSpace(given + " " + family), mrn}
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("patient names: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var given, family, mrn string
-		if err := rows.Scan(&id, &given, &family, &mrn); err != nil {
-			return nil, fmt.Errorf("patient names: %w", err)
-		}
-		out[id] = [2]string{strings.TrimSpace(given + " " + family), mrn}
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Dashboard implements clinic.ChartingService: the sessions of date (opened,
