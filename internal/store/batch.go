@@ -89,9 +89,9 @@ func (tx *Tx) insertRows(head string, rows [][]any) error {
 	var q strings.Builder
 	q.WriteString(head)
 	args := make([]any, 0, n*len(rows))
-	// On SQLite the placeholders are plain "?": binding thousands of
-	// numbered ones ($1, $2, …) looks each name up in a list, which costs
-	// more than the insert itself.
+	// On SQLite each value binds to an anonymous question-mark
+	// placeholder: numbered placeholders are looked up by name, and for
+	// thousands of them the lookups cost more than the insert itself.
 	sqliteRow := "(?" + strings.Repeat(", ?", n-1) + ")"
 	for i, r := range rows {
 		if i > 0 {

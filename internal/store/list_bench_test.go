@@ -274,15 +274,21 @@ var explainQueries = []struct{ name, sql string }{
 }
 
 // TestExplainListQueries prints the plan of each hot query on a generated
-// clinic of KETATRACK_EXPLAIN_PATIENTS patients (skipped without it):
+// clinic of KETATRACK_EXPLAIN_PATIENTS patients (default 40, so that the
+// plans are printed in every run; not 60, TestKeysetSessionsAndCourses's
+// clinic: generateListClinic's cached database closes with the test that
+// made it):
 // EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL (after
 // ANALYZE). With KETATRACK_EXPLAIN_BEFORE=1 the indexes of migrations 0009
 // and 0010 are dropped first (and 0001's patients_by_name and 0002's
 // infusion_sessions_by_date put back), to show the plans before them. Its output is kept in the closing note.
 func TestExplainListQueries(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("KETATRACK_EXPLAIN_PATIENTS"))
-	if n <= 0 {
-		t.Skip("KETATRACK_EXPLAIN_PATIENTS not set")
+	n := 40
+	if v := os.Getenv("KETATRACK_EXPLAIN_PATIENTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			t.Fatalf("KETATRACK_EXPLAIN_PATIENTS=%q: want a number of patients > 0", v)
+		}
 	}
 	for _, e := range storetest.Engines {
 		t.Run(string(e), func(t *testing.T) {

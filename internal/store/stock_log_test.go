@@ -200,9 +200,6 @@ func logLiveHeap(t *testing.T, ctx context.Context, db *store.DB) (rows int, pea
 // would be about six times it), on both engines. The heap is measured
 // after a forced collection, so the figures do not depend on timing.
 func TestStockLogConstantMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 120,000 ledger rows")
-	}
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		db.Now = func() time.Time { return chartAt(-60) }
