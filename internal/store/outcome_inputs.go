@@ -197,11 +197,8 @@ func unpackScores(scores *[outcomes.NumMeasures]outcomes.Score, b []byte) error 
 		case c >= '0' && c <= '9':
 			v, digits = v*10+int(c-'0'), digits+1
 		case c == ' ' && digits > 0 && m < len(scores):
-			if neg {
-				v = -v
-			}
 			scores[m] = outcomes.Score(v)
-			if neg {
+			if neg { // packedScores writes -1 for a missing score
 				scores[m] = outcomes.Missing
 			}
 			m, v, neg, digits = m+1, 0, false, 0
