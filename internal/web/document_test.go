@@ -16,9 +16,17 @@ import (
 	"github.com/ketatrack/ketatrack/internal/units"
 )
 
-// pdfText extracts the text of a PDF with poppler's pdftotext (skipped, or
-// failed under KETATRACK_REQUIRE_BROWSER=1, without it).
+// pdfText extracts the text of a PDF with poppler's pdftotext -layout
+// (skipped, or failed under KETATRACK_REQUIRE_BROWSER=1, without it).
 func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	return pdfTextAs(t, pdf, "-layout")
+}
+
+// pdfTextAs is pdfText in pdftotext's mode (-layout, or -raw: the order of
+// the content stream, so that a table cell's lines are not interleaved
+// with the next cell's).
+func pdfTextAs(t *testing.T, pdf []byte, mode string) string {
 	t.Helper()
 	bin, err := exec.LookPath("pdftotext")
 	if err != nil {
@@ -28,7 +36,7 @@ func pdfText(t *testing.T, pdf []byte) string {
 	if err := os.WriteFile(f, pdf, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(bin, "-layout", f, "-").Output()
+	out, err := exec.Command(bin, mode, f, "-").Output()
 	if err != nil {
 		t.Fatalf("pdftotext: %v", err)
 	}

@@ -15,15 +15,15 @@ import (
 
 // unescapedHostile matches the markup of hostileTail if a page let it
 // through unescaped: the element, the event handler, a javascript: link.
-var unescapedHostile = regexp.MustCompile(`(?i)<img src=x|<script>alert|</textarea><|href\s*=\s*"?\s*javascript:`)
+var unescapedHostile = regexp.MustCompile(`(?i)<img src=x|<svg/onload|<script>alert|</textarea><(?:script|img|svg)|href\s*=\s*"?\s*javascript:`)
 
 // shownEscaped reports whether page shows the value planted for field, its
-// tag followed by hostileTail's quote and element escaped as html/template
-// escapes them in text and attributes (&#34;&gt;&lt;) or in a script's JSON
-// (\u0022\u003e\u003c).
+// tag followed by the quote and element of hostileTail (or
+// hostileLoginTail) escaped as html/template escapes them in text and
+// attributes (&#34;&gt;&lt;) or in a script's JSON (\u0022\u003e\u003c).
 func shownEscaped(page, field string) bool {
-	return strings.Contains(page, field+"&#34;&gt;&lt;img") || strings.Contains(page, field+`\u0022\u003e\u003cimg`) ||
-		strings.Contains(page, field+"&quot;&gt;&lt;img")
+	return strings.Contains(page, field+"&#34;&gt;&lt;") || strings.Contains(page, field+`\u0022\u003e\u003c`) ||
+		strings.Contains(page, field+"&quot;&gt;&lt;")
 }
 
 // Every page that shows a planted free-text value (patient names, MRN,
