@@ -104,6 +104,10 @@ type ChartingService interface {
 	// event and any alert it raised. Errors are *Error with the field at
 	// fault (ChartError); nothing is stored on error.
 	RecordEvent(ctx context.Context, sessionID int64, e infusion.Event) (*InfusionSession, []infusion.Event, error)
+	// RecordEvents charts evs in order as RecordEvent charts each, in one
+	// transaction: all of them or none. A refusal is RecordEvent's error
+	// with its field prefixed by the event's index (ItemError "events").
+	RecordEvents(ctx context.Context, sessionID int64, evs []infusion.Event) (*InfusionSession, []infusion.Event, error)
 	// Dashboard returns the clinic's day at date as it stands at now (staff
 	// only).
 	Dashboard(ctx context.Context, date Date, now time.Time) (*Dashboard, error)

@@ -78,3 +78,22 @@ func ErrorField(err error) string {
 	}
 	return ""
 }
+
+// ItemError names item i of the list field `list` in err: the first *Error
+// of err's chain with its field prefixed by "list[i]" ("events[17]" +
+// "vitals.spo2_pct" = "events[17].vitals.spo2_pct"), its code and message
+// kept; nil for nil, and any other error wrapped with the item's path.
+func ItemError(list string, i int, err error) error {
+	if err == nil {
+		return nil
+	}
+	at := fmt.Sprintf("%s[%d]", list, i)
+	var e *Error
+	if !errors.As(err, &e) {
+		return fmt.Errorf("%s: %w", at, err)
+	}
+	if e.Field != "" {
+		at += "." + e.Field
+	}
+	return &Error{Code: e.Code, Field: at, Message: e.Message}
+}

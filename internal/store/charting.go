@@ -350,12 +350,22 @@ func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event
 
 // RecordEvents charts evs on the session in order, as RecordEvent charts
 // each of them one after another at one instant, in one write transaction:
-// all of them or (at the first refusal, which is returned as RecordEvent
-// returns it) none. The session is read and its chart replayed once, and
-// each event is recorded on the chart the previous ones made, through the
-// same checks, gate (consent, bag) and rows with their audit entries. It
-// returns the session as charted and every event appended (alerts
-// included). For a chart entered after the fact and for bulk loads.
+// all of them or (at the first refusal) none. The session is read and its
+// chart replayed once, and each event is recorded on the chart the previous
+// ones made, through the same checks, gate (consent, bag) and rows with
+// their audit entries. It returns the session as charted and every event
+// appended (alerts included). For a monitor's or a gateway's batch of
+// vitals, a chart entered after the fact and bulk loads.
+//
+// As in RecordEvent, the replay and the recording are done first on the
+// read pool (recordDrafts), and the write transaction only checks that no
+// event was charted meanwhile and appends; otherwise (or in a DB.Batch,
+// whose rows the read pool cannot see) it replays and records under its
+// lock, and its answer is the one returned.
+//
+// A refusal names the event by its index in evs: an *clinic.Error whose
+// Field is "events[i]" followed by the field of the event at fault
+// ("events[17].vitals.spo2_pct"), with the code RecordEvent would give.
 func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.Event) (*clinic.InfusionSession, []infusion.Event, error) {
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
@@ -364,43 +374,88 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 	if len(evs) == 0 {
 		return nil, nil, clinic.Invalid("events", "no event to chart")
 	}
+	evs = slices.Clone(evs)
+	for i := range evs {
+		evs[i].By = a.Login
+	}
 	db.prepareWrites(ctx, maxSeqSQL, insertEventSQL, updateSessionSQL, auditInsertSQL)
+	var drafts []*eventDraft
+	if db.batchOf(ctx) == nil {
+		drafts, err = db.recordDrafts(ctx, a, sessionID, evs, db.now())
+		var chartErr *chartDraftError
+		switch {
+		case errors.As(err, &chartErr):
+			drafts = nil // decided again inside the transaction
+		case err != nil:
+			return nil, nil, err
+		}
+	}
 	var out *clinic.InfusionSession
 	var appended []infusion.Event
 	err = db.update(ctx, func(tx *Tx) error {
-		s, st, err := db.chartLocked(ctx, tx, a, sessionID)
-		if err != nil {
-			return err
+		ds := drafts
+		if ds != nil {
+			fresh, err := db.draftFresh(ctx, tx, ds[0])
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				ds = nil
+			}
+		}
+		if ds == nil {
+			s, st, err := db.chartLocked(ctx, tx, a, sessionID)
+			if err != nil {
+				return err
+			}
+			for i, e := range evs {
+				d, err := db.chartOn(ctx, tx, s, st, e)
+				if err != nil {
+					return clinic.ItemError("events", i, err)
+				}
+				ds, st = append(ds, d), d.res.State
+			}
 		}
 		appended = appended[:0]
-		var last *eventDraft
-		for i, e := range evs {
-			e.By = a.Login
-			d, err := db.chartOn(ctx, tx, s, st, e)
-			if err != nil {
-				return fmt.Errorf("event %d (%s): %w", i+1, e.Kind, err)
-			}
+		for i, d := range ds {
 			if err := db.gateEvent(ctx, tx, d); err != nil {
-				return fmt.Errorf("event %d (%s): %w", i+1, e.Kind, err)
+				return clinic.ItemError("events", i, err)
 			}
 			// The summary columns are written once, after the last event:
 			// the same row as after each.
 			if err := db.appendEvents(ctx, tx, a, d); err != nil {
 				return err
 			}
-			st, last = d.res.State, d
 			appended = append(appended, d.res.Appended...)
 		}
+		last := ds[len(ds)-1]
 		if err := db.updateSummary(ctx, tx, last); err != nil {
 			return err
 		}
-		out = s.InfusionSession
+		out = last.s.InfusionSession
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return out, appended, nil
+}
+
+// recordDrafts is recordDraft for a list of events: each recorded on the
+// chart the previous ones made. A refusal is a *chartDraftError.
+func (db *DB) recordDrafts(ctx context.Context, a *clinic.Actor, sessionID int64, evs []infusion.Event, now time.Time) ([]*eventDraft, error) {
+	d, err := db.recordDraft(ctx, a, sessionID, evs[0], now)
+	if err != nil {
+		return nil, err
+	}
+	ds := []*eventDraft{d}
+	for _, e := range evs[1:] {
+		if d, err = draftOn(d.s, d.res.State, e, now); err != nil {
+			return nil, &chartDraftError{err}
+		}
+		ds = append(ds, d)
+	}
+	return ds, nil
 }
 
 // eventDraft is a charted event ready to append: the session as read, the

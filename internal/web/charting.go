@@ -627,3 +627,85 @@ func (s *Server) apiSessionEvent(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusCreated, apiEventResult{Appended: appended, Session: apiChartOf(ss, s.Now())})
 	return nil
 }
+
+// maxEventBatch bounds the events of one POST
+// /api/v1/sessions/{id}/events:batch. A batch is one write transaction: on
+// SQLite one savepoint of the single writer's group commit, which every
+// other write of the clinic waits behind, and on PostgreSQL the session's
+// row lock held for its inserts; each event is also recorded on a copy of
+// the chart so far (infusion.Record), so a batch costs its size times the
+// chart's. 500 sets of vitals are two 4-hour infusions charted once a
+// minute — a monitor gateway's whole backlog of one session after an
+// outage — in under 100 KB of JSON (maxRequestBody is 1 MiB).
+const maxEventBatch = 500
+
+// apiEventBatchInput is the body of a batch: events in the order to chart,
+// each decoded on its own (decodeJSONBytes) so that an error names its
+// index (events[3].spo2).
+type apiEventBatchInput struct {
+	Events []json.RawMessage `json:"events"`
+}
+
+// apiEventBatchResult is the compact answer to a batch: counts, the alerts
+// the batch raised and the chart's new revision, instead of the chart.
+type apiEventBatchResult struct {
+	SessionID int64 `json:"session_id"`
+	// Charted is the number of events of the request (all were charted);
+	// Appended adds the alerts they raised.
+	Charted  int `json:"charted"`
+	Appended int `json:"appended"`
+	// Alerts are the alert events raised, each with its seq and the seq of
+	// the event that raised it (alert.cause_seq).
+	Alerts []infusion.Event `json:"alerts"`
+	// Revision is the chart's number of events now, the seq of the last
+	// one appended: a client that charts next sends seq revision+1.
+	Revision   int            `json:"revision"`
+	Phase      infusion.Phase `json:"phase"`
+	OpenAlerts int            `json:"open_alerts"`
+}
+
+// apiSessionEventBatch charts a list of events as POST
+// /api/v1/sessions/{id}/events charts each (the same parsing, checks,
+// alerts, rows and audit entries, one after another at one instant), all
+// or none: a refusal names the event by index (events[17].vitals.spo2_pct)
+// with the status the event alone would get.
+func (s *Server) apiSessionEventBatch(w http.ResponseWriter, r *http.Request) error {
+	svc, id, err := s.treatmentRecord(r)
+	if err != nil {
+		return err
+	}
+	var in apiEventBatchInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	switch {
+	case len(in.Events) == 0:
+		return clinic.Invalid("events", "list at least one event to chart")
+	case len(in.Events) > maxEventBatch:
+		return clinic.Invalid("events", "%d events in one request; at most %d: send the rest in another", len(in.Events), maxEventBatch)
+	}
+	login, now := actor(r).Login, s.Now()
+	evs := make([]infusion.Event, len(in.Events))
+	for i, raw := range in.Events {
+		var ei clinic.EventInput
+		if err := decodeJSONBytes(raw, &ei); err != nil {
+			return clinic.ItemError("events", i, err)
+		}
+		if evs[i], err = ei.Event(login, now, s.Location); err != nil {
+			return clinic.ItemError("events", i, err)
+		}
+	}
+	ss, appended, err := svc.RecordEvents(r.Context(), id, evs)
+	if err != nil {
+		return err
+	}
+	res := apiEventBatchResult{SessionID: ss.ID, Charted: len(evs), Appended: len(appended), Alerts: []infusion.Event{},
+		Revision: ss.EventCount, Phase: ss.Phase, OpenAlerts: ss.OpenAlerts}
+	for _, e := range appended {
+		if e.Kind == infusion.KindAlert {
+			res.Alerts = append(res.Alerts, e)
+		}
+	}
+	writeJSON(w, http.StatusCreated, res)
+	return nil
+}

@@ -165,6 +165,13 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return clinic.Invalid("body", "cannot be read")
 	}
+	return decodeJSONBytes(body, v)
+}
+
+// decodeJSONBytes is decodeJSON of a body already read (or of one element
+// of a list decoded as json.RawMessage, whose errors the caller prefixes
+// with its index: clinic.ItemError).
+func decodeJSONBytes(body []byte, v any) error {
 	if err := checkJSONShape(body); err != nil {
 		return err
 	}

@@ -104,6 +104,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/sessions/{id}", loggedIn, s.apiInfusionSession},
 		{"GET", "/api/v1/sessions/{id}/prediction", loggedIn, s.apiSessionPrediction},
 		{"POST", "/api/v1/sessions/{id}/events", staffOnly, s.apiSessionEvent},
+		{"POST", "/api/v1/sessions/{id}/events:batch", staffOnly, s.apiSessionEventBatch},
 
 		// Printed documents: the printable page and its PDF (document*.go).
 		{"GET", "/courses/{id}/plan/print", loggedIn, s.planPrintPage},
