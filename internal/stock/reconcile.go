@@ -11,11 +11,45 @@ import (
 // Reconciliation is the clinic's stock and bags as they stand: stock on
 // hand = received − drawn − disposed ± corrections, per lot; every bag's
 // drawn − given − wasted ± corrections; and the discrepancies to resolve.
+// The lots are all there; the bags still to account for are a page of
+// them (ReconcileFilter), with the clinic's totals.
 type Reconciliation struct {
-	Now   time.Time     `json:"now"`
-	Lots  []LotBalance  `json:"lots"`
-	Bags  []BagBalance  `json:"bags"`
+	Now  time.Time    `json:"now"`
+	Lots []LotBalance `json:"lots"`
+	Bags []BagBalance `json:"bags"`
+	// Flags are the lots' discrepancies and those of the page's bags.
 	Flags []Discrepancy `json:"flags"`
+	// BagsToAccount is how many of the clinic's bags are still to
+	// account for (in use, not wasted after the stop, or unbalanced) and
+	// BagsFlagged how many of them are flagged, over every page.
+	BagsToAccount int `json:"bags_to_account"`
+	BagsFlagged   int `json:"bags_flagged"`
+	// Next is the After of the next page of bags; 0 on the last (the
+	// API sends it as an opaque cursor).
+	Next int64 `json:"-"`
+}
+
+// LotFlags is how many of Flags are the lots' (they come first).
+func (r *Reconciliation) LotFlags() int {
+	n := 0
+	for _, f := range r.Flags {
+		if f.PreparationID == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// ReconcileFilter selects the page of bags a reconciliation lists: those
+// still to account for with a preparation ID above After, in ID order,
+// Limit of them (0: every one). A clinic that never wastes its empty bags
+// has tens of thousands of flagged bags after five years (issue 16).
+type ReconcileFilter struct {
+	After int64
+	Limit int
+	// Flagged leaves out the bags in use (never flagged): the dashboard
+	// lists discrepancies only.
+	Flagged bool
 }
 
 // LotBalance is one lot's book.

@@ -255,9 +255,10 @@ type Service interface {
 	AdjustStock(ctx context.Context, lotID int64, in AdjustInput) (*Entry, error)
 	// Correct records a correction of an entry, with a reason, witnessed.
 	Correct(ctx context.Context, entryID int64, in CorrectionInput) (*Entry, error)
-	// Reconcile returns the clinic's lots and bags with every discrepancy
-	// as it stands at now.
-	Reconcile(ctx context.Context, now time.Time) (*Reconciliation, error)
+	// Reconcile returns the clinic's lots, the page f of its bags still to
+	// account for and their discrepancies as they stand at now, with the
+	// clinic's totals of such bags.
+	Reconcile(ctx context.Context, now time.Time, f ReconcileFilter) (*Reconciliation, error)
 	// StockLog calls fn for each ledger row matching f, by lot and time.
 	StockLog(ctx context.Context, f LogFilter, fn func(LogRow) error) error
 }

@@ -224,6 +224,12 @@ func (tx *Tx) insertEntry(a *clinic.Actor, e *stock.Entry, w *stock.Witness) err
 	if err != nil {
 		return fmt.Errorf("stock entry: %w", err)
 	}
+	if e.PreparationID != 0 && e.Kind != stock.KindDraw {
+		// A waste or a correction of a bag may settle it (or unsettle it).
+		if err := tx.settleBag(e.PreparationID); err != nil {
+			return err
+		}
+	}
 	return tx.audit(clinic.AuditEntry{ClinicID: e.ClinicID, Action: clinic.ActionCreate, Entity: "stock_entry", EntityID: e.ID,
 		PatientID: e.PatientID}, nil, e)
 }

@@ -212,6 +212,10 @@ func (db *DB) PrepareBag(ctx context.Context, sessionID int64, in stock.Preparat
 			nullInt(actorUserID(a)), p.PreparedByName, w.UserID, w.Name, tx.now, p.Note).Scan(&p.ID); err != nil {
 			return conflict(err, "prepare bag", "session", "Another bag was prepared for this session at the same time; reload.")
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO bag_accounts (preparation_id, clinic_id, session_id, wasted, settled) VALUES ($1, $2, $3, FALSE, FALSE)`,
+			p.ID, p.ClinicID, p.SessionID); err != nil {
+			return fmt.Errorf("prepare bag: account: %w", err)
+		}
 		if err := tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, Action: clinic.ActionCreate, Entity: "bag_preparation", EntityID: p.ID,
 			PatientID: p.PatientID}, nil, p); err != nil {
 			return err

@@ -16,12 +16,16 @@ import (
 
 // Reconciliation and the controlled-substance log (stock.Service). Lot
 // balances and the balances of wasted bags are sums over the ledger in
-// SQL; only the bags not yet wasted are replayed (to read what the chart
-// has given, all in one read: sessionsByID), so the work grows with the open
-// bags, not the history.
+// SQL. The bags still to account for are those bag_accounts has not
+// settled (migration 0011: a bag is settled once wasted to a zero balance,
+// in the transaction of its waste or correction, settleBag), read a page at
+// a time by preparation ID; only the page's bags not yet wasted are
+// replayed (to read what the chart has given, all in one read:
+// sessionsByID). The work grows with the page and the bags not settled,
+// not with the history.
 
 // Reconcile implements stock.Service.
-func (db *DB) Reconcile(ctx context.Context, now time.Time) (*stock.Reconciliation, error) {
+func (db *DB) Reconcile(ctx context.Context, now time.Time, f stock.ReconcileFilter) (*stock.Reconciliation, error) {
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
 		return nil, err
@@ -29,91 +33,58 @@ func (db *DB) Reconcile(ctx context.Context, now time.Time) (*stock.Reconciliati
 	if a.ClinicID == 0 || !stock.CanRead(a, a.ClinicID) {
 		return nil, clinic.Errorf(clinic.EFORBIDDEN, "The stock record is for clinic staff.")
 	}
+	if f.After < 0 || f.Limit < 0 {
+		return nil, clinic.Invalid("after", "a page starts after a bag's ID and holds a positive number of bags")
+	}
 	cid := a.ClinicID
+	// One snapshot: the lots, the totals and the page agree.
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
 	r := &stock.Reconciliation{Now: now, Lots: []stock.LotBalance{}, Bags: []stock.BagBalance{}}
-	lots, err := db.lots(ctx, db.read, cid, false)
+	if err := db.reconcileLots(ctx, tx, cid, r); err != nil {
+		return nil, err
+	}
+	// The clinic's bags not settled: in use (the session has not stopped
+	// and the bag was not wasted) or flagged.
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.wasted OR s.phase = 'stopped' THEN 1 ELSE 0 END), 0)
+		FROM bag_accounts a JOIN infusion_sessions s ON s.id = a.session_id
+		WHERE a.clinic_id = $1 AND NOT a.settled`, cid).Scan(&r.BagsToAccount, &r.BagsFlagged); err != nil {
+		return nil, fmt.Errorf("reconcile bags: %w", err)
+	}
+	page := `SELECT a.preparation_id FROM bag_accounts a`
+	if f.Flagged {
+		page += ` JOIN infusion_sessions s ON s.id = a.session_id`
+	}
+	page += ` WHERE a.clinic_id = $1 AND NOT a.settled AND a.preparation_id > $2`
+	if f.Flagged {
+		page += ` AND (a.wasted OR s.phase = 'stopped')`
+	}
+	args := []any{cid, f.After}
+	if f.Limit > 0 {
+		// One more than the page: whether there is a next one.
+		page += ` ORDER BY a.preparation_id LIMIT $3`
+		args = append(args, f.Limit+1)
+	}
+	preps, err := db.preparations(ctx, tx, `p.id IN (`+page+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
-	byLot := map[int64]*stock.LotBalance{}
-	for _, l := range lots {
-		r.Lots = append(r.Lots, stock.LotBalance{Lot: l, OnHandML: l.OnHandML, OnHandMg: l.OnHandMg})
+	sort.Slice(preps, func(i, j int) bool { return preps[i].ID < preps[j].ID })
+	if f.Limit > 0 && len(preps) > f.Limit {
+		preps = preps[:f.Limit]
+		r.Next = preps[f.Limit-1].ID
 	}
-	for i := range r.Lots {
-		byLot[r.Lots[i].Lot.ID] = &r.Lots[i]
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT lot_id, kind, SUM(lot_ml) FROM stock_entries
-		WHERE clinic_id = $1 AND lot_id IS NOT NULL GROUP BY lot_id, kind`, cid)
-	if err != nil {
-		return nil, fmt.Errorf("reconcile: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		var kind string
-		var ml float64
-		if err := rows.Scan(&id, &kind, &ml); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("reconcile: %w", err)
-		}
-		lb := byLot[id]
-		if lb == nil {
-			continue
-		}
-		switch stock.Kind(kind) {
-		case stock.KindReceive:
-			lb.ReceivedML += ml
-		case stock.KindDraw:
-			lb.DrawnML -= ml
-		case stock.KindDispose:
-			lb.DisposedML -= ml
-		case stock.KindCorrection:
-			lb.CorrectedML += ml
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reconcile: %w", err)
-	}
-	// The newest count of each lot, with the corrections that name it.
-	rows, err = db.read.QueryContext(ctx, `SELECT `+entryColumns+`,
-		COALESCE((SELECT SUM(x.lot_ml) FROM stock_entries x WHERE x.corrects_id = e.id), 0)
-		FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'count'
-		AND e.id = (SELECT MAX(y.id) FROM stock_entries y WHERE y.lot_id = e.lot_id AND y.kind = 'count')`, cid)
-	if err != nil {
-		return nil, fmt.Errorf("reconcile counts: %w", err)
-	}
-	for rows.Next() {
-		var corrected float64
-		e, err := scanEntry(rows, &corrected)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("reconcile counts: %w", err)
-		}
-		if lb := byLot[e.LotID]; lb != nil && e.CountedML != nil && e.BookML != nil {
-			lb.LastCount, lb.CountDiffML = e, *e.CountedML-(*e.BookML+corrected)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reconcile counts: %w", err)
-	}
-	// Bags still to account for: not wasted, or wasted with a balance.
-	preps, err := db.preparations(ctx, db.read, `p.clinic_id = $1 AND (
-		NOT EXISTS (SELECT 1 FROM stock_entries w WHERE w.preparation_id = p.id AND w.kind = 'waste')
-		OR ABS((SELECT SUM(b.bag_mg) FROM stock_entries b WHERE b.preparation_id = p.id)
-			- (SELECT MAX(w.given_mg) FROM stock_entries w WHERE w.preparation_id = p.id AND w.kind = 'waste')) > $2)`,
-		cid, stock.BalanceTolerance)
-	if err != nil {
-		return nil, err
-	}
-	// The charts of the bags not yet wasted, read together (sessionsByID).
+	// The charts of the page's bags not yet wasted, read together.
 	var open []int64
 	for _, p := range preps {
 		if !p.Wasted() {
 			open = append(open, p.SessionID)
 		}
 	}
-	sessions, err := db.sessionsByID(ctx, db.read, a, open)
+	sessions, err := db.sessionsByID(ctx, tx, a, open)
 	if err != nil {
 		return nil, err
 	}
@@ -142,9 +113,109 @@ func (db *DB) Reconcile(ctx context.Context, now time.Time) (*stock.Reconciliati
 		n := names[r.Bags[i].Preparation.PatientID]
 		r.Bags[i].PatientName, r.Bags[i].MRN = n[0], n[1]
 	}
-	sort.SliceStable(r.Bags, func(i, j int) bool { return r.Bags[i].Preparation.ID < r.Bags[j].Preparation.ID })
 	r.Flag(clinic.DateOf(now.In(db.zone())), db.zone())
 	return r, nil
+}
+
+// reconcileLots sets r.Lots: every lot of the clinic with its received,
+// drawn, disposed and corrected volumes and its newest count.
+func (db *DB) reconcileLots(ctx context.Context, q queryer, cid int64, r *stock.Reconciliation) error {
+	lots, err := db.lots(ctx, q, cid, false)
+	if err != nil {
+		return err
+	}
+	byLot := map[int64]*stock.LotBalance{}
+	for _, l := range lots {
+		r.Lots = append(r.Lots, stock.LotBalance{Lot: l, OnHandML: l.OnHandML, OnHandMg: l.OnHandMg})
+	}
+	for i := range r.Lots {
+		byLot[r.Lots[i].Lot.ID] = &r.Lots[i]
+	}
+	rows, err := q.QueryContext(ctx, `SELECT lot_id, kind, SUM(lot_ml) FROM stock_entries
+		WHERE clinic_id = $1 AND lot_id IS NOT NULL GROUP BY lot_id, kind`, cid)
+	if err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var kind string
+		var ml float64
+		if err := rows.Scan(&id, &kind, &ml); err != nil {
+			rows.Close()
+			return fmt.Errorf("reconcile: %w", err)
+		}
+		lb := byLot[id]
+		if lb == nil {
+			continue
+		}
+		switch stock.Kind(kind) {
+		case stock.KindReceive:
+			lb.ReceivedML += ml
+		case stock.KindDraw:
+			lb.DrawnML -= ml
+		case stock.KindDispose:
+			lb.DisposedML -= ml
+		case stock.KindCorrection:
+			lb.CorrectedML += ml
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	// The newest count of each lot, with the corrections that name it.
+	rows, err = q.QueryContext(ctx, `SELECT `+entryColumns+`,
+		COALESCE((SELECT SUM(x.lot_ml) FROM stock_entries x WHERE x.corrects_id = e.id), 0)
+		FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'count'
+		AND e.id = (SELECT MAX(y.id) FROM stock_entries y WHERE y.lot_id = e.lot_id AND y.kind = 'count')`, cid)
+	if err != nil {
+		return fmt.Errorf("reconcile counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var corrected float64
+		e, err := scanEntry(rows, &corrected)
+		if err != nil {
+			return fmt.Errorf("reconcile counts: %w", err)
+		}
+		if lb := byLot[e.LotID]; lb != nil && e.CountedML != nil && e.BookML != nil {
+			lb.LastCount, lb.CountDiffML = e, *e.CountedML-(*e.BookML+corrected)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reconcile counts: %w", err)
+	}
+	return nil
+}
+
+// settleBag recomputes bag id's row of bag_accounts from the ledger as
+// this transaction sees it: after its waste or a correction of it. The test
+// is the one migration 0011 filled the table with (and the reconciliation
+// made of every bag before it): wasted, and the sum of the bag's entries
+// (drawn − wasted ± corrections) within stock.BalanceTolerance of the given
+// at the waste.
+func (tx *Tx) settleBag(id int64) error {
+	if tx.db.loc.Engine == Postgres {
+		// Two corrections of one bag at once: the second waits here, and
+		// its UPDATE then reads the ledger with the first one's entry
+		// (READ COMMITTED takes a snapshot per statement).
+		var got int64
+		if err := tx.QueryRowContext(tx.ctx, `SELECT preparation_id FROM bag_accounts WHERE preparation_id = $1 FOR UPDATE`, id).Scan(&got); err != nil {
+			return fmt.Errorf("settle bag %d: %w", id, err)
+		}
+	}
+	const wasted = `EXISTS (SELECT 1 FROM stock_entries w WHERE w.preparation_id = $1 AND w.kind = 'waste')`
+	res, err := tx.ExecContext(tx.ctx, `UPDATE bag_accounts SET wasted = `+wasted+`,
+		settled = COALESCE(`+wasted+` AND ABS((SELECT SUM(b.bag_mg) FROM stock_entries b WHERE b.preparation_id = $1)
+			- (SELECT MAX(w.given_mg) FROM stock_entries w WHERE w.preparation_id = $1 AND w.kind = 'waste')) <= $2, FALSE)
+		WHERE preparation_id = $1`, id, stock.BalanceTolerance)
+	if err != nil {
+		return fmt.Errorf("settle bag %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("settle bag %d: %d account rows (%v)", id, n, err)
+	}
+	return nil
 }
 
 // stockLogPage is how many ledger rows StockLog reads in its first query

@@ -166,7 +166,7 @@ func TestStockAccountability(t *testing.T) {
 		// Stopped after 2 h at 10 mg/h: 20 mg given, 20 mg = 250 mL left.
 		_, _, err = db.RecordEvent(nurse, s.ID, infusion.Event{Kind: infusion.KindStop, At: chartAt(135), Stop: &infusion.Stop{Reason: infusion.StopPatientWish}})
 		must(t, err)
-		r, err := db.Reconcile(nurse, chartAt(300))
+		r, err := db.Reconcile(nurse, chartAt(300), stock.ReconcileFilter{})
 		must(t, err)
 		if len(r.Flags) != 1 || r.Flags[0].Kind != stock.FlagNotWasted || r.Flags[0].PreparationID != p.ID {
 			t.Fatalf("flags before the waste %+v", r.Flags)
@@ -193,7 +193,7 @@ func TestStockAccountability(t *testing.T) {
 
 		// Reconciliation: received 100 mL − drawn 0.8 mL = 99.2 mL, the bag
 		// balances (40 − 20 − 20 = 0): no flag.
-		r, err = db.Reconcile(nurse, chartAt(300))
+		r, err = db.Reconcile(nurse, chartAt(300), stock.ReconcileFilter{})
 		must(t, err)
 		if len(r.Flags) != 0 || len(r.Bags) != 0 {
 			t.Fatalf("after the waste: flags %+v bags %+v", r.Flags, r.Bags)
@@ -210,7 +210,7 @@ func TestStockAccountability(t *testing.T) {
 		// clinician records a correction naming the count.
 		cnt, err := db.AdjustStock(nurse, lot.ID, stock.AdjustInput{Kind: stock.KindCount, Volume: "99mL", Witness: docW})
 		must(t, err)
-		r, err = db.Reconcile(nurse, chartAt(300))
+		r, err = db.Reconcile(nurse, chartAt(300), stock.ReconcileFilter{})
 		must(t, err)
 		if len(r.Flags) != 1 || r.Flags[0].Kind != stock.FlagCount {
 			t.Fatalf("after the count: %+v", r.Flags)
@@ -223,7 +223,7 @@ func TestStockAccountability(t *testing.T) {
 		wantField(t, err, "change")
 		_, err = db.Correct(doc, cnt.ID, stock.CorrectionInput{Change: "-0.2mL", Reason: "0.2 mL lost from a cracked vial (found at the count)", Witness: nurseW})
 		must(t, err)
-		r, err = db.Reconcile(nurse, chartAt(300))
+		r, err = db.Reconcile(nurse, chartAt(300), stock.ReconcileFilter{})
 		must(t, err)
 		if len(r.Flags) != 0 {
 			t.Fatalf("after the correction: %+v", r.Flags)

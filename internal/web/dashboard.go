@@ -82,16 +82,16 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if svc, err := s.stockService(); err != nil {
 		data.StockError = clinic.ErrorMessage(err)
-	} else if rec, err := svc.Reconcile(r.Context(), s.Now()); err != nil {
+	} else if rec, err := svc.Reconcile(r.Context(), s.Now(), stock.ReconcileFilter{Limit: dashboardFlags, Flagged: true}); err != nil {
 		if clinic.ErrorCode(err) == clinic.EINTERNAL {
 			return err
 		}
 		data.StockError = clinic.ErrorMessage(err)
 	} else {
-		data.StockFlags = rec.Flags
-		if n := len(rec.Flags); n > dashboardFlags {
-			data.StockFlags, data.StockMore = rec.Flags[:dashboardFlags], n-dashboardFlags
-		}
+		// The lots' flags, then the first flagged bags: the page read no
+		// more of them than the dashboard shows; the rest are counted.
+		data.StockFlags = rec.Flags[:min(len(rec.Flags), dashboardFlags)]
+		data.StockMore = rec.LotFlags() + rec.BagsFlagged - len(data.StockFlags)
 	}
 	p.Data = data
 	s.render(w, r, http.StatusOK, "dashboard_page", p)

@@ -106,6 +106,46 @@ type reconcileData struct {
 	*stock.Reconciliation
 	Today     clinic.Date
 	CanHandle bool
+	// NextPage is the cursor of the page of bags after this one ("" on the
+	// last); Paged is set on a page after the first.
+	NextPage string
+	Paged    bool
+}
+
+// reconcileBags is how many bags a page of the reconciliation lists (the
+// API's default; its ?limit goes up to reconcileBagsMax).
+const (
+	reconcileBags    = 100
+	reconcileBagsMax = 1000
+)
+
+// reconcileOf reads the reconciliation page ?after=CURSOR&limit=N asks for
+// (def bags when no limit is given) and the cursor of the next page.
+func (s *Server) reconcileOf(r *http.Request, def int) (*stock.Reconciliation, string, error) {
+	svc, err := s.stockService()
+	if err != nil {
+		return nil, "", err
+	}
+	f := stock.ReconcileFilter{}
+	after, err := afterCursor[idKey](r)
+	if err != nil {
+		return nil, "", err
+	}
+	if after != nil {
+		f.After = after.ID
+	}
+	if f.Limit, err = pageLimit(r, def, reconcileBagsMax); err != nil {
+		return nil, "", err
+	}
+	rec, err := svc.Reconcile(r.Context(), s.Now(), f)
+	if err != nil {
+		return nil, "", err
+	}
+	var next *idKey
+	if rec.Next != 0 {
+		next = &idKey{ID: rec.Next}
+	}
+	return rec, encodeCursor(next), nil
 }
 
 // Expired reports whether l is past its expiry today.
@@ -116,16 +156,13 @@ func (s *Server) reconcilePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderReconcile(w http.ResponseWriter, r *http.Request, status int, f *form) error {
-	svc, err := s.stockService()
-	if err != nil {
-		return err
-	}
-	rec, err := svc.Reconcile(r.Context(), s.Now())
+	rec, next, err := s.reconcileOf(r, reconcileBags)
 	if err != nil {
 		return err
 	}
 	a := actor(r)
-	d := reconcileData{views: s.views(), Reconciliation: rec, Today: s.today(), CanHandle: stock.CanHandle(a, a.ClinicID)}
+	d := reconcileData{views: s.views(), Reconciliation: rec, Today: s.today(), CanHandle: stock.CanHandle(a, a.ClinicID),
+		NextPage: next, Paged: r.URL.Query().Get("after") != ""}
 	s.render(w, r, status, "stock_reconcile", &page{Title: "Stock reconciliation", Data: d, Form: f})
 	return nil
 }

@@ -371,16 +371,19 @@ func (s *Server) apiWaste(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// apiReconciliation is a page of the reconciliation: the lots, ?limit bags
+// (reconcileBags by default) after ?after, and the cursor of the next page.
+type apiReconciliation struct {
+	*stock.Reconciliation
+	Next string `json:"next,omitempty"`
+}
+
 func (s *Server) apiReconcile(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.stockService()
+	rec, next, err := s.reconcileOf(r, reconcileBags)
 	if err != nil {
 		return err
 	}
-	rec, err := svc.Reconcile(r.Context(), s.Now())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rec)
+	writeJSON(w, http.StatusOK, apiReconciliation{Reconciliation: rec, Next: next})
 	return nil
 }
 

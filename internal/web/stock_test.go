@@ -254,7 +254,7 @@ func TestHTTPBagPreparationAndWaste(t *testing.T) {
 	if resp := ts.form(t, nurse, wpath, waste("250mL", docLogin, docPW)); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("waste: %d %s", resp.StatusCode, firstError(pageOf(resp)))
 	}
-	rec, err := ts.db.Reconcile(ts.demo.As(context.Background(), clinic.RoleNurse), ts.now())
+	rec, err := ts.db.Reconcile(ts.demo.As(context.Background(), clinic.RoleNurse), ts.now(), stock.ReconcileFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

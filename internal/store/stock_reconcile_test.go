@@ -1,0 +1,273 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/demo"
+	"github.com/ketatrack/ketatrack/internal/infusion"
+	"github.com/ketatrack/ketatrack/internal/stock"
+	"github.com/ketatrack/ketatrack/internal/store"
+	"github.com/ketatrack/ketatrack/internal/store/storetest"
+)
+
+// reconcileEnd is the clock of the scaled clinic below: the five years end
+// here, and it is "now" for every reconciliation.
+var reconcileEnd = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+
+// reconcilePaged reads every page of the reconciliation, limit bags at a
+// time, and returns the bags, the bags' flags, the lots' flags of the first
+// page and the totals of the first page (which every page must repeat).
+func reconcilePaged(t *testing.T, ctx context.Context, db *store.DB, limit int, flagged bool) (bags []stock.BagBalance, bagFlags, lotFlags []stock.Discrepancy, first *stock.Reconciliation) {
+	t.Helper()
+	f := stock.ReconcileFilter{Limit: limit, Flagged: flagged}
+	for pages := 0; ; pages++ {
+		r, err := db.Reconcile(ctx, reconcileEnd, f)
+		must(t, err)
+		if first == nil {
+			first = r
+			lotFlags = r.Flags[:r.LotFlags()]
+		} else if r.BagsToAccount != first.BagsToAccount || r.BagsFlagged != first.BagsFlagged || !reflect.DeepEqual(r.Lots, first.Lots) {
+			t.Fatalf("page %d: totals %d/%d, lots differ %v; the first page's %d/%d", pages, r.BagsToAccount, r.BagsFlagged,
+				!reflect.DeepEqual(r.Lots, first.Lots), first.BagsToAccount, first.BagsFlagged)
+		}
+		if limit > 0 && len(r.Bags) > limit {
+			t.Fatalf("page %d has %d bags, the limit is %d", pages, len(r.Bags), limit)
+		}
+		bags = append(bags, r.Bags...)
+		bagFlags = append(bagFlags, r.Flags[r.LotFlags():]...)
+		if r.Next == 0 {
+			return bags, bagFlags, lotFlags, first
+		}
+		if r.Next != r.Bags[len(r.Bags)-1].Preparation.ID {
+			t.Fatalf("page %d: next %d, its last bag %d", pages, r.Next, r.Bags[len(r.Bags)-1].Preparation.ID)
+		}
+		f.After = r.Next
+	}
+}
+
+// sameReconciliation checks Reconcile against the reconciliation that
+// tested and replayed every bag (ReconcileReplayingAll): the same lots,
+// bags and flags, whole, in pages of 3 and as the dashboard's flagged
+// pages; the totals count the old bags and bag flags. It returns the old
+// reconciliation.
+func sameReconciliation(t *testing.T, ctx context.Context, db *store.DB, when string) *stock.Reconciliation {
+	t.Helper()
+	old, err := db.ReconcileReplayingAll(ctx, reconcileEnd)
+	must(t, err)
+	var oldBagFlags, oldLotFlags []stock.Discrepancy
+	for _, f := range old.Flags {
+		if f.PreparationID != 0 {
+			oldBagFlags = append(oldBagFlags, f)
+		} else {
+			oldLotFlags = append(oldLotFlags, f)
+		}
+	}
+	for _, c := range []struct {
+		limit   int
+		flagged bool
+	}{{0, false}, {3, false}, {3, true}, {1, true}} {
+		bags, bagFlags, lotFlags, first := reconcilePaged(t, ctx, db, c.limit, c.flagged)
+		name := fmt.Sprintf("%s, pages of %d, flagged only %v", when, c.limit, c.flagged)
+		if !reflect.DeepEqual(first.Lots, old.Lots) || !reflect.DeepEqual(lotFlags, oldLotFlags) {
+			t.Errorf("%s: the lots or their flags differ from the old reconciliation's", name)
+		}
+		if first.BagsToAccount != len(old.Bags) || first.BagsFlagged != len(oldBagFlags) {
+			t.Errorf("%s: %d bags to account for, %d flagged; the old reconciliation %d and %d", name,
+				first.BagsToAccount, first.BagsFlagged, len(old.Bags), len(oldBagFlags))
+		}
+		if !reflect.DeepEqual(bagFlags, oldBagFlags) {
+			t.Errorf("%s: %d bag flags differ from the old reconciliation's %d", name, len(bagFlags), len(oldBagFlags))
+			for i := range min(len(bagFlags), len(oldBagFlags)) {
+				if !reflect.DeepEqual(bagFlags[i], oldBagFlags[i]) {
+					t.Errorf("first difference, flag %d: %+v, old %+v", i, bagFlags[i], oldBagFlags[i])
+					break
+				}
+			}
+		}
+		if c.flagged {
+			var want []stock.BagBalance
+			for _, b := range old.Bags {
+				if b.Finished {
+					want = append(want, b)
+				}
+			}
+			if !reflect.DeepEqual(bags, want) {
+				t.Errorf("%s: %d bags, the old reconciliation's finished bags %d", name, len(bags), len(want))
+			}
+		} else if !reflect.DeepEqual(bags, old.Bags) {
+			t.Errorf("%s: %d bags differ from the old reconciliation's %d", name, len(bags), len(old.Bags))
+		}
+	}
+	return old
+}
+
+// bagAccounts is the table as rows "preparation clinic session wasted settled".
+func bagAccounts(t *testing.T, db *store.DB) []string {
+	t.Helper()
+	rs, err := db.QueryRaw(context.Background(), `SELECT preparation_id, clinic_id, session_id, wasted, settled FROM bag_accounts ORDER BY preparation_id`)
+	must(t, err)
+	defer rs.Close()
+	var out []string
+	for rs.Next() {
+		var p, c, s int64
+		var w, st bool
+		must(t, rs.Scan(&p, &c, &s, &w, &st))
+		out = append(out, fmt.Sprintf("%d %d %d %v %v", p, c, s, w, st))
+	}
+	must(t, rs.Err())
+	return out
+}
+
+// TestReconcileMatchesReplayingAll: on a scaled clinic (demo.Scale, 12
+// patients over five years: bags wasted to zero, bags never wasted after
+// the stop, bags wasted short with a reason, on both engines), Reconcile
+// read from bag_accounts finds every lot, bag and flag the reconciliation
+// that tested and replayed every bag found, whole and in pages; so it does
+// after the ledger changes that move a bag in or out of the list (the
+// 0 mg waste of an empty bag, a correction that unbalances a waste, one
+// that unbalances a settled bag and one that balances an unbalanced one) and after vitals
+// charted on a stopped session with a bag never wasted (what may be charted
+// after a stop: a restart or a rate change is refused, so what the chart has
+// given from a stopped bag never changes). The rows the write
+// paths keep are the rows migration 0011's backfill computes from the ledger.
+func TestReconcileMatchesReplayingAll(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		bg := context.Background()
+		res, err := demo.Scale(bg, db, demo.ScaleConfig{Patients: 12, Seed: 4, End: reconcileEnd})
+		must(t, err)
+		db.Now = func() time.Time { return reconcileEnd }
+		ids, err := db.ClinicIDs(sys())
+		must(t, err)
+		cid := ids[0]
+		var doc, nurse demo.Credential
+		for _, c := range res.Credentials {
+			switch c.Role {
+			case clinic.RoleClinician:
+				doc = c
+			case clinic.RoleNurse:
+				nurse = c
+			}
+		}
+		var docID int64
+		rs, err := db.QueryRaw(bg, `SELECT id FROM users WHERE login = $1`, doc.Login)
+		must(t, err)
+		for rs.Next() {
+			must(t, rs.Scan(&docID))
+		}
+		rs.Close()
+		ctx := clinic.NewContext(bg, &clinic.Actor{UserID: docID, ClinicID: cid, Login: doc.Login, Role: clinic.RoleClinician})
+		witness := stock.Credentials{Login: nurse.Login, Password: nurse.Password}
+
+		old := sameReconciliation(t, ctx, db, "as generated")
+		var notWasted, unbalanced []stock.BagBalance
+		for _, b := range old.Bags {
+			switch {
+			case b.Finished && !b.Preparation.Wasted():
+				notWasted = append(notWasted, b)
+			case b.Finished:
+				unbalanced = append(unbalanced, b)
+			}
+		}
+		if len(notWasted) < 4 || len(unbalanced) < 1 {
+			t.Fatalf("the scaled clinic has %d bags not wasted after the stop and %d unbalanced: the test wants at least 4 and 1", len(notWasted), len(unbalanced))
+		}
+		// A settled bag: wasted to zero, not in the old list.
+		listed := map[int64]bool{}
+		for _, b := range old.Bags {
+			listed[b.Preparation.ID] = true
+		}
+		var settledWaste int64
+		rs, err = db.QueryRaw(bg, `SELECT e.id, e.preparation_id FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'waste' ORDER BY e.id`, cid)
+		must(t, err)
+		for rs.Next() {
+			var id, prep int64
+			must(t, rs.Scan(&id, &prep))
+			if !listed[prep] && settledWaste == 0 {
+				settledWaste = id
+			}
+		}
+		rs.Close()
+		if settledWaste == 0 {
+			t.Fatal("no bag was wasted to zero")
+		}
+
+		// Two bags never wasted (the scaled clinic's are fully infused,
+		// nothing left: the empty bag's waste is still to be recorded, as
+		// 0 mg) get their waste: they leave the list.
+		var exact, short, d stock.BagBalance
+		for _, b := range notWasted {
+			switch {
+			case b.BalanceMg != 0:
+			case exact.Preparation == nil:
+				exact = b
+			case short.Preparation == nil:
+				short = b
+			case d.Preparation == nil:
+				d = b
+			}
+		}
+		if d.Preparation == nil {
+			t.Fatalf("fewer than three bags never wasted are empty: %+v", notWasted)
+		}
+		_, err = db.WasteBag(ctx, exact.Preparation.ID, stock.WasteInput{Amount: "0mL", Witness: witness})
+		must(t, err)
+		w, err := db.WasteBag(ctx, short.Preparation.ID, stock.WasteInput{Amount: "0mg", Witness: witness})
+		must(t, err)
+		// One of them corrected by −2 mg: unbalanced, listed again.
+		_, err = db.Correct(ctx, w.ID, stock.CorrectionInput{Change: "-2mg", Reason: "2 mg spilled while the bag was taken down", Witness: witness})
+		must(t, err)
+		// A settled bag's waste corrected by +1 mg: unbalanced, listed again.
+		_, err = db.Correct(ctx, settledWaste, stock.CorrectionInput{Change: "+1mg", Reason: "the waste was entered 1 mg too high", Witness: witness})
+		must(t, err)
+		// An unbalanced bag corrected by its balance: settled.
+		u := unbalanced[0]
+		_, err = db.Correct(ctx, u.Preparation.Wastes[0].ID, stock.CorrectionInput{Change: strconv.FormatFloat(-u.BalanceMg, 'f', -1, 64) + "mg",
+			Reason: "the remainder was wasted at the bedside and entered late", Witness: witness})
+		must(t, err)
+		// Vitals charted on the stopped session of a bag never wasted, and
+		// a restart refused there.
+		s, err := db.FindSessionByID(ctx, d.Preparation.SessionID)
+		must(t, err)
+		last := s.State.Events[len(s.State.Events)-1].At
+		_, _, err = db.RecordEvent(ctx, s.ID, infusion.Event{Kind: infusion.KindVitals, At: last.Add(time.Minute), Vitals: vitals(72, 118, 74, 98)})
+		must(t, err)
+		_, _, err = db.RecordEvent(ctx, s.ID, infusion.Event{Kind: infusion.KindStart, At: last.Add(2 * time.Minute)})
+		wantCode(t, err, clinic.ECONFLICT)
+		after := sameReconciliation(t, ctx, db, "after the changes")
+		status := map[int64]stock.BagBalance{}
+		for _, b := range after.Bags {
+			status[b.Preparation.ID] = b
+		}
+		if _, ok := status[exact.Preparation.ID]; ok {
+			t.Errorf("bag %d wasted exactly is still listed", exact.Preparation.ID)
+		}
+		if b, ok := status[short.Preparation.ID]; !ok || !b.Preparation.Wasted() || b.BalanceMg != -2 {
+			t.Errorf("bag %d wasted and corrected by −2 mg is not listed unbalanced by −2 mg: %+v", short.Preparation.ID, b)
+		}
+		if _, ok := status[u.Preparation.ID]; ok {
+			t.Errorf("bag %d corrected to zero is still listed", u.Preparation.ID)
+		}
+		if b, ok := status[d.Preparation.ID]; !ok || b.Preparation.Wasted() || !b.Finished {
+			t.Errorf("bag %d never wasted is not listed as such after the discharge: %+v", d.Preparation.ID, b)
+		}
+		if len(after.Bags) != len(old.Bags)-1 {
+			t.Errorf("%d bags listed after the changes, %d before: want one fewer (2 wasted, 1 of them unbalanced again, 1 unbalanced settled, 1 settled unbalanced)", len(after.Bags), len(old.Bags))
+		}
+
+		// The rows kept by the write paths are those the backfill computes.
+		kept := bagAccounts(t, db)
+		backfill, err := store.BagAccountsBackfill(db.Engine())
+		must(t, err)
+		must(t, db.ExecRaw(bg, `DELETE FROM bag_accounts`))
+		must(t, db.ExecRaw(bg, backfill))
+		if filled := bagAccounts(t, db); !reflect.DeepEqual(filled, kept) {
+			t.Errorf("the backfill gives %d rows, the write paths kept %d (or they differ)", len(filled), len(kept))
+		}
+	})
+}
