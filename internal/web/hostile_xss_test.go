@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -119,4 +120,78 @@ func TestHostileStoredXSS(t *testing.T) {
 		}
 		logHostile(t, "stored XSS (csv)", "GET "+path, resp.StatusCode, true, "text/csv + nosniff: never rendered as HTML")
 	}
+}
+
+// Every query parameter a page reads, and the path itself, given a hostile
+// value: whatever the answer (the page, 400 naming the value, 404), no
+// markup comes back unescaped; where the value is shown it is escaped.
+func TestHostileQueryXSS(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	doc, nurse, admin := ts.client(t, clinic.RoleClinician), ts.client(t, clinic.RoleNurse), ts.client(t, clinic.RoleAdmin)
+	c := hannahCourse(t, ts)
+	sid := hannahSession(t, ts, 1).ID
+	pid := ts.demo.Patients[1].ID
+	h := func(tag string) string { return url.QueryEscape(hostileValue('=', tag, 200)) }
+	cases := []struct {
+		path   string
+		client *http.Client
+		tags   []string // the parameters' tags
+	}{
+		{"/patients?q=" + h("q"), doc, []string{"q"}},
+		{"/patients?after=" + h("after"), doc, []string{"after"}},
+		{"/courses?after=" + h("after"), doc, []string{"after"}},
+		{fmt.Sprintf("/courses/%d?version=%s&flash=%s", c.ID, h("version"), h("flash")), doc, []string{"version", "flash"}},
+		{fmt.Sprintf("/courses/%d?flash=%s", c.ID, h("flash")), doc, []string{"flash"}},
+		{fmt.Sprintf("/courses/%d/plan/print?paper=%s", c.ID, h("paper")), doc, []string{"paper"}},
+		{fmt.Sprintf("/courses/%d/plan/print?version=%s", c.ID, h("version")), doc, []string{"version"}},
+		{fmt.Sprintf("/courses/%d/discharge/print?session=%s", c.ID, h("session")), doc, []string{"session"}},
+		{fmt.Sprintf("/courses/%d/letter/print?paper=%s", c.ID, h("paper")), doc, []string{"paper"}},
+		{fmt.Sprintf("/sessions/%d?flash=%s", sid, h("flash")), nurse, []string{"flash"}},
+		{fmt.Sprintf("/sessions/%d/print?paper=%s", sid, h("paper")), nurse, []string{"paper"}},
+		{fmt.Sprintf("/patients/%d/journal/today?phq9=%s&flash=%s", pid, h("phq9"), h("flash")), nurse, []string{"phq9", "flash"}},
+		{"/dashboard?date=" + h("date"), doc, []string{"date"}},
+		{"/dashboard?part=" + h("part"), doc, []string{"part"}},
+		{"/stock?all=" + h("all") + "&flash=" + h("flash"), nurse, []string{"all", "flash"}},
+		{"/stock/reconciliation?flash=" + h("flash"), nurse, []string{"flash"}},
+		{"/stock/log?from=" + h("from"), nurse, []string{"from"}},
+		{"/stock/log?to=" + h("to"), nurse, []string{"to"}},
+		{"/stock/log?lot=" + h("lot"), nurse, []string{"lot"}},
+		{"/stock/log/print?lot=" + h("lot"), nurse, []string{"lot"}},
+		{"/audit?entity=" + h("entity") + "&action=" + h("action"), doc, []string{"entity", "action"}},
+		{"/audit?patient_id=" + h("patient_id"), doc, []string{"patient_id"}},
+		{"/evidence?sort=" + h("sort"), doc, []string{"sort"}},
+		{"/users?role=" + h("role") + "&flash=" + h("flash"), admin, []string{"role", "flash"}},
+		{"/outcome-definitions?flash=" + h("flash"), doc, []string{"flash"}},
+		{"/consent-forms?flash=" + h("flash"), doc, []string{"flash"}},
+		{"/login?next=" + h("next"), ts.client(t, ""), []string{"next"}},
+		{"/patients/" + url.PathEscape(hostileValue('=', "path", 200)), doc, []string{"path"}},
+		{"/no-such-page/" + url.PathEscape(hostileValue('=', "path", 200)), doc, []string{"path"}},
+	}
+	failures, shown := 0, 0
+	for _, tc := range cases {
+		t.Run(strings.ReplaceAll(tc.path[:min(len(tc.path), 40)], "/", "_"), func(t *testing.T) {
+			resp := ts.do(t, tc.client, "GET", tc.path, "", "")
+			page := body(resp)
+			if resp.StatusCode >= 500 {
+				failures++
+				t.Errorf("GET %s: status %d", tc.path, resp.StatusCode)
+			}
+			if m := unescapedHostile.FindStringIndex(page); m != nil {
+				failures++
+				t.Errorf("GET %s: unescaped markup: %q", tc.path, page[max(m[0]-80, 0):min(m[1]+40, len(page))])
+			}
+			var echoed []string
+			for _, tag := range tc.tags {
+				if shownEscaped(page, tag) {
+					echoed = append(echoed, tag)
+				}
+			}
+			if len(echoed) > 0 {
+				shown++
+			}
+			logHostile(t, "query "+strings.Join(tc.tags, ","), "GET "+tc.path[:strings.IndexAny(tc.path+"?", "?")], resp.StatusCode, false,
+				fmt.Sprintf("reflected escaped: %v", echoed))
+		})
+	}
+	t.Logf("HOSTILE SUMMARY | query and path parameters: %d requests, %d reflect the value (escaped) | failures: %d", len(cases), shown, failures)
 }
