@@ -366,6 +366,18 @@ func hostileForms(t *testing.T, e store.Engine) {
 		chart(ack)
 	}
 	chart(url.Values{"kind": {"stop"}, "at": {at(135)}, "stop.reason": {"completed"}})
+	// A consent withdrawn through the course page's form.
+	var consents struct {
+		Consents []struct {
+			ID int64 `json:"id"`
+		} `json:"consents"`
+	}
+	decode(t, ts.do(t, nurse, "GET", fmt.Sprintf("/api/v1/courses/%d/consents", gcid), "", ""), &consents)
+	if len(consents.Consents) == 0 { // signedCourse's and the desk signature
+		t.Fatalf("consents of course %d: %+v", gcid, consents)
+	}
+	post(nurse, fmt.Sprintf("/consents/%d/withdrawal", consents.Consents[0].ID), url.Values{"course_id": {strconv.FormatInt(gcid, 10)},
+		"reason": {v("form_withdrawal_reason", '+', 1000)}}, http.StatusSeeOther, "form_withdrawal_reason")
 	preps, err := ts.db.FindPreparations(ts.demo.As(context.Background(), clinic.RoleNurse), sid)
 	if err != nil || len(preps) != 1 {
 		t.Fatalf("preparations %v %v", preps, err)
