@@ -407,6 +407,22 @@ func hostileForms(t *testing.T, e store.Engine) {
 	post(doc, "/outcome-definitions", defs, http.StatusSeeOther, "criterion_name", "criterion_source", "added_name", "added_source",
 		"baseline_source", "relief_source", "booster_source")
 
+	// The patient's own journal entry through the portal form: a note and
+	// the name of an "other" opioid line (what a patient types is read by
+	// the staff). Refused once for a relief of 140 %.
+	me := ts.demo.Patients[0]
+	patient := ts.client(t, clinic.RolePatient)
+	jp := fmt.Sprintf("/patients/%d/journal", me.ID)
+	entry := url.Values{"pain_now": {"3"}, "relief_pct": {"140"}, "note": {v("portal_note", '=', 1000)},
+		"opioid_0": {"other"}, "route_0": {"oral"}, "dose_0": {"5mg"}, "times_0": {"1"}, "name_0": {v("portal_opioid_name", '+', 100)}}
+	echo(patient, jp+"/today", entry, http.StatusBadRequest, "portal_note", "portal_opioid_name")
+	entry.Del("relief_pct")
+	post(patient, jp+"/today", entry, http.StatusSeeOther, "portal_note", "portal_opioid_name")
+	je, err := ts.db.FindJournalEntryByDate(sysCtx(), me.ID, ts.db.Today())
+	if err != nil {
+		t.Fatalf("the portal entry: %v", err)
+	}
+
 	// Every page that could show one of them.
 	cp := fmt.Sprintf("/courses/%d", ncid)
 	p3 := fmt.Sprintf("/patients/%d", ts.demo.Patients[3].ID)
@@ -423,7 +439,8 @@ func hostileForms(t *testing.T, e store.Engine) {
 		{cp + "/discharge/print", doc, cp + "/discharge.pdf"}, {gp, doc, ""}, {gp + "/discharge/print", doc, gp + "/discharge.pdf"},
 		{sp, nurse, ""}, {sp + "/print", nurse, sp + "/record.pdf"}, {p3, doc, ""}, {p3 + "/outcomes", doc, ""},
 		{"/stock", nurse, ""}, {"/stock/reconciliation", nurse, ""}, {"/stock/log", nurse, ""}, {"/stock/log/print", nurse, ""},
-		{"/dashboard", doc, ""}, {"/analytics", doc, ""}, {"/outcome-definitions", doc, ""}, {"/audit", doc, ""}, {"/users", admin, ""},
+		{jp, doc, ""}, {fmt.Sprintf("%s/%d", jp, je.ID), doc, ""}, {jp, patient, ""}, {fmt.Sprintf("%s/%d", jp, je.ID), patient, ""},
+		{fmt.Sprintf("/patients/%d", me.ID), doc, ""}, {"/dashboard", doc, ""}, {"/analytics", doc, ""}, {"/outcome-definitions", doc, ""}, {"/audit", doc, ""}, {"/users", admin, ""},
 	}
 	shownOn := map[string][]string{} // field → pages showing it
 	pdfFields := map[string][]string{}
@@ -480,7 +497,7 @@ func hostileForms(t *testing.T, e store.Engine) {
 
 	// The CSV exports: no cell starts a formula; which fields each carries.
 	inCSV := map[string][]string{}
-	csvs := []string{"/stock/log.csv", pp + "/journal.csv", pp + "/measures.csv", pp + "/outcomes.csv", p3 + "/outcomes.csv"}
+	csvs := []string{"/stock/log.csv", jp + ".csv", pp + "/journal.csv", pp + "/measures.csv", pp + "/outcomes.csv", p3 + "/outcomes.csv"}
 	for _, tb := range []string{"cohort", "tests", "responders", "criteria", "survival", "relief", "boosters", "journal"} {
 		csvs = append(csvs, "/analytics/"+tb+".csv")
 	}
