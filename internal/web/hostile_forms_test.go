@@ -271,6 +271,26 @@ func hostileForms(t *testing.T, e store.Engine) {
 	decision.Set("decision.verdict", "proceed")
 	post(doc, fmt.Sprintf("%s/screening/%d/decision", pp, sl.Screenings[0].ID), decision, http.StatusSeeOther, "decision_reason")
 
+	// A screening with a finding to override (cardiovascular risk without
+	// an ECG), decided with the override's hostile reason.
+	op := fmt.Sprintf("/patients/%d", ts.demo.Patients[6].ID)
+	sc = screeningForm("97")
+	sc.Set("cardiovascular_risk", "yes")
+	post(nurse, op+"/screening", sc, http.StatusSeeOther)
+	decode(t, ts.do(t, nurse, "GET", "/api/v1"+op+"/screenings", "", ""), &sl)
+	if len(sl.Screenings) == 0 || len(sl.Screenings[0].Result.NeedsOverride) == 0 {
+		t.Fatalf("screenings of %s: %+v, want one with a finding to override", op, sl.Screenings)
+	}
+	osc := sl.Screenings[0]
+	for _, x := range sl.Screenings {
+		if x.ID > osc.ID {
+			osc = x
+		}
+	}
+	fid := osc.Result.NeedsOverride[0].ID
+	post(doc, fmt.Sprintf("%s/screening/%d/decision", op, osc.ID), url.Values{"decision.verdict": {"proceed"}, "decision.reason": {"ECG ordered for the morning."},
+		"decision.override_on." + fid: {"1"}, "decision.override." + fid: {v("override_finding_reason", '-', 1000)}}, http.StatusSeeOther, "override_finding_reason")
+
 	// A measure recorded and marked in error.
 	post(nurse, pp+"/measures", url.Values{"kind": {"rom"}, "measured_on": {today.String()}, "value": {"30"}, "unit": {"deg"}, "site": {"right ankle dorsiflexion"}}, http.StatusSeeOther)
 	var ml struct{ Measures []clinic.FunctionalMeasure }
@@ -313,8 +333,9 @@ func hostileForms(t *testing.T, e store.Engine) {
 	// planned and signed, consent signed at the desk, the session opened,
 	// checked in with a hostile premedication, programmed with a hostile
 	// double-checker; the bag prepared with a hostile diluent and note;
-	// started; over the soft limit (90 mg/h > 80 mg/h outpatient,
-	// TestHTTPChartingValidation) for a hostile override reason and back
+	// programmed and started over the soft limit (90 mg/h > 80 mg/h
+	// outpatient, TestHTTPChartingValidation) for a hostile override reason,
+	// down to 10 mg/h after a minute; over it again for another and back
 	// for a hostile reason; a hostile medication; a tachycardia alert (84
 	// /min, +20 % over the baseline of 70) acknowledged with a hostile
 	// action; stopped, and less wasted than remains for a hostile reason.
@@ -335,9 +356,10 @@ func hostileForms(t *testing.T, e store.Engine) {
 		"check_in.baseline.sbp_mmhg": {"120"}, "check_in.baseline.dbp_mmhg": {"75"}, "check_in.baseline.spo2_pct": {"98"},
 		"check_in.premedication[0].drug": {v("premedication_drug", '=', 100)}, "check_in.premedication[0].dose": {"2mg"},
 		"check_in.premedication[0].route": {"IV"}, "check_in.premedication[0].at": {at(0)}}, "premedication_drug")
-	chart(url.Values{"kind": {"programme"}, "at": {at(5)}, "programme.drug": {"racemic"}, "programme.bag": {"40mg/500mL"}, "programme.entered": {"10mg/h"},
+	chart(url.Values{"kind": {"programme"}, "at": {at(5)}, "programme.drug": {"racemic"}, "programme.bag": {"40mg/500mL"}, "programme.entered": {"90mg/h"},
+		"programme.override.reason": {v("programme_override_reason", '@', 500)},
 		"programme.double_check.by": {v("double_check_by", '+', 200)}, "programme.double_check.drug": {"racemic"},
-		"programme.double_check.concentration": {"40mg/500mL"}}, "double_check_by")
+		"programme.double_check.concentration": {"40mg/500mL"}}, "programme_override_reason", "double_check_by")
 	echo(nurse, sp+"/preparations", url.Values{"draws[0].lot_id": {strconv.FormatInt(lot.ID, 10)}, "draws[0].volume": {"0.8mL"}, "mg_added": {"40mg"},
 		"diluent": {v("diluent", '=', 200)}, "final_volume": {"500mL"}, "note": {v("preparation_note", '+', 2000)},
 		"witness.login": {nurseLogin}, "witness.password": {nursePW}}, http.StatusBadRequest, "diluent", "preparation_note")
@@ -345,6 +367,7 @@ func hostileForms(t *testing.T, e store.Engine) {
 		"diluent": {v("diluent", '=', 200)}, "final_volume": {"500mL"}, "note": {v("preparation_note", '+', 2000)},
 		"witness.login": {docLogin}, "witness.password": {docPW}}, http.StatusSeeOther, "diluent", "preparation_note")
 	chart(url.Values{"kind": {"start"}, "at": {at(15)}})
+	chart(url.Values{"kind": {"rate-change"}, "at": {at(16)}, "rate_change.entered": {"10mg/h"}})
 	chart(url.Values{"kind": {"rate-change"}, "at": {at(60)}, "rate_change.entered": {"90mg/h"},
 		"rate_change.override.reason": {v("override_reason", '-', 500)}}, "override_reason")
 	chart(url.Values{"kind": {"rate-change"}, "at": {at(62)}, "rate_change.entered": {"10mg/h"}, "rate_change.reason": {v("rate_change_reason", '-', 500)}}, "rate_change_reason")
@@ -440,7 +463,7 @@ func hostileForms(t *testing.T, e store.Engine) {
 		{sp, nurse, ""}, {sp + "/print", nurse, sp + "/record.pdf"}, {p3, doc, ""}, {p3 + "/outcomes", doc, ""},
 		{"/stock", nurse, ""}, {"/stock/reconciliation", nurse, ""}, {"/stock/log", nurse, ""}, {"/stock/log/print", nurse, ""},
 		{jp, doc, ""}, {fmt.Sprintf("%s/%d", jp, je.ID), doc, ""}, {jp, patient, ""}, {fmt.Sprintf("%s/%d", jp, je.ID), patient, ""},
-		{fmt.Sprintf("/patients/%d", me.ID), doc, ""}, {"/dashboard", doc, ""}, {"/analytics", doc, ""}, {"/outcome-definitions", doc, ""}, {"/audit", doc, ""}, {"/users", admin, ""},
+		{fmt.Sprintf("/patients/%d", me.ID), doc, ""}, {op, doc, ""}, {op + "/screening", doc, ""}, {"/dashboard", doc, ""}, {"/analytics", doc, ""}, {"/outcome-definitions", doc, ""}, {"/audit", doc, ""}, {"/users", admin, ""},
 	}
 	shownOn := map[string][]string{} // field → pages showing it
 	pdfFields := map[string][]string{}
