@@ -15,7 +15,11 @@
 // server's floor without a database, measured in the same run, since the
 // machine is shared). Then it measures the vitals ingestion rate through the
 // API alone: nurses posting vitals on the running sessions as fast as they
-// are answered (rows/s = acknowledged vitals events per second).
+// are answered (rows/s = acknowledged vitals events per second), one set a
+// POST /api/v1/sessions/{id}/events; with -ingest-batch N, also in the same
+// run, on sessions of their own, N sets a POST
+// /api/v1/sessions/{id}/events:batch (rows/s = N × acknowledged batches per
+// second), and prints the ratio of the two with the load average of each.
 //
 // With -instances 2 the servers share the database behind a small
 // round-robin reverse proxy in this process (as a load balancer would be);
@@ -32,7 +36,8 @@
 //
 // Usage (from the repository root):
 //
-//	go run ./bench/load [-engine sqlite|postgres|both] [-duration 60s] [-conns 16] [-ingest 20s]
+//	go run ./bench/load [-engine sqlite|postgres|both] [-duration 60s] [-conns 16] [-ingest 20s] [-ingest-batch 100]
+//	go run ./bench/load -duration 0 -ingest 20s -ingest-batch 100   # the ingestion alone, single vs batch
 //	go run ./bench/load -engine postgres -instances 2 -stop-after 30s
 //	go run ./bench/load -db sqlite:scaled.db -credentials logins.txt      # an existing (scaled) database
 //	go run ./bench/load -url http://127.0.0.1:8080 -pid 1234 -credentials logins.txt
@@ -95,10 +100,14 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "how long the mixed load runs")
 	ingest := flag.Duration("ingest", 20*time.Second, "how long the vitals ingestion runs (0: not measured)")
 	conns := flag.Int("conns", 16, "concurrent connections (closed loop)")
+	ingestBatch := flag.Int("ingest-batch", 0, "also measure the ingestion through POST /api/v1/sessions/{id}/events:batch, this many vitals a request (0: not; at most 500, the endpoint's bound)")
 	seed := flag.Uint64("seed", 1, "seed of the route and record choices")
 	flag.Parse()
 
-	cfg := runConfig{duration: *duration, ingest: *ingest, conns: *conns, stopAfter: *stopAfter, seed: *seed}
+	if *ingestBatch < 0 || *ingestBatch > 500 {
+		log.Fatalf("-ingest-batch %d: between 0 and 500 (the batch endpoint's bound)", *ingestBatch)
+	}
+	cfg := runConfig{duration: *duration, ingest: *ingest, ingestBatch: *ingestBatch, conns: *conns, stopAfter: *stopAfter, seed: *seed}
 	if *creds != "" {
 		b, err := os.ReadFile(*creds)
 		if err != nil {
@@ -158,6 +167,7 @@ func main() {
 type runConfig struct {
 	duration, ingest, stopAfter time.Duration
 	conns                       int
+	ingestBatch                 int // vitals a batch request (0: no batch ingestion)
 	seed                        uint64
 	credentials                 map[string]credential // by role
 }
@@ -375,41 +385,68 @@ func run(cfg runConfig, label string, bases []string, pids []int, servers []*ser
 				last+1, bases[last], cfg.stopAfter, inflight, time.Since(t).Round(time.Millisecond), exitStatus(err))
 		}
 	}
-	la0 := loadavg()
-	mon.start()
-	res := drive(w.ops, w.mix, cfg.duration, cfg.conns, cfg.seed, hook)
-	peak := mon.stop()
-	la1 := loadavg()
-	fmt.Printf("mixed load, %s: %.0f req/s in all, %d errors; load average before %s, after %s\n",
-		cfg.duration, float64(res.total())/res.elapsed.Seconds(), res.errors(), la0, la1)
-	res.print(refRPS)
-	if px != nil {
-		fmt.Printf("proxy: requests per instance %v, retried after a refused connection %d, proxy errors %d\n",
-			px.counts(), px.retried.Load(), px.failed.Load())
+	if cfg.duration > 0 {
+		la0 := loadavg()
+		mon.start()
+		res := drive(w.ops, w.mix, cfg.duration, cfg.conns, cfg.seed, hook)
+		peak := mon.stop()
+		la1 := loadavg()
+		fmt.Printf("mixed load, %s: %.0f req/s in all, %d errors; load average before %s, after %s\n",
+			cfg.duration, float64(res.total())/res.elapsed.Seconds(), res.errors(), la0, la1)
+		res.print(refRPS)
+		if px != nil {
+			fmt.Printf("proxy: requests per instance %v, retried after a refused connection %d, proxy errors %d\n",
+				px.counts(), px.retried.Load(), px.failed.Load())
+		}
+		if stopInfo != "" {
+			fmt.Println(stopInfo)
+		}
+		res.printErrors()
+		fmt.Printf("server RSS under the mixed load: peak sampled %s; now %s\n", peak, mon.now())
 	}
-	if stopInfo != "" {
-		fmt.Println(stopInfo)
-	}
-	res.printErrors()
-	fmt.Printf("server RSS under the mixed load: peak sampled %s; now %s\n", peak, mon.now())
 
 	if cfg.ingest > 0 {
+		// The demo clinic's consented courses have too few free days for
+		// two sets of sessions: the batch run charts on the same ones,
+		// after the single run (on charts longer by its rows).
 		own := w.openSessions(cfg.conns)
 		if len(own) == 0 {
 			fmt.Println("vitals ingestion: not measured, no session could be opened and checked in")
-		} else {
-			// Each connection is a nurse charting a session of their own
-			// (sessions shared when fewer could be opened).
-			ingest := func(rng *mrand.Rand, worker int) error { return w.chartVitals(rng, own[worker%len(own)]) }
-			mon.start()
-			r := drive(map[string]op{"vitals": ingest}, []weighted{{"vitals", 1}}, cfg.ingest, cfg.conns, cfg.seed+1, nil)
-			peak := mon.stop()
-			st := r.routes["vitals"]
-			fmt.Printf("vitals ingestion through the API (%d connections on %d sessions opened and checked in for it, one vitals row per POST): %.0f rows/s, p50 %s, p95 %s, p99 %s, %d errors; RSS peak %s; load average %s\n",
-				cfg.conns, len(own), st.rps(r.elapsed), st.q(0.50), st.q(0.95), st.q(0.99), st.errors, peak, loadavg())
-			r.printErrors()
+			return
+		}
+		single := w.ingest(cfg, mon, own, 0)
+		if cfg.ingestBatch > 0 {
+			batch := w.ingest(cfg, mon, own, cfg.ingestBatch)
+			if single > 0 {
+				fmt.Printf("vitals ingestion, batch of %d / one per POST: %.0f / %.0f rows/s = %.1f×\n", cfg.ingestBatch, batch, single, batch/single)
+			}
 		}
 	}
+}
+
+// ingest measures the vitals ingestion rate through the API for cfg.ingest
+// on the sessions own (opened and checked in for it): one vitals set a POST
+// (batch 0) or batch sets a POST …/events:batch. It prints the figures
+// and returns the rows/s.
+func (w *world) ingest(cfg runConfig, mon *monitor, own []int64, batch int) float64 {
+	// Each connection is a nurse (or a monitor gateway) charting a session
+	// of its own (sessions shared when fewer could be opened).
+	ingest := func(rng *mrand.Rand, worker int) error { return w.chartVitals(rng, own[worker%len(own)]) }
+	how, rows := "one vitals row per POST /api/v1/sessions/{id}/events", 1
+	if batch > 0 {
+		ingest = func(rng *mrand.Rand, worker int) error { return w.chartVitalsBatch(rng, own[worker%len(own)], batch) }
+		how, rows = fmt.Sprintf("%d vitals rows per POST /api/v1/sessions/{id}/events:batch", batch), batch
+	}
+	la0 := loadavg()
+	mon.start()
+	r := drive(map[string]op{"vitals": ingest}, []weighted{{"vitals", 1}}, cfg.ingest, cfg.conns, cfg.seed+1, nil)
+	peak := mon.stop()
+	st := r.routes["vitals"]
+	rate := st.rps(r.elapsed) * float64(rows)
+	fmt.Printf("vitals ingestion through the API (%d connections on %d sessions opened and checked in for it, %s): %.0f rows/s (%.1f requests/s), p50 %s, p95 %s, p99 %s, %d errors; RSS peak %s; load average before %s, after %s\n",
+		cfg.conns, len(own), how, rate, st.rps(r.elapsed), st.q(0.50), st.q(0.95), st.q(0.99), st.errors, peak, la0, loadavg())
+	r.printErrors()
+	return rate
 }
 
 func exitStatus(err error) string {
@@ -612,9 +649,29 @@ func (w *world) vitals(rng *mrand.Rand, _ int) error {
 
 // chartVitals charts one set of vitals on session id.
 func (w *world) chartVitals(rng *mrand.Rand, id int64) error {
-	body := fmt.Sprintf(`{"kind":"vitals","vitals":{"hr_per_min":%d,"sbp_mmhg":%d,"dbp_mmhg":%d,"spo2_pct":%d}}`,
+	return w.call("nurse", "POST", fmt.Sprintf("/api/v1/sessions/%d/events", id), vitalsBody(rng))
+}
+
+// chartVitalsBatch charts n sets of vitals on session id in one request,
+// as a monitor gateway sends a bed's readings.
+func (w *world) chartVitalsBatch(rng *mrand.Rand, id int64, n int) error {
+	var b strings.Builder
+	b.WriteString(`{"events":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(vitalsBody(rng))
+	}
+	b.WriteString("]}")
+	return w.call("nurse", "POST", fmt.Sprintf("/api/v1/sessions/%d/events:batch", id), b.String())
+}
+
+// vitalsBody is one vitals event near the demo's baseline, at the server's
+// now.
+func vitalsBody(rng *mrand.Rand) string {
+	return fmt.Sprintf(`{"kind":"vitals","vitals":{"hr_per_min":%d,"sbp_mmhg":%d,"dbp_mmhg":%d,"spo2_pct":%d}}`,
 		68+rng.IntN(9), 116+rng.IntN(12), 72+rng.IntN(8), 96+rng.IntN(4))
-	return w.call("nurse", "POST", fmt.Sprintf("/api/v1/sessions/%d/events", id), body)
 }
 
 // journal writes (or changes) today's entry of the patient user.

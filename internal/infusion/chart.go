@@ -60,49 +60,94 @@ type Result struct {
 // nothing changes: s and its events are never altered, on success or
 // failure.
 func Record(s State, e Event, now time.Time, checker RateChecker) (Result, error) {
+	r := NewRecorder(s, now, checker)
+	appended, err := r.Record(e)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{State: r.s, Appended: appended}, nil
+}
+
+// Recorder charts events one after another, each as Record charts it on
+// the chart the previous ones made, on one copy of the state: a list of n
+// events on a chart of m costs one copy of the chart instead of n (Record
+// copies it for every event, so that a refused event leaves it as it was).
+// For a batch that is all or nothing: after a refusal the Recorder's state
+// is not to be used, and it refuses every later event.
+type Recorder struct {
+	s       State
+	now     time.Time
+	checker RateChecker
+	err     error
+}
+
+// NewRecorder returns a Recorder on a copy of s; now and checker are
+// Record's.
+func NewRecorder(s State, now time.Time, checker RateChecker) *Recorder {
+	return &Recorder{s: s.clone(), now: now, checker: checker}
+}
+
+// State returns a copy of the state as charted so far.
+func (r *Recorder) State() State { return r.s.clone() }
+
+// Record charts e as Record does and returns the events it appended (e,
+// then any alert it raised).
+func (r *Recorder) Record(e Event) ([]Event, error) {
+	if r.err != nil {
+		return nil, fmt.Errorf("infusion: an earlier event of the batch was refused: %w", r.err)
+	}
+	appended, err := r.record(e)
+	if err != nil {
+		r.err = err
+	}
+	return appended, err
+}
+
+func (r *Recorder) record(e Event) ([]Event, error) {
+	s, now, checker := &r.s, r.now, r.checker
 	e = copyEvent(e)
 	next := len(s.Events) + 1
 	switch {
 	case e.Seq == 0:
 		e.Seq = next
 	case e.Seq > next || e.Seq < 0:
-		return Result{}, conflict("seq", "event %d was expected, got %d: the chart changed meanwhile, reload it", next, e.Seq)
+		return nil, conflict("seq", "event %d was expected, got %d: the chart changed meanwhile, reload it", next, e.Seq)
 	case e.Seq < next:
 		if !e.Kind.StaleViewSafe() {
-			return Result{}, &StaleError{Kind: e.Kind, Seen: e.Seq - 1, Since: slices.Clone(s.Events[e.Seq-1:])}
+			return nil, &StaleError{Kind: e.Kind, Seen: e.Seq - 1, Since: slices.Clone(s.Events[e.Seq-1:])}
 		}
 		// An observation stands on its own: keep it after the events
 		// charted meanwhile.
 		e.Seq = next
 	}
 	if e.Kind == KindAlert {
-		return Result{}, conflict("kind", "alerts are raised by the rules, not charted")
+		return nil, conflict("kind", "alerts are raised by the rules, not charted")
 	}
 	if !e.At.IsZero() && e.At.After(now) {
-		return Result{}, invalid("at", "%s is in the future (now %s)", e.At.Format(time.RFC3339), now.Format(time.RFC3339))
+		return nil, invalid("at", "%s is in the future (now %s)", e.At.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	if e.Kind == KindProgramme || e.Kind == KindRateChange {
 		// Check everything but the rate first, so that a wrong state or a
 		// failed double check is reported before the dose engine is asked.
 		scratch := s.clone()
 		if err := scratch.apply(e, true); err != nil {
-			return Result{}, err
+			return nil, err
 		}
-		if err := checkRate(s, &e, checker); err != nil {
-			return Result{}, err
-		}
-	}
-	n := s.clone()
-	if err := n.apply(e, false); err != nil {
-		return Result{}, err
-	}
-	for _, a := range n.alertsFor(e) {
-		ev := Event{Seq: len(n.Events) + 1, Kind: KindAlert, At: e.At, By: SystemUser, Alert: &a}
-		if err := n.apply(ev, false); err != nil {
-			return Result{}, fmt.Errorf("infusion: raising %s alert: %w", a.Rule, err)
+		if err := checkRate(*s, &e, checker); err != nil {
+			return nil, err
 		}
 	}
-	return Result{State: n, Appended: slices.Clone(n.Events[len(s.Events):])}, nil
+	before := len(s.Events)
+	if err := s.apply(e, false); err != nil {
+		return nil, err
+	}
+	for _, a := range s.alertsFor(e) {
+		ev := Event{Seq: len(s.Events) + 1, Kind: KindAlert, At: e.At, By: SystemUser, Alert: &a}
+		if err := s.apply(ev, false); err != nil {
+			return nil, fmt.Errorf("infusion: raising %s alert: %w", a.Rule, err)
+		}
+	}
+	return slices.Clone(s.Events[before:]), nil
 }
 
 // checkRate converts the entered rate for the bag and today's weight, asks

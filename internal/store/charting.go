@@ -408,12 +408,19 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 			if err != nil {
 				return err
 			}
-			for i, e := range evs {
-				d, err := db.chartOn(ctx, tx, s, st, e)
-				if err != nil {
-					return clinic.ItemError("events", i, err)
+			var i int
+			if ds, i, err = draftEach(s, st, evs, tx.now); err != nil {
+				// The refusal as RecordEvent gives it (a stale view's
+				// 409 naming what was charted since, …): the events
+				// before it charted again one by one, then it.
+				for j, e := range evs[:i+1] {
+					d, err := db.chartOn(ctx, tx, s, st, e)
+					if err != nil {
+						return clinic.ItemError("events", j, err)
+					}
+					st = d.res.State
 				}
-				ds, st = append(ds, d), d.res.State
+				return clinic.ItemError("events", i, clinic.ChartError(err))
 			}
 		}
 		appended = appended[:0]
@@ -441,21 +448,50 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 	return out, appended, nil
 }
 
-// recordDrafts is recordDraft for a list of events: each recorded on the
-// chart the previous ones made. A refusal is a *chartDraftError.
+// recordDrafts is recordDraft for a list of events (draftEach). A refusal
+// is a *chartDraftError.
 func (db *DB) recordDrafts(ctx context.Context, a *clinic.Actor, sessionID int64, evs []infusion.Event, now time.Time) ([]*eventDraft, error) {
-	d, err := db.recordDraft(ctx, a, sessionID, evs[0], now)
+	s, st, err := db.chartForDraft(ctx, a, sessionID)
 	if err != nil {
 		return nil, err
 	}
-	ds := []*eventDraft{d}
-	for _, e := range evs[1:] {
-		if d, err = draftOn(d.s, d.res.State, e, now); err != nil {
-			return nil, &chartDraftError{err}
-		}
-		ds = append(ds, d)
+	ds, _, err := draftEach(s, st, evs, now)
+	if err != nil {
+		return nil, &chartDraftError{err}
 	}
 	return ds, nil
+}
+
+// draftEach records evs one after another on st at now, each on the chart
+// the previous ones made, with one infusion.Recorder: one copy of the chart
+// for the list instead of one per event (infusion.Record), which made a
+// batch cost its length times the chart's. A draft keeps the chart after
+// its event only where gateEvent reads it (gateReadsChart) and for the
+// last event (the summary columns). On a refusal it returns the index of
+// the event refused and infusion's error.
+func draftEach(s *sessionRow, st infusion.State, evs []infusion.Event, now time.Time) ([]*eventDraft, int, error) {
+	rec := infusion.NewRecorder(st, now, chartDoseEngine)
+	replayed := len(st.Events)
+	ds := make([]*eventDraft, 0, len(evs))
+	for i, e := range evs {
+		if e.At.IsZero() {
+			e.At = now
+		}
+		appended, err := rec.Record(e)
+		if err != nil {
+			return nil, i, err
+		}
+		d := &eventDraft{s: s, replayed: replayed, res: infusion.Result{Appended: appended}}
+		if gateReadsChart(e.Kind) || i == len(evs)-1 {
+			d.res.State = rec.State()
+		}
+		if err := d.encode(); err != nil {
+			return nil, i, err
+		}
+		replayed += len(appended)
+		ds = append(ds, d)
+	}
+	return ds, 0, nil
 }
 
 // eventDraft is a charted event ready to append: the session as read, the
@@ -478,14 +514,7 @@ func (e *chartDraftError) Error() string { return e.err.Error() }
 // at now. Rights errors are final (a session's clinic and patient never
 // change); a refusal by infusion.Record is a *chartDraftError.
 func (db *DB) recordDraft(ctx context.Context, a *clinic.Actor, sessionID int64, e infusion.Event, now time.Time) (*eventDraft, error) {
-	s, err := db.sessionForRead(ctx, readQueryer{db}, a, sessionID, false)
-	if err != nil {
-		return nil, err
-	}
-	if !clinic.CanChart(a, s.ClinicID) {
-		return nil, clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may chart an infusion session.")
-	}
-	st, err := db.replay(ctx, readQueryer{db}, s)
+	s, st, err := db.chartForDraft(ctx, a, sessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -494,6 +523,23 @@ func (db *DB) recordDraft(ctx context.Context, a *clinic.Actor, sessionID int64,
 		return nil, &chartDraftError{err}
 	}
 	return d, nil
+}
+
+// chartForDraft reads the session on the read pool and replays its chart,
+// for an actor who may chart it.
+func (db *DB) chartForDraft(ctx context.Context, a *clinic.Actor, sessionID int64) (*sessionRow, infusion.State, error) {
+	s, err := db.sessionForRead(ctx, readQueryer{db}, a, sessionID, false)
+	if err != nil {
+		return nil, infusion.State{}, err
+	}
+	if !clinic.CanChart(a, s.ClinicID) {
+		return nil, infusion.State{}, clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may chart an infusion session.")
+	}
+	st, err := db.replay(ctx, readQueryer{db}, s)
+	if err != nil {
+		return nil, infusion.State{}, err
+	}
+	return s, st, nil
 }
 
 // recordLocked reads, replays and charts inside the write transaction (the
@@ -659,14 +705,22 @@ func draftOn(s *sessionRow, st infusion.State, e infusion.Event, now time.Time) 
 		return nil, err
 	}
 	d := &eventDraft{s: s, replayed: len(st.Events), res: res}
-	for _, ev := range res.Appended {
+	if err := d.encode(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// encode sets d.raw, the JSON of each appended event.
+func (d *eventDraft) encode() error {
+	for _, ev := range d.res.Appended {
 		raw, err := json.Marshal(ev)
 		if err != nil {
-			return nil, fmt.Errorf("event json: %w", err)
+			return fmt.Errorf("event json: %w", err)
 		}
 		d.raw = append(d.raw, string(raw))
 	}
-	return d, nil
+	return nil
 }
 
 // draftFresh reports whether the session still has exactly the events d was

@@ -421,6 +421,12 @@ func (db *DB) Correct(ctx context.Context, entryID int64, in stock.CorrectionInp
 	return e, nil
 }
 
+// gateReadsChart reports whether gateEvent reads the chart after an event
+// of kind k (the bags hung, for a programme or a pump start).
+func gateReadsChart(k infusion.Kind) bool {
+	return k == infusion.KindProgramme || k == infusion.KindStart || k == infusion.KindResume
+}
+
 // gateEvent refuses, inside the charting transaction, a check-in without a
 // consent to the course (or after its withdrawal), and a programme or a
 // pump start whose bag was not prepared with a witness or differs from the
@@ -443,9 +449,10 @@ func (db *DB) gateEvent(ctx context.Context, tx *Tx, d *eventDraft) error {
 			return clinic.ConsentWithdrawn(c)
 		}
 		return nil
-	case infusion.KindProgramme, infusion.KindStart, infusion.KindResume:
 	default:
-		return nil
+		if !gateReadsChart(kind) {
+			return nil
+		}
 	}
 	preps, err := db.preparations(ctx, tx, "p.session_id = $1", d.s.ID)
 	if err != nil {
