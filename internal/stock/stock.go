@@ -215,6 +215,9 @@ type LotFilter struct {
 type LogFilter struct {
 	From, To clinic.Date // inclusive; zero for open
 	LotID    int64       // 0 for every lot
+	// AfterID starts the log after that entry in log order (time, then
+	// ID): the next page of a log read a page at a time; 0 from the start.
+	AfterID int64
 }
 
 // LogRow is one line of the controlled-substance log: an entry with its lot

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"runtime"
 	"slices"
 	"testing"
@@ -117,6 +118,15 @@ func TestStockLogPagesMatchWholeHistory(t *testing.T) {
 		}
 		if ties < 8 || !all[6].At.Equal(all[7].At) {
 			t.Errorf("%d rows share the at of the row before, rows 7 and 8 (the first page's last and the next's first) the same at: %v", ties, all[6].At.Equal(all[7].At))
+		}
+		// AfterID (the HTML log's next page): the rows after an entry, in
+		// the same order with the same balances, also after a row whose at
+		// the next rows share (rows 7 and 8).
+		for _, i := range []int{0, 6, 7, len(all) / 2, len(all) - 2, len(all) - 1} {
+			rest := collectLog(t, ctx, db, stock.LogFilter{AfterID: all[i].ID})
+			if !reflect.DeepEqual(rest, all[i+1:]) && !(len(rest) == 0 && i == len(all)-1) {
+				t.Errorf("after entry %d (row %d): %d rows, want the %d after it", all[i].ID, i, len(rest), len(all)-i-1)
+			}
 		}
 		balance := map[int64]stock.LogRow{}
 		for _, r := range all {

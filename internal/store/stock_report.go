@@ -270,6 +270,12 @@ func (db *DB) StockLog(ctx context.Context, f stock.LogFilter, fn func(stock.Log
 		end := f.To.AddDays(1).Time()
 		w.add(`e.at < ` + w.arg(time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.Local).UTC()))
 	}
+	if f.AfterID != 0 {
+		// The entry's own stored at (not a time formatted again by the
+		// driver), so that the key compares equal to what is stored.
+		id := w.arg(f.AfterID)
+		w.add(`(e.at, e.id) > ((SELECT k.at FROM stock_entries k WHERE k.id = ` + id + ` AND k.clinic_id = e.clinic_id), ` + id + `)`)
+	}
 	// The key is the stored text of at (CAST: the driver's time.Time would
 	// be formatted again, and a key must compare equal to what is stored).
 	page := `SELECT ` + entryColumns + `, COALESCE(pt.mrn, ''), COALESCE(p.bag_number, 0), CAST(e.at AS TEXT)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -241,6 +242,28 @@ type logData struct {
 	Print                                                  bool
 	Clinic                                                 string
 	Error                                                  string
+	// NextPage is the cursor of the log's next page on the page ("" on
+	// the last, and on the printable log, which has every entry); Paged is
+	// set on a page after the first.
+	NextPage string
+	Paged    bool
+}
+
+// logPageRows is how many entries a page of the log shows (the CSV and
+// the printable log have every entry of the period). A variable so that
+// tests can page through a small ledger (SetLogPageRows).
+var logPageRows = 500
+
+// errLogPageFull ends StockLog once a page has its rows and one more.
+var errLogPageFull = errors.New("the log page is full")
+
+// NextQuery is the query string of the next page (the filter and after).
+func (d logData) NextQuery() template.URL {
+	q := string(d.Query())
+	if q == "" {
+		return template.URL("?after=" + d.NextPage)
+	}
+	return template.URL(q + "&after=" + d.NextPage)
 }
 
 // Query is the filter as a query string (for the CSV and print links).
@@ -362,7 +385,20 @@ func (s *Server) stockLog(r *http.Request, print bool) (logData, error) {
 	if c, err := s.Clinics.FindClinicByID(r.Context(), actor(r).ClinicID); err == nil {
 		d.Clinic = c.Name
 	}
+	if !print {
+		after, err := afterCursor[idKey](r)
+		if err != nil {
+			return d, err
+		}
+		if after != nil {
+			d.Filter.AfterID, d.Paged = after.ID, true
+		}
+	}
 	err = svc.StockLog(r.Context(), d.Filter, func(row stock.LogRow) error {
+		if !print && len(d.Rows) == logPageRows {
+			d.NextPage = encodeCursor(&idKey{ID: d.Rows[len(d.Rows)-1].ID})
+			return errLogPageFull
+		}
 		d.Rows = append(d.Rows, row)
 		switch row.Kind {
 		case stock.KindReceive:
@@ -378,6 +414,9 @@ func (s *Server) stockLog(r *http.Request, print bool) (logData, error) {
 		}
 		return nil
 	})
+	if errors.Is(err, errLogPageFull) {
+		err = nil
+	}
 	return d, err
 }
 

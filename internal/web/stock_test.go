@@ -6,8 +6,11 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +19,7 @@ import (
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/stock"
 	"github.com/ketatrack/ketatrack/internal/store"
+	"github.com/ketatrack/ketatrack/internal/web"
 )
 
 // stockCount is the number of lots (all, empty ones too) and ledger rows
@@ -412,6 +416,57 @@ func TestStockLogAPIStreamed(t *testing.T) {
 				if got != want.String() {
 					t.Errorf("%q: streamed\n%.300s\nwant\n%.300s", c.query, got, want.String())
 				}
+			}
+		})
+	}
+}
+
+// TestStockLogPaged: the HTML log in pages of 2 entries (Next links
+// followed to the end) shows every entry of the whole log once, in the
+// log's order, the totals of its own entries; both engines.
+func TestStockLogPaged(t *testing.T) {
+	defer web.SetLogPageRows(2)()
+	for _, e := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			ts := newTestServer(t, e)
+			nurse := ts.client(t, clinic.RoleNurse)
+			var want []string
+			if err := ts.db.StockLog(ts.demo.As(context.Background(), clinic.RoleNurse), stock.LogFilter{}, func(r stock.LogRow) error {
+				want = append(want, strconv.FormatInt(r.ID, 10))
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(want) < 3 {
+				t.Fatalf("%d log entries: the test wants at least 3 (two pages)", len(want))
+			}
+			row := regexp.MustCompile(`<tr>\s*<td>(\d+)</td>`)
+			next := regexp.MustCompile(`href="(/stock/log\?after=[^"]+)" id="log-next"`)
+			var got []string
+			path := "/stock/log"
+			for pages := 0; path != ""; pages++ {
+				if pages > len(want) {
+					t.Fatalf("more than %d pages", pages)
+				}
+				resp := ts.do(t, nurse, "GET", path, "", "")
+				page := body(resp)
+				if resp.StatusCode != 200 {
+					t.Fatalf("GET %s: %d", path, resp.StatusCode)
+				}
+				ids := row.FindAllStringSubmatch(page, -1)
+				if len(ids) > 2 {
+					t.Fatalf("GET %s: %d entries on a page of 2", path, len(ids))
+				}
+				for _, m := range ids {
+					got = append(got, m[1])
+				}
+				path = ""
+				if m := next.FindStringSubmatch(page); m != nil {
+					path = html.UnescapeString(m[1])
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("the pages show entries %v, the log %v", got, want)
 			}
 		})
 	}
