@@ -257,6 +257,9 @@ func (tx *Tx) insertVersion(c *clinic.Course, n int, in clinic.PlanInput, plan *
 	if _, err := tx.ExecContext(tx.ctx, `UPDATE courses SET updated_at = $1 WHERE id = $2`, tx.now, c.ID); err != nil {
 		return nil, fmt.Errorf("touch course: %w", err)
 	}
+	if err := bumpOutcomeGen(tx, c.ClinicID, c.PatientID); err != nil {
+		return nil, err
+	}
 	return v, tx.audit(clinic.AuditEntry{ClinicID: c.ClinicID, Action: clinic.ActionCreate, Entity: "plan_version",
 		EntityID: v.ID, PatientID: c.PatientID}, nil, v)
 }
@@ -481,6 +484,10 @@ func (db *DB) SignPlan(ctx context.Context, courseID int64, n int, rev int) (*cl
 			return tx.lostRace(db, v.ID, before.Revision, "your signature was not added", err)
 		}
 		out = &v
+		// A signed plan is a course window of the patient's outcomes.
+		if err := bumpOutcomeGen(tx, c.ClinicID, c.PatientID); err != nil {
+			return err
+		}
 		return tx.audit(clinic.AuditEntry{ClinicID: c.ClinicID, Action: clinic.ActionSign, Entity: "plan_version",
 			EntityID: v.ID, PatientID: c.PatientID}, before, v)
 	})

@@ -13,12 +13,13 @@ import (
 	"github.com/ketatrack/ketatrack/internal/outcomes"
 )
 
-// The inputs of every patient's outcomes read set-based, for the clinic's
-// analytics and the dashboard's relapses (issue 16: no query per patient).
-// Four queries whatever the number of patients: the patients, their journal
-// day 1, the signed plans of their courses, and one stream of every journal
-// entry ordered by patient; the patient-by-patient readers
-// (FindJournalEntries, JournalDay1, FindCourses) give the same values.
+// The inputs of patients' outcomes read set-based, for the outcome
+// summaries of the clinic's analytics and the dashboard's relapses (issue
+// 16: no query per patient). Four queries per idChunk patients: the
+// patients, their journal day 1, the signed plans of their courses, and one
+// stream of their journal entries ordered by patient; the
+// patient-by-patient readers (FindJournalEntries, JournalDay1, FindCourses)
+// give the same values.
 
 // OutcomeInputs is one patient's journal, journal day 1 and courses as the
 // outcome analysis reads them.
@@ -49,10 +50,17 @@ type signedPlan struct {
 	} `json:"days"`
 }
 
-// EachOutcomeInputs calls fn, in patient ID order, with the inputs of every
-// patient of the actor's scope who has a journal entry. The entries are
-// read as one stream; fn's argument is valid only during the call.
-func (db *DB) EachOutcomeInputs(ctx context.Context, fn func(*OutcomeInputs) error) error {
+// EachOutcomeInputsOf calls fn, in patient ID order, with the inputs of
+// each patient of ids (at most idChunk) in the actor's scope who has a
+// journal entry; Rank is the place among them. The entries are read as one
+// stream; fn's argument is valid only during the call.
+func (db *DB) EachOutcomeInputsOf(ctx context.Context, ids []int64, fn func(*OutcomeInputs) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if len(ids) > idChunk {
+		return fmt.Errorf("outcome inputs: %d patients, at most %d at once", len(ids), idChunk)
+	}
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
 		return err
@@ -61,11 +69,21 @@ func (db *DB) EachOutcomeInputs(ctx context.Context, fn func(*OutcomeInputs) err
 	if err := patientScope(a, &w); err != nil {
 		return err
 	}
-	// The same scope on the tables keyed by patient_id.
-	scope, args := "", w.args
-	if len(w.conds) > 0 {
-		scope = ` WHERE patient_id IN (SELECT id FROM patients` + w.sql() + `)`
+	// The IN list padded to a power of two by repeating the last ID, so
+	// that the statement cache holds a few shapes of it, not one per length.
+	n := 1
+	for n < len(ids) {
+		n *= 2
 	}
+	padded := slices.Clone(ids)
+	for len(padded) < min(n, idChunk) {
+		padded = append(padded, ids[len(ids)-1])
+	}
+	list, args := inList(w.args, padded)
+	w.args = args
+	w.add("id IN (" + list + ")")
+	// The same scope on the tables keyed by patient_id.
+	scope := ` WHERE patient_id IN (SELECT id FROM patients` + w.sql() + `)`
 	type ranked struct {
 		p    *clinic.Patient
 		rank int

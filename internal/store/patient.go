@@ -167,6 +167,9 @@ func (tx *Tx) insertPatient(p *clinic.Patient) error {
 	if err != nil {
 		return conflict(err, "create patient", "mrn", fmt.Sprintf("The MRN %s is already in use in this clinic.", p.MRN))
 	}
+	if err := bumpOutcomeGen(tx, p.ClinicID, p.ID); err != nil {
+		return err
+	}
 	return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, Action: clinic.ActionCreate, Entity: "patient",
 		EntityID: p.ID, PatientID: p.ID}, nil, p)
 }
@@ -203,6 +206,10 @@ func (db *DB) UpdatePatient(ctx context.Context, id int64, u clinic.PatientUpdat
 			return conflict(err, "update patient", "mrn", fmt.Sprintf("The MRN %s is already in use in this clinic.", p.MRN))
 		}
 		out = &p
+		// The outcomes name the patient by MRN (relief periods).
+		if err := bumpOutcomeGen(tx, p.ClinicID, p.ID); err != nil {
+			return err
+		}
 		return tx.audit(clinic.AuditEntry{ClinicID: p.ClinicID, Action: clinic.ActionUpdate, Entity: "patient",
 			EntityID: p.ID, PatientID: p.ID}, before, p)
 	})

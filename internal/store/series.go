@@ -99,8 +99,13 @@ func refreshSeries(tx *Tx, clinicID, patientID int64) error {
 	return writeSeries(tx, clinicID, patientID, rows)
 }
 
-// writeSeries stores rows as the patient's packed series.
+// writeSeries stores rows as the patient's packed series. Every change of
+// a patient's journal entries or day 1 ends here, so it also marks the
+// patient's outcome summary stale (bumpOutcomeGen).
 func writeSeries(tx *Tx, clinicID, patientID int64, rows []outcomes.JournalRow) error {
+	if err := bumpOutcomeGen(tx, clinicID, patientID); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(tx.ctx, `DELETE FROM journal_series WHERE patient_id = $1`, patientID); err != nil {
 		return fmt.Errorf("journal series: %w", err)
 	}

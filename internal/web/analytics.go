@@ -89,7 +89,7 @@ func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
 		return nil, err
 	}
 	c := &cohortAnalysis{Definitions: defs, Rows: len(rows.Rows), Report: rep}
-	ranked, err := s.rankedOutcomes(ctx, &defs.Definitions)
+	ranked, err := s.summarizedOutcomes(ctx, defs)
 	if err != nil {
 		return nil, err
 	}

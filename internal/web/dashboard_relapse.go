@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"sort"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -32,8 +31,9 @@ type relapseRow struct {
 }
 
 // relapses returns the clinic's patients whose journal shows that their
-// latest relief period ended in relapse, the most recent first, from the
-// set-based reads of every patient's outcome (analytics_set.go).
+// latest relief period ended in relapse, the most recent first (then in
+// FindPatients order), from the refreshed outcome summaries
+// (analytics_set.go): one indexed query.
 func (s *Server) relapses(ctx context.Context) ([]relapseRow, error) {
 	js, err := s.journals()
 	if err != nil {
@@ -43,26 +43,24 @@ func (s *Server) relapses(ctx context.Context) ([]relapseRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.rankedOutcomes(ctx, &defs.Definitions)
+	st, err := s.refreshOutcomes(ctx, defs)
 	if err != nil {
 		return nil, err
 	}
-	out := []relapseRow{}
-	for _, po := range list {
-		p := po.Patient
-		if po == nil || len(po.Courses) == 0 || len(po.Periods) == 0 {
-			continue
-		}
-		last := po.Courses[len(po.Courses)-1]
-		per := po.Periods[len(po.Periods)-1]
-		if !last.Relief.Relapsed || !per.Relapsed {
-			continue
+	list, err := st.FindRelapses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]relapseRow, 0, len(list))
+	for _, r := range list {
+		p := r.Patient
+		b, err := decodeBooster(p.ID, r.Booster)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, relapseRow{Patient: p, PatientID: p.ID, PatientName: p.FullName(), MRN: p.MRN,
-			Protocol: last.Window.Protocol(), ReliefDays: last.Relief.Days, RelapseOn: clinic.DateOf(per.End.UTC()),
-			Booster: po.Booster})
+			Protocol: r.Protocol, ReliefDays: r.ReliefDays, RelapseOn: r.RelapseOn, Booster: b})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[j].RelapseOn.Before(out[i].RelapseOn) })
 	return out, nil
 }
 

@@ -1,0 +1,255 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/ketatrack/ketatrack/internal/clinic"
+)
+
+// The incrementally maintained summary of each patient's outcomes
+// (migration 0012, issue 16). Every write of a patient's outcome inputs —
+// the patient, the journal entries and day 1 (through writeSeries), the
+// courses and their plan versions — raises the patient's gen in its own
+// transaction (bumpOutcomeGen). A reader lists the stale rows
+// (StaleOutcomes), computes those patients' outcomes from their inputs read
+// set-based (EachOutcomeInputsOf) and stores them (SaveOutcomes), which
+// writes a row only over one computed from older inputs or definitions.
+// The store keeps the computed outcome opaque: internal/web computes and
+// encodes it.
+
+// bumpOutcomeGen marks the patient's outcome summary stale: one more change
+// of its inputs, committed with tx.
+func bumpOutcomeGen(tx *Tx, clinicID, patientID int64) error {
+	if _, err := tx.ExecContext(tx.ctx, `INSERT INTO patient_outcomes (patient_id, clinic_id, gen) VALUES ($1, $2, 1)
+		ON CONFLICT (patient_id) DO UPDATE SET gen = patient_outcomes.gen + 1`, patientID, clinicID); err != nil {
+		return fmt.Errorf("outcome generation of patient %d: %w", patientID, err)
+	}
+	return nil
+}
+
+// OutcomeDefinitionsStamp names the definitions an outcome summary was
+// computed under: the clinic's definitions version and a hash of their
+// content with the computation's format (so that a change of the defaults
+// or of the computation makes every row stale too).
+type OutcomeDefinitionsStamp struct {
+	Version int
+	Hash    string
+}
+
+// OutcomeStamp is a patient whose summary is stale, with the generation of
+// its inputs read before them.
+type OutcomeStamp struct {
+	PatientID int64
+	Gen       int64
+}
+
+// OutcomeSummary is one patient's computed outcome.
+type OutcomeSummary struct {
+	PatientID int64
+	ClinicID  int64
+	// Gen is the generation of the inputs it was computed from (an
+	// OutcomeStamp's, read before the inputs).
+	Gen         int64
+	Definitions OutcomeDefinitionsStamp
+	// HasOutcome is false for a patient without a journal on the day axis;
+	// the other fields are then empty.
+	HasOutcome bool
+	// Relapsed says the latest relief period ended in relapse, on RelapseOn
+	// after ReliefDays, following a course of Protocol.
+	Relapsed   bool
+	RelapseOn  clinic.Date
+	ReliefDays int
+	Protocol   string
+	// BoosterDue is the date of a suggested booster; Booster the
+	// suggestion and Outcome the whole outcome, encoded by the caller.
+	BoosterDue clinic.Date
+	Booster    []byte
+	Outcome    []byte
+}
+
+// summaryClinic is the clinic whose summaries the actor reads: its own
+// (the summaries are the cohort's, for the clinic's staff).
+func summaryClinic(ctx context.Context) (int64, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if a.ClinicID == 0 || !(a.System || clinic.CanListPatients(a)) {
+		return 0, clinic.Errorf(clinic.EFORBIDDEN, "The outcomes of the clinic's patients are for its staff.")
+	}
+	return a.ClinicID, nil
+}
+
+// StaleOutcomes returns the actor's clinic's patients whose summary was not
+// computed from their latest inputs under the definitions d, in patient ID
+// order.
+func (db *DB) StaleOutcomes(ctx context.Context, d OutcomeDefinitionsStamp) ([]OutcomeStamp, error) {
+	clinicID, err := summaryClinic(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []OutcomeStamp
+	err = db.eachRow(ctx, `SELECT patient_id, gen FROM patient_outcomes WHERE clinic_id = $1
+		AND (computed_gen < gen OR definitions_version <> $2 OR definitions_hash <> $3) ORDER BY patient_id`,
+		[]any{clinicID, d.Version, d.Hash}, func(rows *sql.Rows) error {
+			var s OutcomeStamp
+			err := rows.Scan(&s.PatientID, &s.Gen)
+			out = append(out, s)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("stale outcomes: %w", err)
+	}
+	return out, nil
+}
+
+// SaveOutcomes stores computed summaries of the actor's clinic, each only
+// over a row computed under older definitions, or under the same ones from
+// an older generation of inputs (or, at the same generation, under other
+// definitions content): a summary computed from older inputs, by this or
+// another server instance, never replaces a newer one.
+func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
+	clinicID, err := summaryClinic(ctx)
+	if err != nil {
+		return err
+	}
+	for len(list) > 0 {
+		part := list[:min(len(list), idChunk)]
+		list = list[len(part):]
+		err := db.update(ctx, func(tx *Tx) error {
+			st, err := tx.PrepareContext(tx.ctx, `INSERT INTO patient_outcomes (patient_id, clinic_id, gen, computed_gen,
+				definitions_version, definitions_hash, has_outcome, relapsed, relapse_on, relief_days, protocol, booster_due,
+				booster_json, outcome_json)
+				VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+				ON CONFLICT (patient_id) DO UPDATE SET computed_gen = excluded.computed_gen,
+					definitions_version = excluded.definitions_version, definitions_hash = excluded.definitions_hash,
+					has_outcome = excluded.has_outcome, relapsed = excluded.relapsed, relapse_on = excluded.relapse_on,
+					relief_days = excluded.relief_days, protocol = excluded.protocol, booster_due = excluded.booster_due,
+					booster_json = excluded.booster_json, outcome_json = excluded.outcome_json
+				WHERE patient_outcomes.clinic_id = excluded.clinic_id
+					AND (excluded.definitions_version > patient_outcomes.definitions_version
+					OR (excluded.definitions_version = patient_outcomes.definitions_version
+						AND (excluded.computed_gen > patient_outcomes.computed_gen
+						OR (excluded.computed_gen = patient_outcomes.computed_gen
+							AND excluded.definitions_hash <> patient_outcomes.definitions_hash))))`)
+			if err != nil {
+				return fmt.Errorf("save outcomes: %w", err)
+			}
+			defer st.Close()
+			for _, s := range part {
+				if s.ClinicID != clinicID {
+					return fmt.Errorf("save outcome of patient %d: clinic %d is not the actor's %d", s.PatientID, s.ClinicID, clinicID)
+				}
+				if _, err := st.ExecContext(tx.ctx, s.PatientID, s.ClinicID, s.Gen, s.Definitions.Version, s.Definitions.Hash,
+					s.HasOutcome, s.Relapsed, dateArg(s.RelapseOn), s.ReliefDays, s.Protocol, dateArg(s.BoosterDue),
+					nullBytes(s.Booster), nullBytes(s.Outcome)); err != nil {
+					return fmt.Errorf("save outcome of patient %d: %w", s.PatientID, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nullBytes is b as nullable text.
+func nullBytes(b []byte) sql.NullString {
+	return sql.NullString{String: string(b), Valid: b != nil}
+}
+
+// RelapseSummary is one row of the dashboard's relapse list.
+type RelapseSummary struct {
+	Patient    *clinic.Patient
+	Protocol   string
+	ReliefDays int
+	RelapseOn  clinic.Date
+	Booster    []byte
+}
+
+// prefixed is a column list with each column qualified by table alias t.
+func prefixed(t, columns string) string {
+	cs := strings.Split(columns, ", ")
+	for i, c := range cs {
+		cs[i] = t + "." + c
+	}
+	return strings.Join(cs, ", ")
+}
+
+// FindRelapses returns the summaries of the actor's clinic's patients whose
+// latest relief ended in relapse, latest relapse first, then in
+// FindPatients order: one range of patient_outcomes_relapses. The caller
+// refreshes the stale rows first.
+func (db *DB) FindRelapses(ctx context.Context) ([]RelapseSummary, error) {
+	clinicID, err := summaryClinic(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []RelapseSummary
+	err = db.eachRow(ctx, `SELECT `+prefixed("p", patientColumns)+`, o.protocol, o.relief_days, o.relapse_on, o.booster_json
+		FROM patient_outcomes o JOIN patients p ON p.id = o.patient_id
+		WHERE o.clinic_id = $1 AND o.relapsed = $2 ORDER BY o.relapse_on DESC, p.family_name, p.given_name, p.id`,
+		[]any{clinicID, true}, func(rows *sql.Rows) error {
+			var r RelapseSummary
+			var on sql.NullTime
+			var booster sql.NullString
+			p, err := scanPatient(withExtra(rows, &r.Protocol, &r.ReliefDays, &on, &booster))
+			if err != nil {
+				return err
+			}
+			r.Patient, r.RelapseOn = p, dateOf(on)
+			if booster.Valid {
+				r.Booster = []byte(booster.String)
+			}
+			out = append(out, r)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("relapses: %w", err)
+	}
+	return out, nil
+}
+
+// EachOutcomeSummary calls fn, in FindPatients order, with every patient of
+// the actor's clinic who has an outcome and its encoded outcome (valid only
+// during the call). The caller refreshes the stale rows first.
+func (db *DB) EachOutcomeSummary(ctx context.Context, fn func(p *clinic.Patient, outcome []byte) error) error {
+	clinicID, err := summaryClinic(ctx)
+	if err != nil {
+		return err
+	}
+	err = db.eachRow(ctx, `SELECT `+prefixed("p", patientColumns)+`, o.outcome_json
+		FROM patient_outcomes o JOIN patients p ON p.id = o.patient_id
+		WHERE o.clinic_id = $1 AND o.has_outcome = $2 ORDER BY p.family_name, p.given_name, p.id`,
+		[]any{clinicID, true}, func(rows *sql.Rows) error {
+			var outcome sql.RawBytes
+			p, err := scanPatient(withExtra(rows, &outcome))
+			if err != nil {
+				return err
+			}
+			return fn(p, outcome)
+		})
+	if err != nil {
+		return fmt.Errorf("outcome summaries: %w", err)
+	}
+	return nil
+}
+
+// extraScan scans a row whose patient columns are followed by extra ones,
+// for scanPatient.
+type extraScan struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+// withExtra is row scanned with extra after the columns scanned into.
+func withExtra(row interface{ Scan(...any) error }, extra ...any) extraScan {
+	return extraScan{row, extra}
+}
+
+func (e extraScan) Scan(dest ...any) error { return e.row.Scan(append(dest, e.extra...)...) }
