@@ -158,8 +158,11 @@ func TestScaleRowCounts(t *testing.T) {
 				t.Errorf("%s: %d rows, want %d", table, got[table], n)
 			}
 		}
+		// patient_outcomes is a derived summary (a generation counter per
+		// patient whose outcome inputs were written), not a record the
+		// generator asks for; TestOutcomeSummariesFollowWrites checks it.
 		for table, n := range got {
-			if _, ok := want[table]; !ok && n != 0 && table != "schema_migrations" {
+			if _, ok := want[table]; !ok && n != 0 && table != "schema_migrations" && table != "patient_outcomes" {
 				t.Errorf("%s: %d rows the generator did not ask for", table, n)
 			}
 		}
