@@ -90,7 +90,7 @@ func (tx *Tx) insertRows(head string, rows [][]any) error {
 	q.WriteString(head)
 	args := make([]any, 0, n*len(rows))
 	// On SQLite each value binds to an anonymous question-mark
-	// placeholder: numbered placeholders are looked up by name, and for
+	// parameter: numbered parameters ($1, $2 …) are looked up by name, and for
 	// thousands of them the lookups cost more than the insert itself.
 	sqliteRow := "(?" + strings.Repeat(", ?", n-1) + ")"
 	for i, r := range rows {
