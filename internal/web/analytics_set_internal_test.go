@@ -93,10 +93,12 @@ func TestOutcomeSummariesFollowWrites(t *testing.T) {
 				before = after
 			}
 			// Today's journal entry of a scaled patient (the clinic's last
-			// day): pain at its worst.
+			// day, in the clinic's zone: under TZ=Pacific/Auckland the
+			// instant setAnalyticsEnd is already 7 December): pain at its
+			// worst.
 			db.Now = func() time.Time { return setAnalyticsEnd }
 			scaled := before[0]
-			en := clinic.NewJournalEntry(scaled.Patient.ID, clinic.DateOf(setAnalyticsEnd))
+			en := clinic.NewJournalEntry(scaled.Patient.ID, db.Today())
 			en.Scores[outcomes.PainNow], en.Scores[outcomes.Pain24h] = 1000, 1000
 			if err := db.SaveJournalEntry(ctx, en); err != nil {
 				t.Fatalf("journal entry: %v", err)
