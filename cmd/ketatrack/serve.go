@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,6 +92,10 @@ Environment:
 		}
 	}
 
+	slots, err := envInt(e, "KETATRACK_REPORT_SLOTS")
+	if err != nil {
+		return fail(e, "serve", exitBadInput, err)
+	}
 	srv, err := web.New(web.Config{
 		Auth: db, Clinics: db, Patients: db, Users: db, Audit: db,
 		Ready:          db.Ping,
@@ -101,6 +106,7 @@ Environment:
 		ClinicContact:  e.Getenv("KETATRACK_CLINIC_CONTACT"),
 		Now:            now,
 		Location:       zone,
+		ReportSlots:    slots,
 	})
 	if err != nil {
 		return fail(e, "serve", exitFailure, err)
@@ -177,4 +183,18 @@ func loadDemo(ctx context.Context, e *env, db *store.DB) error {
 	}
 	fmt.Fprint(e.Stdout, b.String())
 	return nil
+}
+
+// envInt reads a whole positive number from the environment variable name;
+// unset or empty gives 0 (the default).
+func envInt(e *env, name string) (int, error) {
+	v := e.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s: %q is not a whole number of at least 1", name, v)
+	}
+	return n, nil
 }

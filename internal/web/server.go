@@ -64,6 +64,10 @@ type Config struct {
 	// domain calls they make comes from it (required; serve passes
 	// time.Now, tests a fixed named instant).
 	Now func() time.Time
+	// ReportSlots is how many clinic-wide reports (analytics, their CSV
+	// tables, the whole stock log) one server computes at a time
+	// (reports.go; 0: 2, env KETATRACK_REPORT_SLOTS).
+	ReportSlots int
 }
 
 // Server serves the HTML pages, the JSON API under /api/v1, the health
@@ -74,6 +78,7 @@ type Server struct {
 	templates *templates
 	routes    []route
 	handler   http.Handler
+	reports   reportGate
 }
 
 // New checks cfg, parses the templates and builds the handler.
@@ -106,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Discharge = d
 	}
-	s := &Server{Config: cfg, logger: cfg.Logger}
+	s := &Server{Config: cfg, logger: cfg.Logger, reports: newReportGate(cfg.ReportSlots, 0)}
 	t, err := parseTemplates(s.funcs())
 	if err != nil {
 		return nil, err
