@@ -32,6 +32,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	seed := fs.Uint64("seed", 1, "seed of the generator: the same seed and --end give the same records")
 	credFile := fs.String("credentials", "", "also write the logins (as `serve --demo` prints them) to this file, for bench/load -credentials")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the generation to this file")
+	every := fs.Int("progress", 0, "every N patients, print to stderr the rows written so far and the rows per second since the last such line (the time spent counting left out), with the load average: whether the rate holds as the database grows")
 	endFlag := fs.String("end", "", "the clock's now, RFC 3339 (default: the current time to the minute); the records span the five years before it")
 	pos, err := parseFlags(e, fs, args)
 	if err != nil {
@@ -62,7 +63,45 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		return fail(e, "demo", exitFailure, err)
 	}
 	cfg := demo.ScaleConfig{Patients: *n, Seed: *seed, End: end}
-	if e.StderrIsTerminal {
+	if *every < 0 {
+		return fail(e, "demo", exitBadInput, fmt.Errorf("--progress: %d is not a number of patients", *every))
+	}
+	var counting time.Duration // spent in --progress's counts
+	if *every > 0 {
+		var last struct {
+			done  int
+			rows  int64
+			spent time.Duration // writing, the counts left out
+			at    time.Time
+		}
+		last.at = time.Now()
+		var base int64
+		for _, t := range before {
+			base += t.Rows
+		}
+		last.rows = base
+		cfg.Progress = func(done, total int) {
+			if done-last.done < *every && done != total {
+				return
+			}
+			counted := time.Now()
+			spent := counted.Sub(last.at)
+			list, err := db.TableRows(ctx)
+			if err != nil {
+				fmt.Fprintf(e.Stderr, "progress: %v\n", err)
+				return
+			}
+			var rows int64
+			for _, t := range list {
+				rows += t.Rows
+			}
+			last.spent += spent
+			fmt.Fprintf(e.Stderr, "%d / %d patients: %d rows in %.1f s, %.0f rows/s over the last %d patients (load average %s)\n",
+				done, total, rows-base, last.spent.Seconds(), float64(rows-last.rows)/spent.Seconds(), done-last.done, loadAverage())
+			last.done, last.rows, last.at = done, rows, time.Now()
+			counting += last.at.Sub(counted)
+		}
+	} else if e.StderrIsTerminal {
 		cfg.Progress = func(done, total int) {
 			if done%100 == 0 || done == total {
 				fmt.Fprintf(e.Stderr, "\r%d / %d patients", done, total)
@@ -95,7 +134,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		}
 		return fail(e, "demo", status, err)
 	}
-	elapsed := time.Since(started)
+	elapsed := time.Since(started) - counting
 	after, err := db.TableRows(ctx)
 	if err != nil {
 		return fail(e, "demo", exitFailure, err)
@@ -132,4 +171,18 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	return exitOK
+}
+
+// loadAverage is the first three fields of /proc/loadavg (Linux), or "?"
+// where there is none.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -2,7 +2,9 @@ package clinic
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 )
 
 func TestParseDate(t *testing.T) {
@@ -79,4 +81,25 @@ func FuzzParseDate(f *testing.F) {
 			t.Errorf("round trip of %q: %v %v", s, back, err)
 		}
 	})
+}
+
+// TestDateStringMatchesTimeFormat: String writes what time.Format writes for
+// the same day (every day of years 1 to 9999 in steps, and the edges), and
+// what Sprintf writes outside the four-digit years.
+func TestDateStringMatchesTimeFormat(t *testing.T) {
+	for tm := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC); tm.Year() <= 9999; tm = tm.AddDate(0, 0, 37) {
+		if got, want := DateOf(tm).String(), tm.Format(time.DateOnly); got != want {
+			t.Fatalf("%v: String %q, Format %q", tm, got, want)
+		}
+	}
+	for _, tm := range []time.Time{time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)} {
+		if got, want := DateOf(tm).String(), tm.Format(time.DateOnly); got != want {
+			t.Errorf("%v: String %q, Format %q", tm, got, want)
+		}
+	}
+	for _, d := range []Date{{10000, 1, 2}, {-5, 3, 4}, {0, 1, 1}} {
+		if got, want := d.String(), fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day); got != want {
+			t.Errorf("%+v: String %q, want %q", d, got, want)
+		}
+	}
 }

@@ -203,13 +203,25 @@ func Scale(ctx context.Context, db *store.DB, cfg ScaleConfig) (*ScaleResult, er
 	defer func() { db.Now, db.Zone = savedNow, savedZone }()
 
 	ctx = clinic.NewContext(ctx, clinic.System)
+	// One bulk load (store.DB.BulkLoad: the batches share the witnesses'
+	// checks; SQLite commits without waiting for the disk until the end).
+	err = db.BulkLoad(ctx, func(ctx context.Context) error { return g.run(ctx) })
+	if err != nil {
+		return nil, err
+	}
+	return &g.res, nil
+}
+
+// run generates the clinic inside Scale's bulk load.
+func (g *scaleGen) run(ctx context.Context) error {
+	db, cfg := g.db, g.cfg
 	patients := g.plan()
 	if err := g.setup(ctx, patients); err != nil {
-		return nil, err
+		return err
 	}
 	journal, err := cohort.Journal(cohort.JournalConfig{Patients: len(patients), Days: demoCourseDays, Seed: cfg.Seed, IDPrefix: "S"})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	portal := -1 // the patient whose portal account is made: the first with a journal
 	for i, sp := range patients {
@@ -220,7 +232,7 @@ func Scale(ctx context.Context, db *store.DB, cfg ScaleConfig) (*ScaleResult, er
 	}
 	relief, err := cohort.Relief(cohort.ReliefConfig{Patients: len(patients), Seed: cfg.Seed, Start: g.start})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Patients in chunks of scaleBatch, each chunk in two store batches
 	// (store.DB.Batch: one transaction each): the patients with their
@@ -245,7 +257,7 @@ func Scale(ctx context.Context, db *store.DB, cfg ScaleConfig) (*ScaleResult, er
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		err = g.batch(ctx, func(ctx context.Context) error {
 			var entries []*clinic.JournalEntry
@@ -273,13 +285,13 @@ func Scale(ctx context.Context, db *store.DB, cfg ScaleConfig) (*ScaleResult, er
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if cfg.Progress != nil {
 			cfg.Progress(from+len(chunk), len(patients))
 		}
 	}
-	return &g.res, nil
+	return nil
 }
 
 // batch runs fn in one store batch, or directly with OneByOne.

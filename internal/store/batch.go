@@ -39,6 +39,93 @@ import (
 
 type batchKey struct{}
 
+// bulkKey marks a context inside DB.BulkLoad.
+type bulkKey struct{}
+
+// bulk is the state of one DB.BulkLoad that its batches share.
+type bulk struct {
+	db *DB
+	// witnesses are the witness credentials verified so far in the load
+	// (see batchWitness), kept from one batch to the next.
+	witnesses map[stock.Credentials]*stock.Witness
+}
+
+// bulkCacheKiB is SQLite's page cache of a bulk load's write connection
+// (PRAGMA cache_size in KiB when negative): the indexes a bulk load writes
+// at places spread over the whole index (audit_by_login is by login,
+// action and time, and the generated records' times are spread over five
+// years) stay in memory from one batch to the next, instead of being read
+// back for nearly every row once they outgrow a batch's 64 MiB (at 10,000
+// patients audit_by_login alone holds some 160 MB). Memory is taken only
+// as pages are read.
+const bulkCacheKiB = 1 << 20
+
+// BulkLoad runs fn, a bulk load of the command-line operator (`ketatrack
+// demo --scale`) made of Batch calls, with what a bulk load into a new
+// database may trade for speed and a request never may:
+//   - the batches in fn share one cache of verified witness credentials:
+//     a witness's password is checked once per load instead of once per
+//     batch (argon2, tens of milliseconds each; with a witness per
+//     clinician and a batch per hundred patients the checks grew with the
+//     square of the clinic's size);
+//   - on SQLite, synchronous=OFF on the write connection while fn runs:
+//     a commit no longer waits for the WAL to reach the disk, so an OS
+//     crash or a power loss during the load may lose or corrupt what the
+//     load wrote (an application crash loses nothing committed). The
+//     database is a new one (the demo refuses one that holds data), so the
+//     remedy is to run the load again. When fn returns, synchronous is FULL
+//     again and the WAL is checkpointed into the database file and
+//     truncated under FULL, so that what the load wrote is on disk when
+//     BulkLoad returns;
+//   - on SQLite, a page cache of bulkCacheKiB for the write connection;
+//   - on PostgreSQL, each batch commits with synchronous_commit off: the
+//     commit does not wait for its WAL to be flushed, so a crash may lose
+//     the batches committed last (never corrupt the database).
+//
+// Everything else — every write's checks, rows, audit entries, foreign
+// keys, constraints, triggers — is as in Batch.
+func (db *DB) BulkLoad(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if a := clinic.ActorFrom(ctx); a == nil || !a.System {
+		return clinic.Errorf(clinic.EFORBIDDEN, "Only the command-line operator may run a bulk load.")
+	}
+	if db.bulkOf(ctx) != nil {
+		return fn(ctx)
+	}
+	if db.loc.Engine == SQLite {
+		if _, err := db.write.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
+			return fmt.Errorf("bulk load: %w", err)
+		}
+		if _, err := db.write.ExecContext(ctx, "PRAGMA synchronous = OFF"); err != nil {
+			return fmt.Errorf("bulk load: %w", err)
+		}
+		defer func() {
+			// Back to the connection's settings (sqlitePragmas), then
+			// the load's pages into the database file, synced.
+			ctx := context.WithoutCancel(ctx)
+			_, serr := db.write.ExecContext(ctx, "PRAGMA synchronous = FULL")
+			if serr == nil {
+				_, serr = db.write.ExecContext(ctx, "PRAGMA cache_size = -65536")
+			}
+			if serr == nil {
+				_, serr = db.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+			}
+			if serr != nil && err == nil {
+				err = fmt.Errorf("bulk load: %w", serr)
+			}
+		}()
+	}
+	b := &bulk{db: db, witnesses: map[stock.Credentials]*stock.Witness{}}
+	return fn(context.WithValue(ctx, bulkKey{}, b))
+}
+
+// bulkOf returns the bulk load of db that ctx is in, if any.
+func (db *DB) bulkOf(ctx context.Context) *bulk {
+	if b, ok := ctx.Value(bulkKey{}).(*bulk); ok && b.db == db {
+		return b
+	}
+	return nil
+}
+
 // batch is the open transaction of DB.Batch.
 type batch struct {
 	db        *DB
@@ -150,7 +237,8 @@ func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) err
 		return err
 	}
 	db.prepareWrites(ctx, batchWriteSQL...)
-	if db.loc.Engine == SQLite {
+	bl := db.bulkOf(ctx)
+	if db.loc.Engine == SQLite && bl == nil {
 		// A batch's pages stay in the cache until the commit instead of
 		// spilling to the WAL one by one (64 MiB; the connection keeps it).
 		if _, err := db.write.ExecContext(ctx, "PRAGMA cache_size = -65536"); err != nil {
@@ -162,6 +250,18 @@ func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) err
 		return fmt.Errorf("batch: begin: %w", err)
 	}
 	b := &batch{db: db, tx: sqlTx, witnesses: map[stock.Credentials]*stock.Witness{}}
+	if bl != nil {
+		b.witnesses = bl.witnesses
+		if db.loc.Engine == Postgres {
+			// PostgreSQL's form of BulkLoad's trade: the commit does not
+			// wait for its WAL to be flushed. A crash may lose the last
+			// batches committed, never corrupt the database.
+			if _, err := sqlTx.ExecContext(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
+				_ = sqlTx.Rollback()
+				return fmt.Errorf("batch: %w", err)
+			}
+		}
+	}
 	if db.loc.Engine == SQLite {
 		b.stmts = map[string]*sql.Stmt{}
 	}

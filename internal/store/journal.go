@@ -324,13 +324,13 @@ func journalValues(e *clinic.JournalEntry) ([]any, error) {
 			difficulty = int64(*e.PHQ9.Difficulty)
 		}
 	}
-	opioids := e.Opioids
-	if opioids == nil {
-		opioids = []opioid.Regimen{}
-	}
-	oj, err := json.Marshal(opioids)
-	if err != nil {
-		return nil, fmt.Errorf("journal opioids: %w", err)
+	oj := "[]" // what json.Marshal writes for no opioids
+	if len(e.Opioids) > 0 {
+		b, err := json.Marshal(e.Opioids)
+		if err != nil {
+			return nil, fmt.Errorf("journal opioids: %w", err)
+		}
+		oj = string(b)
 	}
 	table, complete := string(opioid.DefaultTable), true
 	if e.MME != nil {
@@ -339,18 +339,27 @@ func journalValues(e *clinic.JournalEntry) ([]any, error) {
 			mme = e.MME.TotalMMEPerDay
 		}
 	}
-	return []any{sleep, phq, difficulty, string(oj), mme, table, complete, e.Note}, nil
+	return []any{sleep, phq, difficulty, oj, mme, table, complete, e.Note}, nil
 }
 
 func scoreArgs(s *[outcomes.NumMeasures]outcomes.Score) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
+	return appendScoreArgs(make([]any, 0, len(s)), s)
+}
+
+// appendScoreArgs appends the scores' column values to args.
+func appendScoreArgs(args []any, s *[outcomes.NumMeasures]outcomes.Score) []any {
+	for _, v := range s {
 		if v != outcomes.Missing {
-			out[i] = int64(v)
+			args = append(args, int64(v))
+		} else {
+			args = append(args, nil)
 		}
 	}
-	return out
+	return args
 }
+
+// journalEntryArgCount is the number of insertJournalSQL's arguments.
+var journalEntryArgCount = 6 + len(strings.Split(journalValueColumns, ", ")) + 5 + outcomes.NumMeasures
 
 // insertJournalSQL inserts one journal entry (insertJournalEntry's
 // arguments: 6 keys, the values, 5 stamps, the scores).
@@ -371,10 +380,11 @@ func journalEntryArgs(e *clinic.JournalEntry) ([]any, error) {
 	if e.HasDay {
 		day = e.Day
 	}
-	args := []any{e.ClinicID, e.PatientID, dateArg(e.Date), day, string(e.Source), e.Version}
+	args := make([]any, 0, journalEntryArgCount)
+	args = append(args, e.ClinicID, e.PatientID, dateArg(e.Date), day, string(e.Source), e.Version)
 	args = append(args, vals...)
 	args = append(args, nullInt(e.CreatedBy), e.CreatedAt, nullInt(e.UpdatedBy), e.UpdatedByName, e.UpdatedAt)
-	return append(args, scoreArgs(&e.Scores)...), nil
+	return appendScoreArgs(args, &e.Scores), nil
 }
 
 func insertJournalEntry(tx *Tx, e *clinic.JournalEntry) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -350,6 +351,11 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 			day1        clinic.Date
 			n           int
 			first, last clinic.Date
+			// stored says the patient had entries before the load; if
+			// not, the series is packed from rows (the loaded entries'
+			// study journal rows) without reading them back.
+			stored bool
+			rows   []outcomes.JournalRow
 		}
 		patients := map[int64]*patientInfo{}
 		var order []int64
@@ -369,10 +375,11 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 				if err != nil {
 					return err
 				}
-				if err := journalDates(tx, e.PatientID, taken); err != nil {
+				stored, err := journalDates(tx, e.PatientID, taken)
+				if err != nil {
 					return err
 				}
-				p = &patientInfo{clinicID: clinicID, day1: day1, first: e.Date, last: e.Date}
+				p = &patientInfo{clinicID: clinicID, day1: day1, first: e.Date, last: e.Date, stored: stored}
 				patients[e.PatientID] = p
 				order = append(order, e.PatientID)
 			}
@@ -384,9 +391,7 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 			if e.HasDay {
 				e.Day = e.Date.DaysSince(p.day1) + 1
 			}
-			if _, err := e.ComputeMME(); err != nil {
-				return fmt.Errorf("entry %d: %w", i, err)
-			}
+			// Validate also computes the entry's MME (e.MME).
 			if err := e.Validate(); err != nil {
 				return fmt.Errorf("entry %d (%s): %w", i, e.Date, err)
 			}
@@ -407,6 +412,9 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 				pending = pending[:0]
 			}
 			p.n++
+			if r, ok := e.Row(""); ok && !p.stored {
+				p.rows = append(p.rows, r)
+			}
 			if e.Date.Before(p.first) {
 				p.first = e.Date
 			}
@@ -428,7 +436,18 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 				nil, loadJSON{p.n, p.first, p.last}); err != nil {
 				return err
 			}
-			if err := refreshSeries(tx, p.clinicID, pid); err != nil {
+			if p.stored {
+				if err := refreshSeries(tx, p.clinicID, pid); err != nil {
+					return err
+				}
+				continue
+			}
+			// The series is patientRows of what was just written: the
+			// rows of day ≥ 1 (packSeries orders them by day).
+			for k := range p.rows {
+				p.rows[k].Patient = strconv.FormatInt(pid, 10)
+			}
+			if err := writeSeries(tx, p.clinicID, pid, p.rows); err != nil {
 				return err
 			}
 		}
@@ -447,21 +466,24 @@ type journalKey struct {
 	date      clinic.Date
 }
 
-// journalDates adds the dates of the patient's stored entries to taken.
-func journalDates(tx *Tx, patientID int64, taken map[journalKey]bool) error {
+// journalDates adds the dates of the patient's stored entries to taken
+// and reports whether there were any.
+func journalDates(tx *Tx, patientID int64, taken map[journalKey]bool) (bool, error) {
 	rows, err := tx.QueryContext(tx.ctx, `SELECT entry_date FROM journal_entries WHERE patient_id = $1`, patientID)
 	if err != nil {
-		return fmt.Errorf("journal dates: %w", err)
+		return false, fmt.Errorf("journal dates: %w", err)
 	}
 	defer rows.Close()
+	stored := false
 	for rows.Next() {
 		var d sql.NullTime
 		if err := rows.Scan(&d); err != nil {
-			return fmt.Errorf("journal dates: %w", err)
+			return false, fmt.Errorf("journal dates: %w", err)
 		}
 		taken[journalKey{patientID, dateOf(d)}] = true
+		stored = true
 	}
-	return rows.Err()
+	return stored, rows.Err()
 }
 
 // journalInsertRows is how many journal entries one INSERT stores: with
