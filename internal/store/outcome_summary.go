@@ -186,33 +186,8 @@ func prefixed(t, columns string) string {
 // FindPatients order: one range of patient_outcomes_relapses. The caller
 // refreshes the stale rows first.
 func (db *DB) FindRelapses(ctx context.Context) ([]RelapseSummary, error) {
-	clinicID, err := summaryClinic(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []RelapseSummary
-	err = db.eachRow(ctx, `SELECT `+prefixed("p", patientColumns)+`, o.protocol, o.relief_days, o.relapse_on, o.booster_json
-		FROM patient_outcomes o JOIN patients p ON p.id = o.patient_id
-		WHERE o.clinic_id = $1 AND o.relapsed = $2 ORDER BY o.relapse_on DESC, p.family_name, p.given_name, p.id`,
-		[]any{clinicID, true}, func(rows *sql.Rows) error {
-			var r RelapseSummary
-			var on sql.NullTime
-			var booster sql.NullString
-			p, err := scanPatient(withExtra(rows, &r.Protocol, &r.ReliefDays, &on, &booster))
-			if err != nil {
-				return err
-			}
-			r.Patient, r.RelapseOn = p, dateOf(on)
-			if booster.Valid {
-				r.Booster = []byte(booster.String)
-			}
-			out = append(out, r)
-			return nil
-		})
-	if err != nil {
-		return nil, fmt.Errorf("relapses: %w", err)
-	}
-	return out, nil
+	list, _, err := db.RelapsePage(ctx, nil, 0)
+	return list, err
 }
 
 // EachOutcomeSummary calls fn, in FindPatients order, with every patient of

@@ -16,7 +16,10 @@ type dashboardData struct {
 	*clinic.Dashboard
 	// Relapses are the patients whose journal shows relapse (full page
 	// only: the 30-second refresh leaves them out).
-	Relapses []relapseRow
+	// The dashboard shows the dashboardRelapses most recent; RelapsesTotal
+	// is how many there are (/relapses lists them all).
+	Relapses      []relapseRow
+	RelapsesTotal int
 	// RelapsesError says why they could not be shown.
 	RelapsesError string
 	// StockFlags are the controlled-substance reconciliation's
@@ -74,7 +77,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 		s.renderPartial(w, r, "dashboard_page", "dashboard_live", p)
 		return nil
 	}
-	if data.Relapses, err = s.relapses(r.Context()); err != nil {
+	if data.Relapses, _, data.RelapsesTotal, err = s.relapsePage(r.Context(), nil, dashboardRelapses); err != nil {
 		if clinic.ErrorCode(err) == clinic.EINTERNAL {
 			return err
 		}
@@ -103,16 +106,19 @@ func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rel, err := s.relapses(r.Context())
+	rel, _, total, err := s.relapsePage(r.Context(), nil, dashboardRelapses)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, apiDashboard{Dashboard: d, Relapses: rel})
+	writeJSON(w, http.StatusOK, apiDashboard{Dashboard: d, Relapses: rel, RelapsesTotal: total})
 	return nil
 }
 
-// apiDashboard is the dashboard with the patients whose journal shows relapse.
+// apiDashboard is the dashboard with the most recent patients whose journal
+// shows relapse (dashboardRelapses of relapses_total; GET /api/v1/relapses
+// pages through them all).
 type apiDashboard struct {
 	*clinic.Dashboard
-	Relapses []relapseRow `json:"relapses"`
+	Relapses      []relapseRow `json:"relapses"`
+	RelapsesTotal int          `json:"relapses_total"`
 }

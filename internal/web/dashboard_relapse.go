@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/outcomes"
+	"github.com/ketatrack/ketatrack/internal/store"
 )
 
 // Patients whose journal shows a relapse, for the dashboard. The journal
@@ -30,38 +32,123 @@ type relapseRow struct {
 	Booster outcomes.BoosterSuggestion `json:"booster"`
 }
 
-// relapses returns the clinic's patients whose journal shows that their
-// latest relief period ended in relapse, the most recent first (then in
-// FindPatients order), from the refreshed outcome summaries
-// (analytics_set.go): one indexed query.
-func (s *Server) relapses(ctx context.Context) ([]relapseRow, error) {
+// relapseList is the store's relapse list, paged by key (internal/store
+// relapse_page.go).
+type relapseList interface {
+	RelapsePage(ctx context.Context, after *store.RelapseKey, limit int) ([]store.RelapseSummary, *store.RelapseKey, error)
+	CountRelapses(ctx context.Context) (int, error)
+}
+
+// The dashboard lists the dashboardRelapses most recent relapses and counts
+// the rest; /relapses lists them all, relapsesPerPage a page by key. A
+// clinic group has thousands (a third of the scaled clinic's patients:
+// 3,640 at N=10,000, issue 16), too many for one page.
+const (
+	dashboardRelapses = 20
+	relapsesPerPage   = 100
+)
+
+// relapseCursor is store.RelapseKey as a cursor.
+type relapseCursor store.RelapseKey
+
+func (k *relapseCursor) valid() bool { return k.ID > 0 && !k.RelapseOn.IsZero() }
+
+// relapsePage returns up to limit (0: all) of the clinic's patients whose
+// journal shows that their latest relief period ended in relapse, the most
+// recent first (then in FindPatients order), after the row at key after
+// (nil: from the first); the key of the page's last row when more follow;
+// and how many there are in all. It reads the refreshed outcome summaries
+// (analytics_set.go): an indexed range and an indexed count.
+func (s *Server) relapsePage(ctx context.Context, after *store.RelapseKey, limit int) ([]relapseRow, *store.RelapseKey, int, error) {
 	js, err := s.journals()
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	defs, err := js.FindOutcomeDefinitions(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	st, err := s.refreshOutcomes(ctx, defs)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	list, err := st.FindRelapses(ctx)
+	rl, ok := st.(relapseList)
+	if !ok {
+		return nil, nil, 0, clinic.Errorf(clinic.EINTERNAL, "the outcome summaries %T keep no relapse list", st)
+	}
+	list, next, err := rl.RelapsePage(ctx, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
+	}
+	total := len(list)
+	if after != nil || next != nil {
+		if total, err = rl.CountRelapses(ctx); err != nil {
+			return nil, nil, 0, err
+		}
 	}
 	out := make([]relapseRow, 0, len(list))
 	for _, r := range list {
 		p := r.Patient
 		b, err := decodeBooster(p.ID, r.Booster)
 		if err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		out = append(out, relapseRow{Patient: p, PatientID: p.ID, PatientName: p.FullName(), MRN: p.MRN,
 			Protocol: r.Protocol, ReliefDays: r.ReliefDays, RelapseOn: r.RelapseOn, Booster: b})
 	}
-	return out, nil
+	return out, next, total, nil
+}
+
+// relapsesData is the /relapses page.
+type relapsesData struct {
+	views
+	Relapses []relapseRow
+	// Total is how many there are; First says this is the first page;
+	// Next is the cursor of the next page ("" on the last).
+	Total int
+	First bool
+	Next  string
+}
+
+// relapsesPage lists every patient whose journal shows relapse, a page at
+// a time.
+func (s *Server) relapsesPage(w http.ResponseWriter, r *http.Request) error {
+	after, err := afterCursor[relapseCursor](r)
+	if err != nil {
+		return err
+	}
+	list, next, total, err := s.relapsePage(r.Context(), (*store.RelapseKey)(after), relapsesPerPage)
+	if err != nil {
+		return err
+	}
+	d := relapsesData{views: s.views(), Relapses: list, Total: total, First: after == nil, Next: encodeCursor((*relapseCursor)(next))}
+	s.render(w, r, http.StatusOK, "relapses", &page{Title: "Journal shows relapse", Data: d})
+	return nil
+}
+
+// apiRelapses is GET /api/v1/relapses: the relapse list by key.
+func (s *Server) apiRelapses(w http.ResponseWriter, r *http.Request) error {
+	after, err := afterCursor[relapseCursor](r)
+	if err != nil {
+		return err
+	}
+	lim, err := pageLimit(r, relapsesPerPage, 500)
+	if err != nil {
+		return err
+	}
+	list, next, total, err := s.relapsePage(r.Context(), (*store.RelapseKey)(after), lim)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, apiRelapseList{Relapses: list, Total: total, Next: encodeCursor((*relapseCursor)(next))})
+	return nil
+}
+
+// apiRelapseList is a page of the relapse list.
+type apiRelapseList struct {
+	Relapses []relapseRow `json:"relapses"`
+	Total    int          `json:"total"`
+	Next     string       `json:"next,omitempty"`
 }
 
 // DaysAgo is the number of days from d to the clinic's today.

@@ -162,6 +162,8 @@ func (s *Server) routeTable() []route {
 		// The clinic dashboard (dashboard.go).
 		{"GET", "/dashboard", staffOnly, s.dashboardPage},
 		{"GET", "/api/v1/dashboard", staffOnly, s.apiDashboard},
+		{"GET", "/relapses", staffOnly, s.relapsesPage},
+		{"GET", "/api/v1/relapses", staffOnly, s.apiRelapses},
 
 		// Patient journal and portal, functional measures, outcome
 		// definitions and analytics (journal.go, measure.go, analytics*.go).
