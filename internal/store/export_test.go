@@ -35,10 +35,12 @@ func SetStockLogPage(n int) (restore func()) {
 }
 
 // ReconcileReplayingAll is the reconciliation as it was before bag_accounts
-// (migration 0011), for the tests that compare the two: every bag not
-// wasted, or wasted with a balance, found by testing every bag of the
-// clinic against its entries, and every such bag not wasted replayed. The
-// lots are Reconcile's (reconcileLots, unchanged).
+// (migration 0011) and lot_balances (0013), for the tests that compare the
+// two: every bag not wasted, or wasted with a balance, found by testing
+// every bag of the clinic against its entries, and every such bag not
+// wasted replayed; the lots summed over the whole ledger
+// (reconcileLotsFromLedger). Each bag's account is bagBalance's, as
+// Reconcile's.
 func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.Reconciliation, error) {
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
@@ -46,7 +48,7 @@ func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.
 	}
 	cid := a.ClinicID
 	r := &stock.Reconciliation{Now: now, Lots: []stock.LotBalance{}, Bags: []stock.BagBalance{}}
-	if err := db.reconcileLots(ctx, db.read, cid, r); err != nil {
+	if err := db.reconcileLotsFromLedger(ctx, db.read, cid, r); err != nil {
 		return nil, err
 	}
 	preps, err := db.preparations(ctx, db.read, `p.clinic_id = $1 AND (
@@ -70,19 +72,11 @@ func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.
 	var patientIDs []int64
 	for _, p := range preps {
 		patientIDs = append(patientIDs, p.PatientID)
-		bb := stock.BagBalance{Preparation: p, WastedMg: p.WastedMg(), CorrectedMg: p.CorrectedMg()}
-		for _, d := range p.Draws {
-			bb.DrawnMg += d.BagMg
+		var st *infusion.State
+		if s := sessions[p.SessionID]; s != nil {
+			st = s.State
 		}
-		if p.Wasted() {
-			bb.GivenMg, bb.Finished = *p.Wastes[0].GivenMg, true
-		} else {
-			st := sessions[p.SessionID].State
-			bb.GivenMg = float64(st.BagGivenMg(p.BagNumber-1, now))
-			bb.Finished = st.Phase == infusion.PhaseStopped
-		}
-		bb.BalanceMg = bb.DrawnMg - bb.GivenMg - bb.WastedMg + bb.CorrectedMg
-		r.Bags = append(r.Bags, bb)
+		r.Bags = append(r.Bags, bagBalance(p, st, now))
 	}
 	names, err := db.patientNames(ctx, patientIDs)
 	if err != nil {
@@ -97,20 +91,126 @@ func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.
 	return r, nil
 }
 
+// reconcileLotsFromLedger is reconcileLots as it was before lot_balances
+// (migration 0013): each lot's stock, received, drawn, disposed and
+// corrected volumes summed over its entries, its newest count found among
+// all of them.
+func (db *DB) reconcileLotsFromLedger(ctx context.Context, q queryer, cid int64, r *stock.Reconciliation) error {
+	rows, err := q.QueryContext(ctx, `SELECT l.id, l.clinic_id, l.product, l.drug, l.strength, l.vial_volume_ml, l.lot_number, l.expiry, l.created_at,
+		COALESCE((SELECT SUM(e.lot_ml) FROM stock_entries e WHERE e.clinic_id = l.clinic_id AND e.lot_id = l.id), 0),
+		COALESCE((SELECT SUM(e.lot_mg) FROM stock_entries e WHERE e.clinic_id = l.clinic_id AND e.lot_id = l.id), 0)
+		FROM stock_lots l WHERE l.clinic_id = $1 ORDER BY l.expiry, l.id`, cid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		l, err := scanLot(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		r.Lots = append(r.Lots, stock.LotBalance{Lot: l, OnHandML: l.OnHandML, OnHandMg: l.OnHandMg})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	byLot := map[int64]*stock.LotBalance{}
+	for i := range r.Lots {
+		byLot[r.Lots[i].Lot.ID] = &r.Lots[i]
+	}
+	rows, err = q.QueryContext(ctx, `SELECT lot_id, kind, SUM(lot_ml) FROM stock_entries
+		WHERE clinic_id = $1 AND lot_id IS NOT NULL GROUP BY lot_id, kind`, cid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var kind string
+		var ml float64
+		if err := rows.Scan(&id, &kind, &ml); err != nil {
+			rows.Close()
+			return err
+		}
+		lb := byLot[id]
+		if lb == nil {
+			continue
+		}
+		switch stock.Kind(kind) {
+		case stock.KindReceive:
+			lb.ReceivedML += ml
+		case stock.KindDraw:
+			lb.DrawnML -= ml
+		case stock.KindDispose:
+			lb.DisposedML -= ml
+		case stock.KindCorrection:
+			lb.CorrectedML += ml
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT `+entryColumns+`,
+		COALESCE((SELECT SUM(x.lot_ml) FROM stock_entries x WHERE x.corrects_id = e.id), 0)
+		FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'count'
+		AND e.id = (SELECT MAX(y.id) FROM stock_entries y WHERE y.lot_id = e.lot_id AND y.kind = 'count')`, cid)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var corrected float64
+		e, err := scanEntry(rows, &corrected)
+		if err != nil {
+			return err
+		}
+		if lb := byLot[e.LotID]; lb != nil && e.CountedML != nil && e.BookML != nil {
+			lb.LastCount, lb.CountDiffML = e, *e.CountedML-(*e.BookML+corrected)
+		}
+	}
+	return rows.Err()
+}
+
+// LotsFromLedger is every lot of the actor's clinic with its balances
+// summed over the whole ledger (reconcileLotsFromLedger), for the tests
+// that compare the running balances with them.
+func (db *DB) LotsFromLedger(ctx context.Context) ([]stock.LotBalance, error) {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &stock.Reconciliation{}
+	err = db.reconcileLotsFromLedger(ctx, db.read, a.ClinicID, r)
+	return r.Lots, err
+}
+
 // BagAccountsBackfill is migration 0011's INSERT that fills bag_accounts
 // from the ledger, for the test that compares it with the rows the write
 // paths keep.
-func BagAccountsBackfill(e Engine) (string, error) {
+func BagAccountsBackfill(e Engine) (string, error) { return backfill(e, "bag_accounts") }
+
+// LotBalancesBackfill is migration 0013's INSERT that fills lot_balances
+// from the ledger, as BagAccountsBackfill.
+func LotBalancesBackfill(e Engine) (string, error) { return backfill(e, "lot_balances") }
+
+// backfill is the INSERT INTO table of the migration of that name, up to
+// the statement's end.
+func backfill(e Engine, table string) (string, error) {
 	ms, err := Migrations(e)
 	if err != nil {
 		return "", err
 	}
 	for _, m := range ms {
-		if m.Name == "bag_accounts" {
-			if i := strings.Index(m.SQL, "INSERT INTO bag_accounts"); i >= 0 {
-				return m.SQL[i:], nil
+		if m.Name == table {
+			if i := strings.Index(m.SQL, "INSERT INTO "+table); i >= 0 {
+				q := m.SQL[i:]
+				if j := strings.Index(q, ";"); j >= 0 {
+					q = q[:j+1]
+				}
+				return q, nil
 			}
 		}
 	}
-	return "", errors.New("migration bag_accounts has no INSERT INTO bag_accounts")
+	return "", errors.New("migration " + table + " has no INSERT INTO " + table)
 }

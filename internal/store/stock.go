@@ -15,8 +15,10 @@ import (
 
 // The controlled-substance record (migration 0005, package stock): lots,
 // bag preparations and the ledger stock_entries, all append-only (triggers
-// refuse UPDATE and DELETE). Stock on hand and bag balances are sums over
-// the ledger computed in SQL.
+// refuse UPDATE and DELETE). Stock on hand is each lot's running balance
+// (lot_balances, migration 0013), kept by every entry on the lot in the
+// transaction that appends it; bag balances are sums over the bag's
+// entries.
 
 var _ stock.Service = (*DB)(nil)
 
@@ -59,20 +61,22 @@ func (db *DB) verifyWitness(ctx context.Context, a *clinic.Actor, clinicID int64
 	return w, nil
 }
 
-// lotColumns computes each lot's balance from its entries. The entries of
-// a lot are its clinic's (every entry takes the clinic of its lot), and
-// naming the clinic lets the sums use stock_entries_by_lot (clinic_id,
-// lot_id, id) instead of reading every entry for every lot.
-const lotColumns = `l.id, l.clinic_id, l.product, l.drug, l.strength, l.vial_volume_ml, l.lot_number, l.expiry, l.created_at,
-	COALESCE((SELECT SUM(e.lot_ml) FROM stock_entries e WHERE e.clinic_id = l.clinic_id AND e.lot_id = l.id), 0),
-	COALESCE((SELECT SUM(e.lot_mg) FROM stock_entries e WHERE e.clinic_id = l.clinic_id AND e.lot_id = l.id), 0)`
+// lotColumns are a lot with its book stock, the running balance of
+// lot_balances (migration 0013) that every ledger entry on the lot keeps
+// (Tx.addToLot), read FROM lotFrom.
+const (
+	lotColumns = `l.id, l.clinic_id, l.product, l.drug, l.strength, l.vial_volume_ml, l.lot_number, l.expiry, l.created_at,
+	b.on_hand_ml, b.on_hand_mg`
+	lotFrom = ` FROM stock_lots l JOIN lot_balances b ON b.lot_id = l.id`
+)
 
-func scanLot(row interface{ Scan(...any) error }) (*stock.Lot, error) {
+func scanLot(row interface{ Scan(...any) error }, extra ...any) (*stock.Lot, error) {
 	l := &stock.Lot{}
 	var strength, drug string
 	var expiry sql.NullTime
-	if err := row.Scan(&l.ID, &l.ClinicID, &l.Product, &drug, &strength, &l.VialML, &l.LotNumber, &expiry, &l.CreatedAt,
-		&l.OnHandML, &l.OnHandMg); err != nil {
+	dest := append([]any{&l.ID, &l.ClinicID, &l.Product, &drug, &strength, &l.VialML, &l.LotNumber, &expiry, &l.CreatedAt,
+		&l.OnHandML, &l.OnHandMg}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	c, err := units.ParseConcentration("strength", strength)
@@ -83,10 +87,25 @@ func scanLot(row interface{ Scan(...any) error }) (*stock.Lot, error) {
 	return l, nil
 }
 
+// lockLots is the clause that locks the lot_balances rows a query of lots
+// read inside a write transaction on PostgreSQL: a draw, a disposal or a
+// count decides on the book stock it read, and a second one of the same
+// lot waits for the first to commit and then reads its entry's balance
+// (SQLite's single writer already does). Every writer locks a lot's row
+// before it appends the entry (Tx.insertEntry), so that the lot's entries
+// take their IDs in the order they commit.
+func (db *DB) lockLots(lock bool) string {
+	if lock && db.loc.Engine == Postgres {
+		return ` FOR UPDATE OF b`
+	}
+	return ""
+}
+
 // lots returns the clinic's lots with their stock, by expiry (first to
-// expire first, as they should be used).
-func (db *DB) lots(ctx context.Context, q queryer, clinicID int64, inStock bool, ids ...int64) ([]*stock.Lot, error) {
-	query, args := `SELECT `+lotColumns+` FROM stock_lots l WHERE l.clinic_id = $1`, []any{clinicID}
+// expire first, as they should be used); lock inside a write transaction
+// (lockLots).
+func (db *DB) lots(ctx context.Context, q queryer, clinicID int64, inStock, lock bool, ids ...int64) ([]*stock.Lot, error) {
+	query, args := `SELECT `+lotColumns+lotFrom+` WHERE l.clinic_id = $1`, []any{clinicID}
 	if len(ids) > 0 {
 		// Only these lots (a preparation's draws): the others' balances
 		// are not needed.
@@ -97,7 +116,7 @@ func (db *DB) lots(ctx context.Context, q queryer, clinicID int64, inStock bool,
 		}
 		query += ` AND l.id IN (` + strings.Join(ph, ", ") + `)`
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY l.expiry, l.id`, args...)
+	rows, err := q.QueryContext(ctx, query+` ORDER BY l.expiry, l.id`+db.lockLots(lock), args...)
 	if err != nil {
 		return nil, fmt.Errorf("find lots: %w", err)
 	}
@@ -125,7 +144,7 @@ func (db *DB) FindLots(ctx context.Context, f stock.LotFilter) ([]*stock.Lot, er
 	if !stock.CanRead(a, a.ClinicID) || a.ClinicID == 0 {
 		return nil, clinic.Errorf(clinic.EFORBIDDEN, "The stock record is for clinic staff.")
 	}
-	return db.lots(ctx, db.read, a.ClinicID, f.InStock)
+	return db.lots(ctx, db.read, a.ClinicID, f.InStock, false)
 }
 
 // FindLotByID implements stock.Service.
@@ -134,11 +153,13 @@ func (db *DB) FindLotByID(ctx context.Context, id int64) (*stock.Lot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.lotForRead(ctx, db.read, a, id)
+	return db.lotForRead(ctx, db.read, a, id, false)
 }
 
-func (db *DB) lotForRead(ctx context.Context, q queryer, a *clinic.Actor, id int64) (*stock.Lot, error) {
-	l, err := scanLot(q.QueryRowContext(ctx, `SELECT `+lotColumns+` FROM stock_lots l WHERE l.id = $1`, id))
+// lotForRead loads lot id if a may read it; lock inside a write
+// transaction (lockLots).
+func (db *DB) lotForRead(ctx context.Context, q queryer, a *clinic.Actor, id int64, lock bool) (*stock.Lot, error) {
+	l, err := scanLot(q.QueryRowContext(ctx, `SELECT `+lotColumns+lotFrom+` WHERE l.id = $1`+db.lockLots(lock), id))
 	if err != nil {
 		return nil, notFound(err, "find lot", "No such lot.")
 	}
@@ -168,7 +189,7 @@ func (db *DB) ReceiveStock(ctx context.Context, in stock.ReceiptInput) (*stock.L
 	var lot *stock.Lot
 	var entry *stock.Entry
 	err = db.update(ctx, func(tx *Tx) error {
-		l, err := scanLot(tx.QueryRowContext(ctx, `SELECT `+lotColumns+` FROM stock_lots l WHERE l.clinic_id = $1 AND l.product = $2 AND l.lot_number = $3`,
+		l, err := scanLot(tx.QueryRowContext(ctx, `SELECT `+lotColumns+lotFrom+` WHERE l.clinic_id = $1 AND l.product = $2 AND l.lot_number = $3`+db.lockLots(true),
 			cid, r.Lot.Product, r.Lot.LotNumber))
 		switch {
 		case err == sql.ErrNoRows:
@@ -178,6 +199,10 @@ func (db *DB) ReceiveStock(ctx context.Context, in stock.ReceiptInput) (*stock.L
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, cid, l.Product, string(l.Drug), l.Strength.String(), l.MgPerML(),
 				l.VialML, l.LotNumber, dateArg(l.Expiry), tx.now).Scan(&l.ID); err != nil {
 				return conflict(err, "receive stock", "lot", "This lot was received at the same time; reload.")
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO lot_balances (lot_id, clinic_id, on_hand_ml, on_hand_mg, received_ml, drawn_ml, disposed_ml, corrected_ml)
+				VALUES ($1, $2, 0, 0, 0, 0, 0, 0)`, l.ID, cid); err != nil {
+				return fmt.Errorf("receive stock: balance: %w", err)
 			}
 			if err := tx.audit(clinic.AuditEntry{ClinicID: cid, Action: clinic.ActionCreate, Entity: "stock_lot", EntityID: l.ID}, nil, l); err != nil {
 				return err
@@ -214,6 +239,14 @@ func (tx *Tx) insertEntry(a *clinic.Actor, e *stock.Entry, w *stock.Witness) err
 	if w != nil {
 		wid, e.WitnessName = nullInt(w.UserID), w.Name
 	}
+	if e.LotID != 0 && tx.db.loc.Engine == Postgres {
+		// The lot's row first (lockLots): its entries take their IDs in
+		// the order they commit.
+		var got int64
+		if err := tx.QueryRowContext(tx.ctx, `SELECT lot_id FROM lot_balances WHERE lot_id = $1 FOR UPDATE`, e.LotID).Scan(&got); err != nil {
+			return fmt.Errorf("stock entry: lot %d: %w", e.LotID, err)
+		}
+	}
 	err := tx.QueryRowContext(tx.ctx, `INSERT INTO stock_entries (clinic_id, kind, at, lot_id, preparation_id, session_id, patient_id,
 		lot_ml, lot_mg, bag_mg, vials, supplier, reference, given_mg, book_ml, counted_ml, reason, corrects_id,
 		by_user_id, by_name, witness_id, witness_name, recorded_at)
@@ -224,6 +257,11 @@ func (tx *Tx) insertEntry(a *clinic.Actor, e *stock.Entry, w *stock.Witness) err
 	if err != nil {
 		return fmt.Errorf("stock entry: %w", err)
 	}
+	if e.LotID != 0 {
+		if err := tx.addToLot(e); err != nil {
+			return err
+		}
+	}
 	if e.PreparationID != 0 && e.Kind != stock.KindDraw {
 		// A waste or a correction of a bag may settle it (or unsettle it).
 		if err := tx.settleBag(e.PreparationID); err != nil {
@@ -232,6 +270,36 @@ func (tx *Tx) insertEntry(a *clinic.Actor, e *stock.Entry, w *stock.Witness) err
 	}
 	return tx.audit(clinic.AuditEntry{ClinicID: e.ClinicID, Action: clinic.ActionCreate, Entity: "stock_entry", EntityID: e.ID,
 		PatientID: e.PatientID}, nil, e)
+}
+
+// addToLot adds entry e to its lot's running balance (lot_balances): the
+// book stock, the sum of its kind, the newest count.
+func (tx *Tx) addToLot(e *stock.Entry) error {
+	var received, drawn, disposed, corrected float64
+	var count sql.NullInt64
+	switch e.Kind {
+	case stock.KindReceive:
+		received = e.LotML
+	case stock.KindDraw:
+		drawn = e.LotML
+	case stock.KindDispose:
+		disposed = e.LotML
+	case stock.KindCorrection:
+		corrected = e.LotML
+	case stock.KindCount:
+		count = nullInt(e.ID)
+	}
+	res, err := tx.ExecContext(tx.ctx, `UPDATE lot_balances SET on_hand_ml = on_hand_ml + $2, on_hand_mg = on_hand_mg + $3,
+		received_ml = received_ml + $4, drawn_ml = drawn_ml - $5, disposed_ml = disposed_ml - $6, corrected_ml = corrected_ml + $7,
+		last_count_id = COALESCE($8, last_count_id)
+		WHERE lot_id = $1`, e.LotID, e.LotML, e.LotMg, received, drawn, disposed, corrected, count)
+	if err != nil {
+		return fmt.Errorf("stock entry: lot %d balance: %w", e.LotID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("stock entry: lot %d: %d balance rows (%v)", e.LotID, n, err)
+	}
+	return nil
 }
 
 const entryColumns = `e.id, e.clinic_id, e.kind, e.at, e.lot_id, e.preparation_id, e.session_id, e.patient_id, e.lot_ml, e.lot_mg, e.bag_mg,

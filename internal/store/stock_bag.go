@@ -99,9 +99,10 @@ func (db *DB) FindPreparations(ctx context.Context, sessionID int64) ([]*stock.P
 	return out, err
 }
 
-// lotMap returns the clinic's lots by ID.
-func (db *DB) lotMap(ctx context.Context, q queryer, clinicID int64, ids ...int64) (map[int64]*stock.Lot, error) {
-	list, err := db.lots(ctx, q, clinicID, false, ids...)
+// lotMap returns the clinic's lots by ID; lock inside a write transaction
+// (lockLots).
+func (db *DB) lotMap(ctx context.Context, q queryer, clinicID int64, lock bool, ids ...int64) (map[int64]*stock.Lot, error) {
+	list, err := db.lots(ctx, q, clinicID, false, lock, ids...)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +156,7 @@ func (db *DB) PrepareBag(ctx context.Context, sessionID int64, in stock.Preparat
 			// Parse refuses no draw and more than 20 before it looks up a lot.
 			return s, st, map[int64]*stock.Lot{}, nil
 		}
-		lots, err := db.lotMap(ctx, q, s.ClinicID, ids...)
+		lots, err := db.lotMap(ctx, q, s.ClinicID, lock, ids...)
 		return s, st, lots, err
 	}
 	today := db.Today()
@@ -334,7 +335,7 @@ func (db *DB) AdjustStock(ctx context.Context, lotID int64, in stock.AdjustInput
 	if err != nil {
 		return nil, err
 	}
-	l, err := db.lotForRead(ctx, db.read, a, lotID)
+	l, err := db.lotForRead(ctx, db.read, a, lotID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +351,7 @@ func (db *DB) AdjustStock(ctx context.Context, lotID int64, in stock.AdjustInput
 	}
 	var out *stock.Entry
 	err = db.update(ctx, func(tx *Tx) error {
-		l, err := db.lotForRead(ctx, tx, a, lotID)
+		l, err := db.lotForRead(ctx, tx, a, lotID, true)
 		if err != nil {
 			return err
 		}
@@ -402,7 +403,7 @@ func (db *DB) Correct(ctx context.Context, entryID int64, in stock.CorrectionInp
 	case bagMg != 0 && orig.PreparationID == 0:
 		return nil, clinic.Invalid("change", "entry #%d is on a lot, not a bag: correct it in mL of the lot (e.g. -2mL)", orig.ID)
 	case lotML != 0:
-		l, err := db.lotForRead(ctx, db.read, a, orig.LotID)
+		l, err := db.lotForRead(ctx, db.read, a, orig.LotID, false)
 		if err != nil {
 			return nil, err
 		}

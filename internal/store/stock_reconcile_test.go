@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"testing"
@@ -74,8 +75,8 @@ func sameReconciliation(t *testing.T, ctx context.Context, db *store.DB, when st
 	}{{0, false}, {3, false}, {3, true}, {1, true}} {
 		bags, bagFlags, lotFlags, first := reconcilePaged(t, ctx, db, c.limit, c.flagged)
 		name := fmt.Sprintf("%s, pages of %d, flagged only %v", when, c.limit, c.flagged)
-		if !reflect.DeepEqual(first.Lots, old.Lots) || !reflect.DeepEqual(lotFlags, oldLotFlags) {
-			t.Errorf("%s: the lots or their flags differ from the old reconciliation's", name)
+		if d := lotsDiffer(first.Lots, old.Lots); d != "" || !reflect.DeepEqual(lotFlags, oldLotFlags) {
+			t.Errorf("%s: the lots or their flags differ from the old reconciliation's: %s", name, d)
 		}
 		if first.BagsToAccount != len(old.Bags) || first.BagsFlagged != len(oldBagFlags) {
 			t.Errorf("%s: %d bags to account for, %d flagged; the old reconciliation %d and %d", name,
@@ -105,6 +106,68 @@ func sameReconciliation(t *testing.T, ctx context.Context, db *store.DB, when st
 		}
 	}
 	return old
+}
+
+// scaledStockClinic fills db with a scaled clinic (demo.Scale, 12 patients
+// over five years, seed 4) with the clock at its end, and returns the
+// context of its clinician, a nurse's credentials to witness with and the
+// clinic.
+func scaledStockClinic(t *testing.T, db *store.DB) (context.Context, stock.Credentials, int64) {
+	t.Helper()
+	bg := context.Background()
+	res, err := demo.Scale(bg, db, demo.ScaleConfig{Patients: 12, Seed: 4, End: reconcileEnd})
+	must(t, err)
+	db.Now = func() time.Time { return reconcileEnd }
+	ids, err := db.ClinicIDs(sys())
+	must(t, err)
+	cid := ids[0]
+	var doc, nurse demo.Credential
+	for _, c := range res.Credentials {
+		switch c.Role {
+		case clinic.RoleClinician:
+			doc = c
+		case clinic.RoleNurse:
+			nurse = c
+		}
+	}
+	var docID int64
+	rs, err := db.QueryRaw(bg, `SELECT id FROM users WHERE login = $1`, doc.Login)
+	must(t, err)
+	for rs.Next() {
+		must(t, rs.Scan(&docID))
+	}
+	rs.Close()
+	ctx := clinic.NewContext(bg, &clinic.Actor{UserID: docID, ClinicID: cid, Login: doc.Login, Role: clinic.RoleClinician})
+	return ctx, stock.Credentials{Login: nurse.Login, Password: nurse.Password}, cid
+}
+
+// lotsDiffer says how the lots' balances got differ from want's (the sums
+// over the whole ledger), "" when they agree: the same lots, counts and
+// flags, every volume and amount within 1e-9 of the sum (a running sum
+// adds in another order than SQL's SUM may).
+func lotsDiffer(got, want []stock.LotBalance) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d lots, want %d", len(got), len(want))
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b))) }
+	for i := range got {
+		g, w := got[i], want[i]
+		gl, wl := *g.Lot, *w.Lot
+		switch {
+		case !near(gl.OnHandML, wl.OnHandML) || !near(gl.OnHandMg, wl.OnHandMg):
+			return fmt.Sprintf("lot %d: on hand %v mL %v mg, the ledger's %v mL %v mg", gl.ID, gl.OnHandML, gl.OnHandMg, wl.OnHandML, wl.OnHandMg)
+		case !near(g.OnHandML, w.OnHandML) || !near(g.OnHandMg, w.OnHandMg) || !near(g.ReceivedML, w.ReceivedML) || !near(g.DrawnML, w.DrawnML) ||
+			!near(g.DisposedML, w.DisposedML) || !near(g.CorrectedML, w.CorrectedML) || !near(g.CountDiffML, w.CountDiffML):
+			return fmt.Sprintf("lot %d: %+v, the ledger's %+v", gl.ID, g, w)
+		case !reflect.DeepEqual(g.LastCount, w.LastCount):
+			return fmt.Sprintf("lot %d: last count %+v, the ledger's %+v", gl.ID, g.LastCount, w.LastCount)
+		}
+		gl.OnHandML, gl.OnHandMg, wl.OnHandML, wl.OnHandMg = 0, 0, 0, 0
+		if !reflect.DeepEqual(gl, wl) {
+			return fmt.Sprintf("lot %d: %+v, want %+v", gl.ID, gl, wl)
+		}
+	}
+	return ""
 }
 
 // bagAccounts is the table as rows "preparation clinic session wasted settled".
@@ -139,30 +202,7 @@ func bagAccounts(t *testing.T, db *store.DB) []string {
 func TestReconcileMatchesReplayingAll(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		bg := context.Background()
-		res, err := demo.Scale(bg, db, demo.ScaleConfig{Patients: 12, Seed: 4, End: reconcileEnd})
-		must(t, err)
-		db.Now = func() time.Time { return reconcileEnd }
-		ids, err := db.ClinicIDs(sys())
-		must(t, err)
-		cid := ids[0]
-		var doc, nurse demo.Credential
-		for _, c := range res.Credentials {
-			switch c.Role {
-			case clinic.RoleClinician:
-				doc = c
-			case clinic.RoleNurse:
-				nurse = c
-			}
-		}
-		var docID int64
-		rs, err := db.QueryRaw(bg, `SELECT id FROM users WHERE login = $1`, doc.Login)
-		must(t, err)
-		for rs.Next() {
-			must(t, rs.Scan(&docID))
-		}
-		rs.Close()
-		ctx := clinic.NewContext(bg, &clinic.Actor{UserID: docID, ClinicID: cid, Login: doc.Login, Role: clinic.RoleClinician})
-		witness := stock.Credentials{Login: nurse.Login, Password: nurse.Password}
+		ctx, witness, cid := scaledStockClinic(t, db)
 
 		old := sameReconciliation(t, ctx, db, "as generated")
 		var notWasted, unbalanced []stock.BagBalance
@@ -183,7 +223,7 @@ func TestReconcileMatchesReplayingAll(t *testing.T) {
 			listed[b.Preparation.ID] = true
 		}
 		var settledWaste int64
-		rs, err = db.QueryRaw(bg, `SELECT e.id, e.preparation_id FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'waste' ORDER BY e.id`, cid)
+		rs, err := db.QueryRaw(bg, `SELECT e.id, e.preparation_id FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'waste' ORDER BY e.id`, cid)
 		must(t, err)
 		for rs.Next() {
 			var id, prep int64
@@ -268,6 +308,132 @@ func TestReconcileMatchesReplayingAll(t *testing.T) {
 		must(t, db.ExecRaw(bg, backfill))
 		if filled := bagAccounts(t, db); !reflect.DeepEqual(filled, kept) {
 			t.Errorf("the backfill gives %d rows, the write paths kept %d (or they differ)", len(filled), len(kept))
+		}
+	})
+}
+
+// lotBalanceRows is lot_balances as rows "lot clinic count" with the
+// volumes, for comparing the rows the write paths keep with the backfill's.
+func lotBalanceRows(t *testing.T, db *store.DB) map[int64][7]float64 {
+	t.Helper()
+	rs, err := db.QueryRaw(context.Background(), `SELECT lot_id, clinic_id, on_hand_ml, on_hand_mg, received_ml, drawn_ml, disposed_ml, corrected_ml,
+		COALESCE(last_count_id, 0) FROM lot_balances`)
+	must(t, err)
+	defer rs.Close()
+	out := map[int64][7]float64{}
+	for rs.Next() {
+		var lot, cid, count int64
+		var v [7]float64
+		must(t, rs.Scan(&lot, &cid, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &count))
+		v[6] = float64(cid*1_000_000 + count)
+		out[lot] = v
+	}
+	must(t, rs.Err())
+	return out
+}
+
+// TestLotBalancesMatchLedger: the running balances of lot_balances
+// (migration 0013), kept by every ledger entry on a lot, give the stock page
+// (FindLots, FindLotByID) and the reconciliation the same book stock, the
+// same received, drawn, disposed and corrected volumes and the same newest
+// count as the sums over the whole ledger (LotsFromLedger, the code before
+// 0013), on the scaled clinic as generated (receipts and draws) and after a
+// count that differs from the book, a correction naming it, a disposal, a
+// correction of a draw's lot volume, a second receipt of a lot and a count
+// that matches the book; the rows kept are those the migration's
+// backfill computes from the ledger. Both engines.
+func TestLotBalancesMatchLedger(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		bg := context.Background()
+		ctx, witness, _ := scaledStockClinic(t, db)
+		same := func(when string) {
+			t.Helper()
+			want, err := db.LotsFromLedger(ctx)
+			must(t, err)
+			r, err := db.Reconcile(ctx, reconcileEnd, stock.ReconcileFilter{Limit: 1})
+			must(t, err)
+			if d := lotsDiffer(r.Lots, want); d != "" {
+				t.Errorf("%s: reconciliation: %s", when, d)
+			}
+			lots, err := db.FindLots(ctx, stock.LotFilter{})
+			must(t, err)
+			var got []stock.LotBalance
+			for _, l := range lots {
+				one, err := db.FindLotByID(ctx, l.ID)
+				must(t, err)
+				if !reflect.DeepEqual(one, l) {
+					t.Errorf("%s: lot %d by ID %+v, in the list %+v", when, l.ID, one, l)
+				}
+				got = append(got, stock.LotBalance{Lot: l, OnHandML: l.OnHandML, OnHandMg: l.OnHandMg})
+			}
+			for i := range want {
+				w := want[i]
+				want[i] = stock.LotBalance{Lot: w.Lot, OnHandML: w.OnHandML, OnHandMg: w.OnHandMg}
+			}
+			if d := lotsDiffer(got, want); d != "" {
+				t.Errorf("%s: FindLots: %s", when, d)
+			}
+		}
+		same("as generated")
+		inStock, err := db.FindLots(ctx, stock.LotFilter{InStock: true})
+		must(t, err)
+		var lots []*stock.Lot
+		for _, l := range inStock {
+			if !l.Expired(clinic.DateOf(reconcileEnd)) {
+				lots = append(lots, l)
+			}
+		}
+		if len(lots) < 2 {
+			t.Fatalf("%d lots in stock and not expired: the test wants 2", len(lots))
+		}
+		a, b := lots[0], lots[1]
+		// A count 1 mL short of the book, and its correction.
+		count, err := db.AdjustStock(ctx, a.ID, stock.AdjustInput{Kind: stock.KindCount,
+			Volume: strconv.FormatFloat(a.OnHandML-1, 'f', -1, 64) + "mL", Witness: witness})
+		must(t, err)
+		_, err = db.Correct(ctx, count.ID, stock.CorrectionInput{Change: "-1mL", Reason: "a vial broken and not recorded", Witness: witness})
+		must(t, err)
+		// A disposal, a second receipt of lot b, and a draw's lot volume
+		// corrected.
+		_, err = db.AdjustStock(ctx, b.ID, stock.AdjustInput{Kind: stock.KindDispose, Volume: "1 vials", Reason: "vial dropped", Witness: witness})
+		must(t, err)
+		_, _, err = db.ReceiveStock(ctx, stock.ReceiptInput{Product: b.Product, Drug: string(b.Drug), Strength: b.Strength.String(),
+			VialVolume: strconv.FormatFloat(b.VialML, 'f', -1, 64) + "mL", Lot: b.LotNumber, Expiry: b.Expiry.String(), Vials: "3", Supplier: "Wholesale", Reference: "INV-2026-12"})
+		must(t, err)
+		var draw int64
+		rs, err := db.QueryRaw(bg, `SELECT MAX(id) FROM stock_entries WHERE kind = 'draw' AND lot_id = $1`, a.ID)
+		must(t, err)
+		for rs.Next() {
+			must(t, rs.Scan(&draw))
+		}
+		rs.Close()
+		_, err = db.Correct(ctx, draw, stock.CorrectionInput{Change: "+0.5mL", Reason: "the draw was entered 0.5 mL too high", Witness: witness})
+		must(t, err)
+		// A count that matches the book: the newest count, no flag.
+		a, err = db.FindLotByID(ctx, a.ID)
+		must(t, err)
+		_, err = db.AdjustStock(ctx, a.ID, stock.AdjustInput{Kind: stock.KindCount,
+			Volume: strconv.FormatFloat(a.OnHandML, 'f', -1, 64) + "mL", Witness: witness})
+		must(t, err)
+		same("after counts, corrections, a disposal and a receipt")
+
+		kept := lotBalanceRows(t, db)
+		backfill, err := store.LotBalancesBackfill(db.Engine())
+		must(t, err)
+		must(t, db.ExecRaw(bg, `DELETE FROM lot_balances`))
+		must(t, db.ExecRaw(bg, backfill))
+		filled := lotBalanceRows(t, db)
+		if len(filled) != len(kept) || len(kept) == 0 {
+			t.Fatalf("the backfill gives %d rows, the write paths kept %d", len(filled), len(kept))
+		}
+		for lot, k := range kept {
+			f := filled[lot]
+			for i := range k {
+				if math.Abs(f[i]-k[i]) > 1e-9*math.Max(1, math.Abs(k[i])) {
+					t.Errorf("lot %d: the backfill gives %v, the write paths kept %v", lot, f, k)
+					break
+				}
+			}
 		}
 	})
 }

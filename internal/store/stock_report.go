@@ -15,7 +15,8 @@ import (
 )
 
 // Reconciliation and the controlled-substance log (stock.Service). Lot
-// balances and the balances of wasted bags are sums over the ledger in
+// balances are the lots' running balances (lot_balances, migration 0013:
+// reconcileLots), the balances of wasted bags sums over their entries in
 // SQL. The bags still to account for are those bag_accounts has not
 // settled (migration 0011: a bag is settled once wasted to a zero balance,
 // in the transaction of its waste or correction, settleBag), read a page at
@@ -91,19 +92,11 @@ func (db *DB) Reconcile(ctx context.Context, now time.Time, f stock.ReconcileFil
 	var patientIDs []int64
 	for _, p := range preps {
 		patientIDs = append(patientIDs, p.PatientID)
-		bb := stock.BagBalance{Preparation: p, WastedMg: p.WastedMg(), CorrectedMg: p.CorrectedMg()}
-		for _, d := range p.Draws {
-			bb.DrawnMg += d.BagMg
+		var st *infusion.State
+		if s := sessions[p.SessionID]; s != nil {
+			st = s.State
 		}
-		if p.Wasted() {
-			bb.GivenMg, bb.Finished = *p.Wastes[0].GivenMg, true
-		} else {
-			st := sessions[p.SessionID].State
-			bb.GivenMg = float64(st.BagGivenMg(p.BagNumber-1, now))
-			bb.Finished = st.Phase == infusion.PhaseStopped
-		}
-		bb.BalanceMg = bb.DrawnMg - bb.GivenMg - bb.WastedMg + bb.CorrectedMg
-		r.Bags = append(r.Bags, bb)
+		r.Bags = append(r.Bags, bagBalance(p, st, now))
 	}
 	names, err := db.patientNames(ctx, patientIDs)
 	if err != nil {
@@ -118,56 +111,38 @@ func (db *DB) Reconcile(ctx context.Context, now time.Time, f stock.ReconcileFil
 }
 
 // reconcileLots sets r.Lots: every lot of the clinic with its received,
-// drawn, disposed and corrected volumes and its newest count.
+// drawn, disposed and corrected volumes and its newest count, from the
+// lots' running balances (lot_balances, migration 0013): the work grows
+// with the lots, not with the ledger.
 func (db *DB) reconcileLots(ctx context.Context, q queryer, cid int64, r *stock.Reconciliation) error {
-	lots, err := db.lots(ctx, q, cid, false)
-	if err != nil {
-		return err
-	}
-	byLot := map[int64]*stock.LotBalance{}
-	for _, l := range lots {
-		r.Lots = append(r.Lots, stock.LotBalance{Lot: l, OnHandML: l.OnHandML, OnHandMg: l.OnHandMg})
-	}
-	for i := range r.Lots {
-		byLot[r.Lots[i].Lot.ID] = &r.Lots[i]
-	}
-	rows, err := q.QueryContext(ctx, `SELECT lot_id, kind, SUM(lot_ml) FROM stock_entries
-		WHERE clinic_id = $1 AND lot_id IS NOT NULL GROUP BY lot_id, kind`, cid)
+	rows, err := q.QueryContext(ctx, `SELECT `+lotColumns+`, b.received_ml, b.drawn_ml, b.disposed_ml, b.corrected_ml`+lotFrom+`
+		WHERE l.clinic_id = $1 ORDER BY l.expiry, l.id`, cid)
 	if err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
 	for rows.Next() {
-		var id int64
-		var kind string
-		var ml float64
-		if err := rows.Scan(&id, &kind, &ml); err != nil {
+		var lb stock.LotBalance
+		l, err := scanLot(rows, &lb.ReceivedML, &lb.DrawnML, &lb.DisposedML, &lb.CorrectedML)
+		if err != nil {
 			rows.Close()
 			return fmt.Errorf("reconcile: %w", err)
 		}
-		lb := byLot[id]
-		if lb == nil {
-			continue
-		}
-		switch stock.Kind(kind) {
-		case stock.KindReceive:
-			lb.ReceivedML += ml
-		case stock.KindDraw:
-			lb.DrawnML -= ml
-		case stock.KindDispose:
-			lb.DisposedML -= ml
-		case stock.KindCorrection:
-			lb.CorrectedML += ml
-		}
+		lb.Lot, lb.OnHandML, lb.OnHandMg = l, l.OnHandML, l.OnHandMg
+		r.Lots = append(r.Lots, lb)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
-	// The newest count of each lot, with the corrections that name it.
+	byLot := map[int64]*stock.LotBalance{}
+	for i := range r.Lots {
+		byLot[r.Lots[i].Lot.ID] = &r.Lots[i]
+	}
+	// The newest count of each lot, with the corrections that name it
+	// (stock_entries_corrections).
 	rows, err = q.QueryContext(ctx, `SELECT `+entryColumns+`,
 		COALESCE((SELECT SUM(x.lot_ml) FROM stock_entries x WHERE x.corrects_id = e.id), 0)
-		FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'count'
-		AND e.id = (SELECT MAX(y.id) FROM stock_entries y WHERE y.lot_id = e.lot_id AND y.kind = 'count')`, cid)
+		FROM stock_entries e WHERE e.id IN (SELECT b.last_count_id FROM lot_balances b WHERE b.clinic_id = $1)`, cid)
 	if err != nil {
 		return fmt.Errorf("reconcile counts: %w", err)
 	}
@@ -186,6 +161,25 @@ func (db *DB) reconcileLots(ctx context.Context, q queryer, cid int64, r *stock.
 		return fmt.Errorf("reconcile counts: %w", err)
 	}
 	return nil
+}
+
+// bagBalance is bag p's account at now: drawn − given − wasted ±
+// corrections, the given being the chart's at its waste once wasted and
+// otherwise what st, its session's chart, has given from it by now (st is
+// read only for a bag not wasted).
+func bagBalance(p *stock.Preparation, st *infusion.State, now time.Time) stock.BagBalance {
+	bb := stock.BagBalance{Preparation: p, WastedMg: p.WastedMg(), CorrectedMg: p.CorrectedMg()}
+	for _, d := range p.Draws {
+		bb.DrawnMg += d.BagMg
+	}
+	if p.Wasted() {
+		bb.GivenMg, bb.Finished = *p.Wastes[0].GivenMg, true
+	} else {
+		bb.GivenMg = float64(st.BagGivenMg(p.BagNumber-1, now))
+		bb.Finished = st.Phase == infusion.PhaseStopped
+	}
+	bb.BalanceMg = bb.DrawnMg - bb.GivenMg - bb.WastedMg + bb.CorrectedMg
+	return bb
 }
 
 // settleBag recomputes bag id's row of bag_accounts from the ledger as
@@ -254,7 +248,7 @@ func (db *DB) StockLog(ctx context.Context, f stock.LogFilter, fn func(stock.Log
 		return fmt.Errorf("stock log: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
-	lots, err := db.lotMap(ctx, tx, a.ClinicID)
+	lots, err := db.lotMap(ctx, tx, a.ClinicID, false)
 	if err != nil {
 		return err
 	}
