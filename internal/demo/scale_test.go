@@ -146,7 +146,7 @@ func TestScaleRowCounts(t *testing.T) {
 			"patients": r.Patients, "intakes": r.Patients, "body_weights": r.Patients, "body_heights": r.Patients,
 			"crps_diagnoses": r.Diagnoses,
 			"courses":        r.Courses, "plan_versions": r.Courses, "course_consents": r.Courses,
-			"infusion_sessions": r.Sessions, "bag_preparations": r.Sessions, "bag_accounts": r.Sessions, "infusion_events": events,
+			"infusion_sessions": r.Sessions, "bag_preparations": r.Sessions, "bag_accounts": r.Sessions, "lot_balances": r.Lots, "infusion_events": events,
 			"stock_entries":       r.Lots + r.Sessions + r.Wastes,
 			"functional_measures": 6 * r.TenDayCourses, "journal_entries": r.JournalDays,
 			"journal_day1": r.JournalPatients, "journal_series": r.JournalPatients,
