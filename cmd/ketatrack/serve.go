@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // --pprof
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,11 @@ func init() {
 // shutdownGrace is how long SIGTERM waits for in-flight requests.
 const shutdownGrace = 30 * time.Second
 
+// optimizeEvery is how often serve refreshes the query planner's statistics
+// (SQLite's advice for long-lived connections: every few hours,
+// https://www.sqlite.org/pragma.html#pragma_optimize).
+const optimizeEvery = 6 * time.Hour
+
 func runServe(ctx context.Context, e *env, args []string) int {
 	c := commands["serve"]
 	fs := newFlagSet(e, c)
@@ -38,6 +44,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		defAddr = "localhost:8080"
 	}
 	addr := fs.String("addr", defAddr, "listen address HOST:PORT (env KETATRACK_ADDR); port 0 picks a free port")
+	pprofAddr := fs.String("pprof", "", "also serve Go's runtime profiles (net/http/pprof, /debug/pprof/) on this separate listen address, for an operator measuring the server; keep it on loopback: it needs no login")
 	withDemo := fs.Bool("demo", false, "load a demo clinic (users of each role, a dozen fictional patients) into an empty database and print the logins")
 	fs.Usage = func() {
 		out := fs.Output()
@@ -51,6 +58,9 @@ Environment:
   KETATRACK_LOG_FORMAT         text (default) or json
   KETATRACK_SECURE_COOKIES     1 when TLS ends at a reverse proxy
   KETATRACK_CLIENT_IP_HEADER   header with the client address set by a trusted proxy, e.g. X-Forwarded-For
+  KETATRACK_FHIR_MRN_SYSTEM    identifier system URI of the clinic's MRNs in FHIR answers
+  KETATRACK_CLINIC_CONTACT     the phone number printed on the patients' discharge instructions
+  KETATRACK_REPORT_SLOTS       clinic-wide reports computed at a time (default 2; the others wait up to 30 s, then 503)
 `)
 	}
 	pos, err := parseFlags(e, fs, args)
@@ -123,10 +133,38 @@ Environment:
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if *pprofAddr != "" {
+		pl, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			return fail(e, "serve", exitFailure, fmt.Errorf("pprof: %w", err))
+		}
+		// http.DefaultServeMux holds only net/http/pprof's handlers.
+		ps := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ps.Serve(pl) }()
+		defer ps.Close()
+		logger.Info("serving runtime profiles", "url", "http://"+pl.Addr().String()+"/debug/pprof/")
+	}
 	url := "http://" + ln.Addr().String()
 	logger.Info("serving", "url", url, "engine", db.Engine(), "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(e.Stdout, "ketatrack listening on %s\n", url)
 
+	// The tables grow while the server runs: the planner's statistics are
+	// refreshed every optimizeEvery (store.DB.Optimize; Migrate did it at
+	// start).
+	go func() {
+		tick := time.NewTicker(optimizeEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := db.Optimize(ctx); err != nil {
+					logger.Warn("refreshing the query planner's statistics", "error", err)
+				}
+			}
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

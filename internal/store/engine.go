@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -88,6 +89,9 @@ const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_prag
 const (
 	sqliteReaders     = 8
 	postgresPoolConns = 16
+	// sqliteReaderLifetime bounds how long a reader plans with old
+	// statistics after Optimize (see there).
+	sqliteReaderLifetime = time.Hour
 )
 
 // openPools opens the write and read pools of loc.
@@ -109,6 +113,7 @@ func openPools(loc Location) (write, read *sql.DB, err error) {
 		}
 		read.SetMaxOpenConns(sqliteReaders)
 		read.SetMaxIdleConns(sqliteReaders)
+		read.SetConnMaxLifetime(sqliteReaderLifetime)
 		return write, read, nil
 	case Postgres:
 		db, err := sql.Open("pgx", loc.URL)

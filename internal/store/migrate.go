@@ -96,7 +96,8 @@ func keys(m map[int]string) []int {
 
 // Migrate applies the migrations the database lacks, each in its own
 // transaction together with its row in schema_migrations, and returns the
-// versions it applied. It is safe to run from several servers at once.
+// versions it applied, then refreshes the planner's statistics (Optimize).
+// It is safe to run from several servers at once.
 func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	ms, err := Migrations(db.loc.Engine)
 	if err != nil {
@@ -118,7 +119,7 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 			applied = append(applied, m.Version)
 		}
 	}
-	return applied, nil
+	return applied, db.Optimize(ctx)
 }
 
 func (db *DB) applyMigration(ctx context.Context, m Migration) (bool, error) {
