@@ -61,14 +61,6 @@ func (db *DB) EachOutcomeInputsOf(ctx context.Context, ids []int64, fn func(*Out
 	if len(ids) > idChunk {
 		return fmt.Errorf("outcome inputs: %d patients, at most %d at once", len(ids), idChunk)
 	}
-	a, err := clinic.RequireActor(ctx)
-	if err != nil {
-		return err
-	}
-	var w where
-	if err := patientScope(a, &w); err != nil {
-		return err
-	}
 	// The IN list padded to a power of two by repeating the last ID, so
 	// that the statement cache holds a few shapes of it, not one per length.
 	n := 1
@@ -79,9 +71,46 @@ func (db *DB) EachOutcomeInputsOf(ctx context.Context, ids []int64, fn func(*Out
 	for len(padded) < min(n, idChunk) {
 		padded = append(padded, ids[len(ids)-1])
 	}
-	list, args := inList(w.args, padded)
-	w.args = args
-	w.add("id IN (" + list + ")")
+	return db.eachOutcomeInputs(ctx, func(w *where) {
+		var list string
+		list, w.args = inList(w.args, padded)
+		w.add("id IN (" + list + ")")
+	}, fn)
+}
+
+// OutcomeRange is the most patient IDs EachOutcomeInputsBetween reads at
+// once.
+const OutcomeRange = 2 * idChunk
+
+// EachOutcomeInputsBetween is EachOutcomeInputsOf for the patients whose ID
+// is from first to last (at most OutcomeRange IDs): the first fill of the
+// summaries reads the clinic range by range, each query bounded by an ID
+// range rather than a list of IDs.
+func (db *DB) EachOutcomeInputsBetween(ctx context.Context, first, last int64, fn func(*OutcomeInputs) error) error {
+	if last < first {
+		return nil
+	}
+	if last-first >= OutcomeRange {
+		return fmt.Errorf("outcome inputs: patients %d to %d, at most %d at once", first, last, OutcomeRange)
+	}
+	return db.eachOutcomeInputs(ctx, func(w *where) {
+		w.add("id BETWEEN " + w.arg(first) + " AND " + w.arg(last))
+	}, fn)
+}
+
+// eachOutcomeInputs reads the inputs of the patients in the actor's scope
+// that choose adds its condition on patients.id for.
+func (db *DB) eachOutcomeInputs(ctx context.Context, choose func(*where), fn func(*OutcomeInputs) error) error {
+	a, err := clinic.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	var w where
+	if err := patientScope(a, &w); err != nil {
+		return err
+	}
+	choose(&w)
+	args := w.args
 	// The same scope on the tables keyed by patient_id.
 	scope := ` WHERE patient_id IN (SELECT id FROM patients` + w.sql() + `)`
 	type ranked struct {

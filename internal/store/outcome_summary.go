@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/outcomes"
 )
 
 // The incrementally maintained summary of each patient's outcomes
@@ -68,6 +69,10 @@ type OutcomeSummary struct {
 	BoosterDue clinic.Date
 	Booster    []byte
 	Outcome    []byte
+	// Journal is the patient's study journal (the rows of CohortJournal,
+	// journal day ≥ 1, one a day) the outcome was computed from: its part
+	// of the clinic's cohort report.
+	Journal []outcomes.JournalRow
 }
 
 // summaryClinic is the clinic whose summaries the actor reads: its own
@@ -110,46 +115,87 @@ func (db *DB) StaleOutcomes(ctx context.Context, d OutcomeDefinitionsStamp) ([]O
 // over a row computed under older definitions, or under the same ones from
 // an older generation of inputs (or, at the same generation, under other
 // definitions content): a summary computed from older inputs, by this or
-// another server instance, never replaces a newer one.
+// another server instance, never replaces a newer one. In the same
+// transaction, the clinic's cohort totals (locked first) lose the journal
+// rows each replaced row held and gain its summary's.
 func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 	clinicID, err := summaryClinic(ctx)
 	if err != nil {
 		return err
 	}
+	for _, s := range list {
+		if s.ClinicID != clinicID {
+			return fmt.Errorf("save outcome of patient %d: clinic %d is not the actor's %d", s.PatientID, s.ClinicID, clinicID)
+		}
+	}
 	for len(list) > 0 {
 		part := list[:min(len(list), idChunk)]
 		list = list[len(part):]
+		// Encoded before the transaction: the writer waits for no
+		// compression.
+		enc := make([][]byte, len(part))
+		ids := make([]int64, len(part))
+		for i, s := range part {
+			if enc[i], err = encodeCohortRows(s.Journal); err != nil {
+				return fmt.Errorf("save outcome of patient %d: %w", s.PatientID, err)
+			}
+			ids[i] = s.PatientID
+		}
 		err := db.update(ctx, func(tx *Tx) error {
+			totals, err := lockCohortTotals(tx, clinicID)
+			if err != nil {
+				return err
+			}
+			before, err := storedCohortRows(tx, ids)
+			if err != nil {
+				return err
+			}
 			st, err := tx.PrepareContext(tx.ctx, `INSERT INTO patient_outcomes (patient_id, clinic_id, gen, computed_gen,
 				definitions_version, definitions_hash, has_outcome, relapsed, relapse_on, relief_days, protocol, booster_due,
-				booster_json, outcome_json)
-				VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+				booster_json, outcome_json, cohort_rows)
+				VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 				ON CONFLICT (patient_id) DO UPDATE SET computed_gen = excluded.computed_gen,
 					definitions_version = excluded.definitions_version, definitions_hash = excluded.definitions_hash,
 					has_outcome = excluded.has_outcome, relapsed = excluded.relapsed, relapse_on = excluded.relapse_on,
 					relief_days = excluded.relief_days, protocol = excluded.protocol, booster_due = excluded.booster_due,
-					booster_json = excluded.booster_json, outcome_json = excluded.outcome_json
+					booster_json = excluded.booster_json, outcome_json = excluded.outcome_json, cohort_rows = excluded.cohort_rows
 				WHERE patient_outcomes.clinic_id = excluded.clinic_id
 					AND (excluded.definitions_version > patient_outcomes.definitions_version
 					OR (excluded.definitions_version = patient_outcomes.definitions_version
 						AND (excluded.computed_gen > patient_outcomes.computed_gen
 						OR (excluded.computed_gen = patient_outcomes.computed_gen
-							AND excluded.definitions_hash <> patient_outcomes.definitions_hash))))`)
+							AND excluded.definitions_hash <> patient_outcomes.definitions_hash))))
+				RETURNING patient_id`)
 			if err != nil {
 				return fmt.Errorf("save outcomes: %w", err)
 			}
 			defer st.Close()
-			for _, s := range part {
-				if s.ClinicID != clinicID {
-					return fmt.Errorf("save outcome of patient %d: clinic %d is not the actor's %d", s.PatientID, s.ClinicID, clinicID)
-				}
-				if _, err := st.ExecContext(tx.ctx, s.PatientID, s.ClinicID, s.Gen, s.Definitions.Version, s.Definitions.Hash,
+			changed := false
+			for i, s := range part {
+				var id int64
+				err := st.QueryRowContext(tx.ctx, s.PatientID, s.ClinicID, s.Gen, s.Definitions.Version, s.Definitions.Hash,
 					s.HasOutcome, s.Relapsed, dateArg(s.RelapseOn), s.ReliefDays, s.Protocol, dateArg(s.BoosterDue),
-					nullBytes(s.Booster), nullBytes(s.Outcome)); err != nil {
+					nullBytes(s.Booster), nullBytes(s.Outcome), enc[i]).Scan(&id)
+				if err == sql.ErrNoRows {
+					continue // the stored row is newer: kept, and its rows in the totals
+				}
+				if err != nil {
 					return fmt.Errorf("save outcome of patient %d: %w", s.PatientID, err)
 				}
+				old, err := decodeCohortRows(s.PatientID, before[s.PatientID])
+				if err != nil {
+					return err
+				}
+				if len(old) > 0 || len(s.Journal) > 0 {
+					totals.Add(s.PatientID, old, -1)
+					totals.Add(s.PatientID, s.Journal, 1)
+					changed = true
+				}
 			}
-			return nil
+			if !changed {
+				return nil
+			}
+			return saveCohortTotals(tx, clinicID, totals)
 		})
 		if err != nil {
 			return err

@@ -61,6 +61,9 @@ type cohortAnalysis struct {
 	// weeks, Goldberg's follow-up landmarks (2, 6, 9, 11–12 weeks) fall
 	// between them.
 	AtRiskDays []int
+	// summaries are the refreshed summaries it was read from (the booster
+	// list reads them too).
+	summaries outcomeSummaries
 }
 
 // atRiskStep is the spacing of the numbers-at-risk table, in days.
@@ -80,19 +83,19 @@ func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := js.CohortJournal(ctx, clinic.CohortFilter{})
+	st, err := s.refreshOutcomes(ctx, defs)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := outcomes.Analyze(rows.Rows)
+	ranked, err := summarizedOutcomes(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	c := &cohortAnalysis{Definitions: defs, Rows: len(rows.Rows), Report: rep}
-	ranked, err := s.summarizedOutcomes(ctx, defs)
+	rep, err := cohortReport(ctx, st)
 	if err != nil {
 		return nil, err
 	}
+	c := &cohortAnalysis{Definitions: defs, Rows: rep.Rows, Report: rep.Report, summaries: st}
 	byProtocol := map[string][]survival.Observation{}
 	titles := map[string]string{}
 	var protocols []string

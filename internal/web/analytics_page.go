@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/csvsafe"
 	"github.com/ketatrack/ketatrack/internal/outcomes"
+	"github.com/ketatrack/ketatrack/internal/store"
 	"github.com/ketatrack/ketatrack/internal/survival"
 )
 
@@ -49,7 +51,8 @@ type survivalView struct {
 }
 
 type boosterRow struct {
-	Outcome *patientOutcome
+	Patient *clinic.Patient
+	Booster outcomes.BoosterSuggestion
 	Due     string
 }
 
@@ -60,10 +63,15 @@ type analyticsPageData struct {
 	Criteria   []criterionRate
 	Survival   []survivalView
 	KMChart    chartSpec
-	Boosters   []boosterRow
-	Relief     outcomes.ReliefRule
-	Criterion  outcomes.ResponseCriterion
-	Tables     []string
+	// Boosters is one page of the booster list (boostersPerPage rows, by
+	// keyset: BoostersNext is the cursor of the next page, "" on the
+	// last; BoostersPaged says the page is not the first).
+	Boosters      []boosterRow
+	BoostersNext  string
+	BoostersPaged bool
+	Relief        outcomes.ReliefRule
+	Criterion     outcomes.ResponseCriterion
+	Tables        []string
 }
 
 // csvTables are the analytics tables offered as CSV, by file name.
@@ -130,28 +138,11 @@ func (c *cohortAnalysis) pageData() analyticsPageData {
 	if len(c.Survival) > 0 {
 		d.KMChart = c.survivalChart()
 	}
-	for _, p := range c.Patients {
-		b := boosterRow{Outcome: p}
-		if p.Booster.Suggested {
-			b.Due = dateOfTime(p.Booster.Due).String()
-		}
-		d.Boosters = append(d.Boosters, b)
-	}
-	slices.SortStableFunc(d.Boosters, func(a, b boosterRow) int {
-		switch {
-		case a.Due == b.Due:
-			return 0
-		case a.Due == "":
-			return 1
-		case b.Due == "":
-			return -1
-		case a.Due < b.Due:
-			return -1
-		}
-		return 1
-	})
 	return d
 }
+
+// BoostersPerPage is the length of a page of the booster list.
+func (analyticsPageData) BoostersPerPage() int { return boostersPerPage }
 
 func pEq(p *float64) string {
 	v := pValue(p)
@@ -161,12 +152,69 @@ func pEq(p *float64) string {
 	return "= " + v
 }
 
+// boostersPerPage is the length of a page of the analytics' booster list.
+const boostersPerPage = 50
+
+// boosterCursor is the cursor of the booster list (store.BoosterKey).
+type boosterCursor store.BoosterKey
+
+func (k *boosterCursor) valid() bool {
+	if k.Due != "" {
+		if _, err := clinic.ParseDate(k.Due); err != nil {
+			return false
+		}
+	}
+	return k.ID > 0
+}
+
+// boosterList is the store's booster list, read after the summaries are
+// refreshed.
+type boosterList interface {
+	FindBoosters(ctx context.Context, after *store.BoosterKey, limit int) ([]store.BoosterSummary, *store.BoosterKey, error)
+}
+
+// boosterPage reads the page of the booster list after the cursor's row:
+// patients with a suggested booster by due date, then those without, each
+// in FindPatients order.
+func boosterPage(ctx context.Context, st outcomeSummaries, after *store.BoosterKey, limit int) ([]boosterRow, *store.BoosterKey, error) {
+	bl, ok := st.(boosterList)
+	if !ok {
+		return nil, nil, clinic.Errorf(clinic.EINTERNAL, "the patient service %T keeps no booster list", st)
+	}
+	list, next, err := bl.FindBoosters(ctx, after, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]boosterRow, len(list))
+	for i, b := range list {
+		bs, err := decodeBooster(b.Patient.ID, b.Booster)
+		if err != nil {
+			return nil, nil, err
+		}
+		out[i] = boosterRow{Patient: b.Patient, Booster: bs}
+		if bs.Suggested {
+			out[i].Due = dateOfTime(bs.Due).String()
+		}
+	}
+	return out, next, nil
+}
+
 func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request) error {
+	after, err := afterCursor[boosterCursor](r)
+	if err != nil {
+		return err
+	}
 	c, err := s.cohortAnalysis(r.Context())
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "analytics_cohort", &page{Title: "Outcomes of the clinic", Data: c.pageData()})
+	d := c.pageData()
+	list, next, err := boosterPage(r.Context(), c.summaries, (*store.BoosterKey)(after), boostersPerPage)
+	if err != nil {
+		return err
+	}
+	d.Boosters, d.BoostersNext, d.BoostersPaged = list, encodeCursor((*boosterCursor)(next)), after != nil
+	s.render(w, r, http.StatusOK, "analytics_cohort", &page{Title: "Outcomes of the clinic", Data: d})
 	return nil
 }
 
@@ -176,9 +224,15 @@ func (s *Server) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(csvTables, name) {
 		return clinic.Errorf(clinic.ENOTFOUND, "There is no table %s.", name)
 	}
+	if name == "journal.csv" {
+		return s.cohortJournalCSV(w, r)
+	}
 	c, err := s.cohortAnalysis(r.Context())
 	if err != nil {
 		return err
+	}
+	if name == "boosters.csv" {
+		return boostersCSV(w, r.Context(), c.summaries)
 	}
 	var b bytes.Buffer
 	if name == "relief.csv" {
@@ -187,21 +241,6 @@ func (s *Server) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 			periods = append(periods, p.Periods...)
 		}
 		if err := survival.WriteReliefCSV(&b, periods); err != nil {
-			return err
-		}
-		writeCSV(w, name, b.Bytes())
-		return nil
-	}
-	if name == "journal.csv" {
-		js, err := s.journals()
-		if err != nil {
-			return err
-		}
-		rows, err := js.CohortJournal(r.Context(), clinic.CohortFilter{})
-		if err != nil {
-			return err
-		}
-		if err := outcomes.WriteJournalCSV(&b, rows.Rows); err != nil {
 			return err
 		}
 		writeCSV(w, name, b.Bytes())
@@ -254,13 +293,6 @@ func (s *Server) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 					fullPtr(p.Lower), fullPtr(p.Upper)})
 			}
 		}
-	case "boosters.csv":
-		_ = cw.Write([]string{"mrn", "patient", "suggested", "due", "relapses", "shortest_days", "median_days", "basis"})
-		for _, b := range d.Boosters {
-			bs := b.Outcome.Booster
-			_ = cw.Write([]string{b.Outcome.Patient.MRN, b.Outcome.Patient.FullName(), strconv.FormatBool(bs.Suggested), b.Due,
-				strconv.Itoa(bs.Relapses), strconv.Itoa(bs.ShortestDays), fullFloat(bs.MedianDays), bs.Basis})
-		}
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -269,6 +301,59 @@ func (s *Server) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 	writeCSV(w, name, b.Bytes())
 	return nil
 }
+
+// cohortJournalCSV serves the clinic's whole study journal.
+func (s *Server) cohortJournalCSV(w http.ResponseWriter, r *http.Request) error {
+	js, err := s.journals()
+	if err != nil {
+		return err
+	}
+	rows, err := js.CohortJournal(r.Context(), clinic.CohortFilter{})
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := outcomes.WriteJournalCSV(&b, rows.Rows); err != nil {
+		return err
+	}
+	writeCSV(w, "journal.csv", b.Bytes())
+	return nil
+}
+
+// boostersCSV streams every patient's booster suggestion in the order of
+// the page's list, boosterBatch rows a read.
+func boostersCSV(w http.ResponseWriter, ctx context.Context, st outcomeSummaries) error {
+	// The first page before any byte is written: an error is still an
+	// error page.
+	list, next, err := boosterPage(ctx, st, nil, boosterBatch)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="boosters.csv"`)
+	cw := csvsafe.NewWriter(w)
+	_ = cw.Write([]string{"mrn", "patient", "suggested", "due", "relapses", "shortest_days", "median_days", "basis"})
+	for {
+		for _, b := range list {
+			bs := b.Booster
+			_ = cw.Write([]string{b.Patient.MRN, b.Patient.FullName(), strconv.FormatBool(bs.Suggested), b.Due,
+				strconv.Itoa(bs.Relapses), strconv.Itoa(bs.ShortestDays), fullFloat(bs.MedianDays), bs.Basis})
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil || next == nil {
+			// A write error is the client gone: nothing to answer.
+			return nil
+		}
+		if list, next, err = boosterPage(ctx, st, next, boosterBatch); err != nil {
+			// The header is sent: the truncated file ends here, logged.
+			return err
+		}
+	}
+}
+
+// boosterBatch is how many rows of the booster list boostersCSV reads at a
+// time.
+const boosterBatch = 500
 
 func joinSemicolon(s []string) string {
 	out := ""

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/outcomes"
@@ -25,9 +27,11 @@ import (
 type outcomeSummaries interface {
 	StaleOutcomes(ctx context.Context, d store.OutcomeDefinitionsStamp) ([]store.OutcomeStamp, error)
 	EachOutcomeInputsOf(ctx context.Context, ids []int64, fn func(*store.OutcomeInputs) error) error
+	EachOutcomeInputsBetween(ctx context.Context, first, last int64, fn func(*store.OutcomeInputs) error) error
 	SaveOutcomes(ctx context.Context, list []store.OutcomeSummary) error
 	FindRelapses(ctx context.Context) ([]store.RelapseSummary, error)
 	EachOutcomeSummary(ctx context.Context, fn func(p *clinic.Patient, outcome []byte) error) error
+	CohortReport(ctx context.Context, have int64) (*store.CohortReport, error)
 }
 
 // outcomeFormat names how outcomeOf computes and summaryOf encodes an
@@ -49,6 +53,34 @@ func definitionsStamp(d *clinic.OutcomeDefinitions) (store.OutcomeDefinitionsSta
 	return store.OutcomeDefinitionsStamp{Version: d.Version, Hash: hex.EncodeToString(h[:])}, nil
 }
 
+// refreshLocks holds one refreshLock per store and clinic: one refresh of
+// a clinic's summaries at a time in this process, so that concurrent first
+// requests do not compute the same stale rows twice (the second waits,
+// then finds them fresh). Across server instances, SaveOutcomes keeps the
+// newer of two computations.
+var refreshLocks sync.Map
+
+// refreshLock is a mutex that a waiter can give up on when its request
+// ends.
+type refreshLock chan struct{}
+
+// lockRefresh takes the refresh lock of the actor's clinic in st; the
+// caller runs the returned unlock.
+func lockRefresh(ctx context.Context, st outcomeSummaries) (unlock func(), err error) {
+	key := struct {
+		st     outcomeSummaries
+		clinic int64
+	}{st, clinic.ActorFrom(ctx).ClinicID}
+	v, _ := refreshLocks.LoadOrStore(key, make(refreshLock, 1))
+	l := v.(refreshLock)
+	select {
+	case l <- struct{}{}:
+		return func() { <-l }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // refreshOutcomes brings the summaries of the actor's clinic up to date
 // under defs and returns the store holding them. Each stale patient's
 // generation is read before its inputs, so a row is stored as computed from
@@ -62,6 +94,11 @@ func (s *Server) refreshOutcomes(ctx context.Context, defs *clinic.OutcomeDefini
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lockRefresh(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	stale, err := st.StaleOutcomes(ctx, stamp)
 	if err != nil {
 		return nil, err
@@ -71,15 +108,30 @@ func (s *Server) refreshOutcomes(ctx context.Context, defs *clinic.OutcomeDefini
 		part := stale[:min(len(stale), refreshBatch)]
 		stale = stale[len(part):]
 		ids := make([]int64, len(part))
+		want := make(map[int64]bool, len(part))
 		for i, p := range part {
 			ids[i] = p.PatientID
+			want[p.PatientID] = true
 		}
 		computed := make(map[int64]*patientOutcome, len(part))
-		if err := st.EachOutcomeInputsOf(ctx, ids, func(in *store.OutcomeInputs) error {
+		journals := make(map[int64][]outcomes.JournalRow, len(part))
+		each := func(in *store.OutcomeInputs) error {
+			if !want[in.Patient.ID] {
+				return nil // fresh, in the range of stale ones
+			}
 			po, err := outcomeOf(&defs.Definitions, in.Patient, in.Entries, in.Day1, courseWindows(in.Courses))
 			computed[in.Patient.ID] = po
+			journals[in.Patient.ID] = cohortRowsOf(in.Patient.ID, in.Entries)
 			return err
-		}); err != nil {
+		}
+		// Dense stale IDs (the first fill) are read by ID range, the
+		// fresh patients among them skipped; sparse ones by list.
+		if first, last := ids[0], ids[len(ids)-1]; len(ids) > 1 && last-first < store.OutcomeRange && last-first < 2*int64(len(ids)) {
+			err = st.EachOutcomeInputsBetween(ctx, first, last, each)
+		} else {
+			err = st.EachOutcomeInputsOf(ctx, ids, each)
+		}
+		if err != nil {
 			return nil, err
 		}
 		list := make([]store.OutcomeSummary, len(part))
@@ -89,6 +141,7 @@ func (s *Server) refreshOutcomes(ctx context.Context, defs *clinic.OutcomeDefini
 				return nil, err
 			}
 			sum.PatientID, sum.ClinicID, sum.Gen, sum.Definitions = p.PatientID, clinicID, p.Gen, stamp
+			sum.Journal = journals[p.PatientID]
 			list[i] = sum
 		}
 		if err := st.SaveOutcomes(ctx, list); err != nil {
@@ -96,6 +149,56 @@ func (s *Server) refreshOutcomes(ctx context.Context, defs *clinic.OutcomeDefini
 		}
 	}
 	return st, nil
+}
+
+// cohortRowsOf is the patient's study journal as CohortJournal gives it:
+// the entries with a journal day ≥ 1, one row each, in day order.
+func cohortRowsOf(patientID int64, entries []*clinic.JournalEntry) []outcomes.JournalRow {
+	var out []outcomes.JournalRow
+	key := patientKey(patientID)
+	for _, e := range entries {
+		if e.HasDay && e.Day >= 1 {
+			out = append(out, outcomes.JournalRow{Patient: key, Day: e.Day, Scores: e.Scores})
+		}
+	}
+	slices.SortFunc(out, func(a, b outcomes.JournalRow) int { return a.Day - b.Day })
+	return out
+}
+
+// cachedReport is the last cohort report computed for a clinic of a store,
+// with the version of the totals it was computed from.
+type cachedReport struct {
+	version int64
+	report  *store.CohortReport
+}
+
+// cohortReports holds one cachedReport per store and clinic.
+var cohortReports sync.Map
+
+// cohortReport is the report of the actor's clinic's cohort from the
+// totals of the summaries refreshed into st, computed again only when the
+// totals changed since the last read (by this or another server
+// instance: their version is the database's).
+func cohortReport(ctx context.Context, st outcomeSummaries) (*store.CohortReport, error) {
+	key := struct {
+		st     outcomeSummaries
+		clinic int64
+	}{st, clinic.ActorFrom(ctx).ClinicID}
+	have := int64(-1)
+	var cached *cachedReport
+	if v, ok := cohortReports.Load(key); ok {
+		cached = v.(*cachedReport)
+		have = cached.version
+	}
+	rep, err := st.CohortReport(ctx, have)
+	if err != nil {
+		return nil, err
+	}
+	if rep == nil {
+		return cached.report, nil
+	}
+	cohortReports.Store(key, &cachedReport{version: rep.Version, report: rep})
+	return rep, nil
 }
 
 // summaryOf is the stored summary of po (nil: no journal on the day axis).
@@ -147,14 +250,10 @@ func decodeOutcome(p *clinic.Patient, b []byte) (*patientOutcome, error) {
 
 // summarizedOutcomes are the outcomes of every patient of the actor's
 // clinic who has a journal on the day axis, in FindPatients order, from the
-// refreshed summaries.
-func (s *Server) summarizedOutcomes(ctx context.Context, defs *clinic.OutcomeDefinitions) ([]*patientOutcome, error) {
-	st, err := s.refreshOutcomes(ctx, defs)
-	if err != nil {
-		return nil, err
-	}
+// summaries refreshed into st.
+func summarizedOutcomes(ctx context.Context, st outcomeSummaries) ([]*patientOutcome, error) {
 	var out []*patientOutcome
-	err = st.EachOutcomeSummary(ctx, func(p *clinic.Patient, b []byte) error {
+	err := st.EachOutcomeSummary(ctx, func(p *clinic.Patient, b []byte) error {
 		po, err := decodeOutcome(p, b)
 		out = append(out, po)
 		return err

@@ -1,13 +1,20 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"net/http/httptest"
 	"reflect"
 	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/csvsafe"
 	"github.com/ketatrack/ketatrack/internal/demo"
 	"github.com/ketatrack/ketatrack/internal/outcomes"
 	"github.com/ketatrack/ketatrack/internal/store"
@@ -81,6 +88,15 @@ func TestOutcomeSummariesFollowWrites(t *testing.T) {
 			}
 			// changed checks the summaries after a write and that the
 			// outcome of patient mrn differs from before it.
+			report := func() outcomes.Report {
+				t.Helper()
+				c, err := s.cohortAnalysis(clin)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c.Report
+			}
+			reportBefore := report()
 			changed := func(write, mrn string) {
 				t.Helper()
 				after := assertSummariesMatch(t, s, db, clin)
@@ -88,6 +104,17 @@ func TestOutcomeSummariesFollowWrites(t *testing.T) {
 					t.Errorf("%s: the outcome of patient %s did not change", write, mrn)
 				}
 				before = after
+			}
+			// journalChanged is changed for a write of the study journal,
+			// which changes the cohort report too.
+			journalChanged := func(write, mrn string) {
+				t.Helper()
+				changed(write, mrn)
+				if after := report(); reflect.DeepEqual(after, reportBefore) {
+					t.Errorf("%s: the cohort report did not change", write)
+				} else {
+					reportBefore = after
+				}
 			}
 			// Today's journal entry of a scaled patient (the clinic's last
 			// day, in the clinic's zone: under TZ=Pacific/Auckland the
@@ -100,7 +127,7 @@ func TestOutcomeSummariesFollowWrites(t *testing.T) {
 			if err := db.SaveJournalEntry(ctx, en); err != nil {
 				t.Fatalf("journal entry: %v", err)
 			}
-			changed("journal entry", scaled.Patient.MRN)
+			journalChanged("journal entry", scaled.Patient.MRN)
 			// More imported study days of EDGE-1: relief lost from day 41.
 			imp := byMRN(before, "EDGE-1").Patient
 			var rows []outcomes.JournalRow
@@ -113,13 +140,13 @@ func TestOutcomeSummariesFollowWrites(t *testing.T) {
 				rows = append(rows, r)
 			}
 			importJournal(t, ctx, db, imp, rows)
-			changed("import", imp.MRN)
+			journalChanged("import", imp.MRN)
 			// EDGE-2's day 1 a month later.
 			dated := byMRN(before, "EDGE-2").Patient
 			if err := db.SetJournalDay1(ctx, dated.ID, clinic.Date{Year: 2025, Month: 3, Day: 3}); err != nil {
 				t.Fatal(err)
 			}
-			changed("day 1", dated.MRN)
+			changed("day 1", dated.MRN) // the imported days keep their numbers: the report stays
 			// A signed Goldberg course for EDGE-2 starting on its day 1: a
 			// course window with a protocol instead of the day-1 window.
 			doc := clinic.NewContext(context.Background(), &clinic.Actor{UserID: 0, ClinicID: dated.ClinicID, Role: clinic.RoleClinician, Name: "Test"})
@@ -210,6 +237,7 @@ func assertSummariesMatch(t *testing.T, s *Server, db *store.DB, clin context.Co
 	if err != nil {
 		t.Fatal(err)
 	}
+	assertReportMatches(t, db, clin, c)
 	if len(c.Patients) != len(want) {
 		t.Fatalf("%d patients' outcomes, want %d", len(c.Patients), len(want))
 	}
@@ -237,6 +265,47 @@ func assertSummariesMatch(t *testing.T, s *Server, db *store.DB, clin context.Co
 		t.Errorf("relapses: %d rows\n%+v\nwant %d\n%+v", len(got), got, len(wantRel), wantRel)
 	}
 	return want
+}
+
+// assertReportMatches checks that the analysis' cohort report, from the
+// cohort totals the summaries keep, is exactly the report of the whole
+// cohort journal (CohortJournal, outcomes.Analyze: the computation before
+// the totals), and that the stored totals are the sums of every patient's
+// journal rows, as if added afresh.
+func assertReportMatches(t *testing.T, db *store.DB, clin context.Context, c *cohortAnalysis) {
+	t.Helper()
+	rows, err := db.CohortJournal(clin, clinic.CohortFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := outcomes.Analyze(rows.Rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Report, want) || c.Rows != len(rows.Rows) {
+		t.Errorf("cohort report of the totals (%d rows)\n%+v\nwant that of the cohort journal (%d rows)\n%+v", c.Rows, c.Report, len(rows.Rows), want)
+	}
+	fresh := &outcomes.Totals{}
+	for start := 0; start < len(rows.Rows); {
+		end := start
+		for end < len(rows.Rows) && rows.Rows[end].Patient == rows.Rows[start].Patient {
+			end++
+		}
+		id, err := strconv.ParseInt(rows.Rows[start].Patient, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh.Add(id, rows.Rows[start:end], 1)
+		start = end
+	}
+	stored, err := db.CohortTotals(clin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stored.Encode(nil), fresh.Encode(nil)) {
+		t.Errorf("stored cohort totals (%d patients, %d rows) differ from the sums of the journal (%d patients, %d rows)",
+			stored.Patients, stored.Rows, fresh.Patients, fresh.Rows)
+	}
 }
 
 // clinicianCtx is a clinician of the scaled clinic.
@@ -295,4 +364,207 @@ func importJournal(t *testing.T, ctx context.Context, db *store.DB, p *clinic.Pa
 	if _, err := db.ImportJournal(ctx, in); err != nil {
 		t.Fatalf("import journal of %s: %v", p.MRN, err)
 	}
+}
+
+// TestBoosterPagesMatchWholeList: on both engines, the booster list read by
+// keyset in pages of 1, 2, 7 and boostersPerPage rows, followed to the end,
+// and boosters.csv (streamed in pages of boosterBatch) give every patient
+// with an outcome once, in the order the whole list had before it was paged:
+// suggested boosters by date, then the others, each in FindPatients order
+// (a stable sort of the analysis' outcomes); also after a new journal entry
+// changes a patient's suggestion.
+func TestBoosterPagesMatchWholeList(t *testing.T) {
+	for _, e := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			db := storetest.Open(t, e)
+			if _, err := demo.Scale(context.Background(), db, demo.ScaleConfig{Patients: 24, Seed: 7, End: setAnalyticsEnd}); err != nil {
+				t.Fatalf("scale: %v", err)
+			}
+			ctx := clinic.NewContext(context.Background(), clinic.System)
+			addOutcomeEdgeCases(t, ctx, db)
+			s := &Server{Config: Config{Patients: db}}
+			clin := clinicianCtx(t, ctx, db)
+			check := func() {
+				t.Helper()
+				c, err := s.cohortAnalysis(clin)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The reference: the whole list as pageData sorted it.
+				var want []boosterRow
+				for _, p := range c.Patients {
+					b := boosterRow{Patient: p.Patient, Booster: p.Booster}
+					if p.Booster.Suggested {
+						b.Due = dateOfTime(p.Booster.Due).String()
+					}
+					want = append(want, b)
+				}
+				sort.SliceStable(want, func(i, j int) bool {
+					a, b := want[i].Due, want[j].Due
+					return a != b && (b == "" || (a != "" && a < b))
+				})
+				suggested := 0
+				for _, b := range want {
+					if b.Due != "" {
+						suggested++
+					}
+				}
+				if suggested == 0 || suggested == len(want) {
+					t.Fatalf("%d of %d patients with a suggested booster: the list lacks variety", suggested, len(want))
+				}
+				for _, n := range []int{1, 2, 7, boostersPerPage} {
+					var got []boosterRow
+					var after *store.BoosterKey
+					for pages := 0; ; pages++ {
+						if pages > len(want) {
+							t.Fatalf("pages of %d: more pages than rows", n)
+						}
+						page, next, err := boosterPage(clin, db, after, n)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if len(page) > n || (next != nil && len(page) != n) {
+							t.Fatalf("pages of %d: a page of %d rows (next %v)", n, len(page), next)
+						}
+						got = append(got, page...)
+						if next == nil {
+							break
+						}
+						// Through the cursor, as the Next link carries it.
+						cur := encodeCursor((*boosterCursor)(next))
+						r := httptest.NewRequest("GET", "/analytics?after="+cur, nil)
+						k, err := afterCursor[boosterCursor](r)
+						if err != nil {
+							t.Fatal(err)
+						}
+						after = (*store.BoosterKey)(k)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("pages of %d: %d rows\n%+v\nwant %d\n%+v", n, len(got), got, len(want), want)
+					}
+				}
+				// The CSV, with rows as the whole list gave them.
+				var b strings.Builder
+				cw := csvsafe.NewWriter(&b)
+				_ = cw.Write([]string{"mrn", "patient", "suggested", "due", "relapses", "shortest_days", "median_days", "basis"})
+				for _, r := range want {
+					bs := r.Booster
+					_ = cw.Write([]string{r.Patient.MRN, r.Patient.FullName(), strconv.FormatBool(bs.Suggested), r.Due,
+						strconv.Itoa(bs.Relapses), strconv.Itoa(bs.ShortestDays), strconv.FormatFloat(bs.MedianDays, 'g', -1, 64), bs.Basis})
+				}
+				cw.Flush()
+				w := httptest.NewRecorder()
+				if err := boostersCSV(w, clin, db); err != nil {
+					t.Fatal(err)
+				}
+				if w.Body.String() != b.String() {
+					t.Errorf("boosters.csv\n%s\nwant\n%s", w.Body.String(), b.String())
+				}
+			}
+			check()
+			// A relapse today for a patient without a suggestion moves it
+			// into the suggested part of the list.
+			c, err := s.cohortAnalysis(clin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.Now = func() time.Time { return setAnalyticsEnd }
+			for _, p := range c.Patients {
+				if !p.Booster.Suggested && !p.Day1.IsZero() {
+					en := clinic.NewJournalEntry(p.Patient.ID, db.Today())
+					en.Scores[outcomes.PainNow], en.Scores[outcomes.Pain24h] = 1000, 1000
+					if err := db.SaveJournalEntry(ctx, en); err != nil {
+						t.Fatalf("journal entry: %v", err)
+					}
+					break
+				}
+			}
+			check()
+		})
+	}
+}
+
+// countingSaves is the store counting the summaries SaveOutcomes is given.
+type countingSaves struct {
+	*store.DB
+	saved atomic.Int64
+}
+
+func (c *countingSaves) SaveOutcomes(ctx context.Context, list []store.OutcomeSummary) error {
+	c.saved.Add(int64(len(list)))
+	return c.DB.SaveOutcomes(ctx, list)
+}
+
+// TestConcurrentFirstFillsComputeOnce: four concurrent first requests of
+// the analytics of a clinic whose summaries are all stale compute each
+// stale patient once (the refresh lock of the clinic: the others wait and
+// find the rows fresh), and all four answer the same report; a request
+// that ends while waiting for the lock gives up with its context's error.
+// SQLite (the lock is the process's; PostgreSQL runs the same code).
+func TestConcurrentFirstFillsComputeOnce(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	if _, err := demo.Scale(context.Background(), db, demo.ScaleConfig{Patients: 12, Seed: 9, End: setAnalyticsEnd}); err != nil {
+		t.Fatalf("scale: %v", err)
+	}
+	ctx := clinic.NewContext(context.Background(), clinic.System)
+	clin := clinicianCtx(t, ctx, db)
+	defs, err := db.FindOutcomeDefinitions(clin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp, err := definitionsStamp(defs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := db.StaleOutcomes(clin, stamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stale) < 12 {
+		t.Fatalf("%d stale summaries, want every patient's", len(stale))
+	}
+	cs := &countingSaves{DB: db}
+	s := &Server{Config: Config{Patients: cs}}
+	reports := make([]outcomes.Report, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range reports {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := s.cohortAnalysis(clin)
+			if err == nil {
+				reports[i] = c.Report
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(reports[i], reports[0]) {
+			t.Errorf("request %d answered another report than request 0", i)
+		}
+	}
+	if got := cs.saved.Load(); got != int64(len(stale)) {
+		t.Errorf("%d summaries computed for %d stale patients", got, len(stale))
+	}
+	// Held by one request, the lock is given up on by another whose
+	// context ends.
+	unlock, err := lockRefresh(clin, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, cancel := context.WithCancel(clin)
+	cancel()
+	if _, err := lockRefresh(done, cs); err != context.Canceled {
+		t.Errorf("waiting on a held lock with an ended context: %v, want %v", err, context.Canceled)
+	}
+	unlock()
+	if unlock, err = lockRefresh(clin, cs); err != nil {
+		t.Fatalf("the lock after its unlock: %v", err)
+	}
+	unlock()
 }

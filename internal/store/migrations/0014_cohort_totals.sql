@@ -1,0 +1,16 @@
+-- 0014 the clinic's cohort report kept up to date one patient at a time
+-- (issue 16: /analytics at 10,000 patients × 600 journal days without
+-- reading the 6 million rows of the whole journal on every request).
+-- patient_outcomes.cohort_rows holds the study journal rows (journal day
+-- ≥ 1) the patient's outcome was computed from, and cohort_totals one row
+-- per clinic: the sums over its patients' cohort_rows that the report is
+-- computed from (outcomes.Totals, encoded), with a version raised at each
+-- change. A refresh of a stale summary (store.SaveOutcomes) takes the
+-- patient's old rows away from the totals and adds the new ones in the
+-- transaction that writes the row, the clinic's totals row locked first, so
+-- that the totals are always the sums of the rows stored; the report reads
+-- the totals and only the rows of the patients with a value on every day of
+-- the cohort (Friedman's complete blocks). The columns are added per engine
+-- (BLOB, BYTEA); every summary is made stale here so that the first refresh
+-- fills cohort_rows and the totals.
+UPDATE patient_outcomes SET computed_gen = 0;

@@ -1,0 +1,6 @@
+ALTER TABLE patient_outcomes ADD COLUMN cohort_rows BLOB;
+CREATE TABLE cohort_totals (
+    clinic_id BIGINT PRIMARY KEY REFERENCES clinics (id),
+    version   BIGINT NOT NULL,
+    totals    BLOB NOT NULL
+);
