@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -363,64 +364,84 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 		// that a second entry of a day is refused naming it before the
 		// rows go in several at a time (insertJournalRows).
 		taken := map[journalKey]bool{}
-		var pending [][]any
+		// First, in order, each new patient's clinic, day 1 and stored
+		// dates (reads in the transaction) and each entry's keys; an
+		// entry this refuses (failAt) is reported once the entries before
+		// it have been checked in full, as one pass would.
+		failAt, failErr := len(entries), error(nil)
 		for i, e := range entries {
 			p, ok := patients[e.PatientID]
 			if !ok {
 				clinicID, err := patientClinic(tx.one(), a, e.PatientID)
 				if err != nil {
-					return fmt.Errorf("entry %d: %w", i, err)
+					failAt, failErr = i, fmt.Errorf("entry %d: %w", i, err)
+					break
 				}
 				day1, err := journalDay1(tx.one(), e.PatientID)
 				if err != nil {
-					return err
+					failAt, failErr = i, err
+					break
 				}
 				stored, err := journalDates(tx, e.PatientID, taken)
 				if err != nil {
-					return err
+					failAt, failErr = i, err
+					break
 				}
 				p = &patientInfo{clinicID: clinicID, day1: day1, first: e.Date, last: e.Date, stored: stored}
 				patients[e.PatientID] = p
 				order = append(order, e.PatientID)
 			}
 			if e.Date.IsZero() {
-				return clinic.Invalid("date", "entry %d has no date", i)
+				failAt, failErr = i, clinic.Invalid("date", "entry %d has no date", i)
+				break
 			}
 			e.ClinicID, e.Source, e.Version = p.clinicID, clinic.JournalImported, 1
 			e.HasDay, e.Day = !p.day1.IsZero(), 0
 			if e.HasDay {
 				e.Day = e.Date.DaysSince(p.day1) + 1
 			}
-			// Validate also computes the entry's MME (e.MME).
-			if err := e.Validate(); err != nil {
-				return fmt.Errorf("entry %d (%s): %w", i, e.Date, err)
-			}
 			e.CreatedAt, e.UpdatedAt, e.UpdatedByName = tx.now, tx.now, a.Login
-			if k := (journalKey{e.PatientID, e.Date}); taken[k] {
-				return clinic.Errorf(clinic.ECONFLICT, "entry %d: the patient already has an entry for %s", i, e.Date)
-			} else {
-				taken[k] = true
-			}
-			args, err := journalEntryArgs(e)
-			if err != nil {
-				return err
-			}
-			if pending = append(pending, args); len(pending) == journalInsertRows {
-				if err := insertJournalRows(tx, pending); err != nil {
+		}
+		// Then each entry validated and turned into its row's values on
+		// another goroutine (prepareJournalRows), while this one checks
+		// them in order and inserts them: on two cores the one's work
+		// hides behind the other's.
+		chunks, stop := prepareJournalRows(entries[:failAt])
+		defer stop()
+		var pending [][]any
+		for c := range chunks {
+			for k, args := range c.args {
+				i := c.from + k
+				e := entries[i]
+				if err := c.errs[k]; err != nil {
 					return err
 				}
-				pending = pending[:0]
+				if key := (journalKey{e.PatientID, e.Date}); taken[key] {
+					return clinic.Errorf(clinic.ECONFLICT, "entry %d: the patient already has an entry for %s", i, e.Date)
+				} else {
+					taken[key] = true
+				}
+				if pending = append(pending, args); len(pending) == journalInsertRows {
+					if err := insertJournalRows(tx, pending); err != nil {
+						return err
+					}
+					pending = pending[:0]
+				}
+				p := patients[e.PatientID]
+				p.n++
+				if r, ok := e.Row(""); ok && !p.stored {
+					p.rows = append(p.rows, r)
+				}
+				if e.Date.Before(p.first) {
+					p.first = e.Date
+				}
+				if e.Date.After(p.last) {
+					p.last = e.Date
+				}
 			}
-			p.n++
-			if r, ok := e.Row(""); ok && !p.stored {
-				p.rows = append(p.rows, r)
-			}
-			if e.Date.Before(p.first) {
-				p.first = e.Date
-			}
-			if e.Date.After(p.last) {
-				p.last = e.Date
-			}
+		}
+		if failErr != nil {
+			return failErr
 		}
 		if err := insertJournalRows(tx, pending); err != nil {
 			return err
@@ -458,6 +479,50 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 		return nil, err
 	}
 	return res, nil
+}
+
+// journalRowsChunk is prepareJournalRows's work on the entries from
+// from: each entry's insertJournalRows values, or why it is refused.
+type journalRowsChunk struct {
+	from int
+	args [][]any
+	errs []error
+}
+
+// prepareJournalRows validates the entries (their keys set) and computes
+// their rows' values on a goroutine of its own, sending them in order,
+// journalInsertRows at a time, on chunks (closed at the end). stop ends the
+// goroutine early and waits for it, so that the entries are no longer
+// touched once it returns; it must be called.
+func prepareJournalRows(entries []*clinic.JournalEntry) (chunks <-chan journalRowsChunk, stop func()) {
+	out := make(chan journalRowsChunk, 4)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(out)
+		for from := 0; from < len(entries); from += journalInsertRows {
+			part := entries[from:min(from+journalInsertRows, len(entries))]
+			c := journalRowsChunk{from: from, args: make([][]any, len(part)), errs: make([]error, len(part))}
+			for k, e := range part {
+				// Validate also computes the entry's MME (e.MME).
+				if err := e.Validate(); err != nil {
+					c.errs[k] = fmt.Errorf("entry %d (%s): %w", from+k, e.Date, err)
+					continue
+				}
+				c.args[k], c.errs[k] = journalEntryArgs(e)
+			}
+			select {
+			case out <- c:
+			case <-quit:
+				return
+			}
+		}
+	})
+	var once sync.Once
+	return out, func() {
+		once.Do(func() { close(quit) })
+		wg.Wait()
+	}
 }
 
 // journalKey is a patient's journal day by date.
