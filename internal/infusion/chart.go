@@ -30,6 +30,16 @@ func Replay(o Order, r Rules, events []Event) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
+	if len(events) > 0 {
+		// The chart's lists at their final length at once, instead of
+		// grown by doubling as the events are applied (most of a long
+		// chart's replay otherwise). Only lists that will have elements:
+		// an empty list stays nil, as applying would leave it.
+		s.Events = make([]Event, 0, len(events))
+		if n := countKind(events, KindVitals); n > 0 {
+			s.Vitals = make([]VitalsRecord, 0, n)
+		}
+	}
 	for i, e := range events {
 		if e.Seq != i+1 {
 			return State{}, fmt.Errorf("infusion: replay: event %d has seq %d", i+1, e.Seq)
@@ -39,6 +49,17 @@ func Replay(o Order, r Rules, events []Event) (State, error) {
 		}
 	}
 	return s, nil
+}
+
+// countKind is the number of events of kind k.
+func countKind(events []Event, k Kind) int {
+	n := 0
+	for _, e := range events {
+		if e.Kind == k {
+			n++
+		}
+	}
+	return n
 }
 
 // Result is what Record returns: the new state and the events it appended
@@ -89,6 +110,18 @@ func NewRecorder(s State, now time.Time, checker RateChecker) *Recorder {
 
 // State returns a copy of the state as charted so far.
 func (r *Recorder) State() State { return r.s.clone() }
+
+// Final returns the state as charted so far without copying it, for the
+// last event of a list: the Recorder must not be used afterwards (it
+// refuses every event).
+func (r *Recorder) Final() State {
+	s := r.s
+	r.s = State{}
+	if r.err == nil {
+		r.err = errors.New("infusion: the Recorder's state was taken (Final)")
+	}
+	return s
+}
 
 // Record charts e as Record does and returns the events it appended (e,
 // then any alert it raised).

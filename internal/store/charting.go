@@ -55,33 +55,10 @@ func scanSession(row interface{ Scan(...any) error }) (*sessionRow, error) {
 	return s, nil
 }
 
-// events returns the session's stored events in order. Only the JSON
-// decoding is memoized (decodedEvents); the rows are read every time.
-func (db *DB) events(ctx context.Context, q queryer, sessionID int64) ([]infusion.Event, error) {
-	rows, err := q.QueryContext(ctx, `SELECT seq, event_json FROM infusion_events WHERE session_id = $1 ORDER BY seq`, sessionID)
-	if err != nil {
-		return nil, fmt.Errorf("session %d events: %w", sessionID, err)
-	}
-	defer rows.Close()
-	var out []infusion.Event
-	for rows.Next() {
-		var seq int
-		var raw sql.RawBytes
-		if err := rows.Scan(&seq, &raw); err != nil {
-			return nil, fmt.Errorf("session %d events: %w", sessionID, err)
-		}
-		e, err := decodedEvents.decode(raw)
-		if err != nil {
-			return nil, fmt.Errorf("session %d event %d: %w", sessionID, seq, err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
-// replay rebuilds the session's chart from its stored events.
+// replay rebuilds the session's chart from its stored events, read through
+// the chart cache (chartEvents), which rows read on the read pool fill.
 func (db *DB) replay(ctx context.Context, q queryer, s *sessionRow) (infusion.State, error) {
-	evs, err := db.events(ctx, q, s.ID)
+	evs, err := db.chartEvents(ctx, q, s.ID, db.readsCommitted(q))
 	if err != nil {
 		return infusion.State{}, err
 	}
@@ -345,6 +322,7 @@ func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event
 	if err != nil {
 		return nil, nil, err
 	}
+	db.committed(ctx, d.s.ID, d.replayed, appended, d.raw)
 	return out, appended, nil
 }
 
@@ -379,6 +357,7 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 		evs[i].By = a.Login
 	}
 	db.prepareWrites(ctx, maxSeqSQL, insertEventSQL, updateSessionSQL, auditInsertSQL)
+	db.prepareChartInserts(ctx)
 	var drafts []*eventDraft
 	if db.batchOf(ctx) == nil {
 		drafts, err = db.recordDrafts(ctx, a, sessionID, evs, db.now())
@@ -392,6 +371,8 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 	}
 	var out *clinic.InfusionSession
 	var appended []infusion.Event
+	var base int      // the events the appended ones follow
+	var raws []string // their JSON text
 	err = db.update(ctx, func(tx *Tx) error {
 		ds := drafts
 		if ds != nil {
@@ -425,26 +406,35 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 		}
 		appended = appended[:0]
 		for i, d := range ds {
+			// The gate reads the consent and the bag preparations, never
+			// the events: every event is gated before the rows are
+			// inserted.
 			if err := db.gateEvent(ctx, tx, d); err != nil {
 				return clinic.ItemError("events", i, err)
 			}
-			// The summary columns are written once, after the last event:
-			// the same row as after each.
-			if err := db.appendEvents(ctx, tx, a, d); err != nil {
-				return err
-			}
 			appended = append(appended, d.res.Appended...)
+		}
+		// The rows and audit entries of all the events, in order, a few
+		// multi-row INSERTs; the summary columns are written once, after
+		// the last event: the same row as after each.
+		if err := db.insertDrafts(ctx, tx, a, ds); err != nil {
+			return err
 		}
 		last := ds[len(ds)-1]
 		if err := db.updateSummary(ctx, tx, last); err != nil {
 			return err
 		}
 		out = last.s.InfusionSession
+		base, raws = ds[0].replayed, raws[:0]
+		for _, d := range ds {
+			raws = append(raws, d.raw...)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	db.committed(ctx, sessionID, base, appended, raws)
 	return out, appended, nil
 }
 
@@ -482,7 +472,10 @@ func draftEach(s *sessionRow, st infusion.State, evs []infusion.Event, now time.
 			return nil, i, err
 		}
 		d := &eventDraft{s: s, replayed: replayed, res: infusion.Result{Appended: appended}}
-		if gateReadsChart(e.Kind) || i == len(evs)-1 {
+		switch {
+		case i == len(evs)-1:
+			d.res.State = rec.Final()
+		case gateReadsChart(e.Kind):
 			d.res.State = rec.State()
 		}
 		if err := d.encode(); err != nil {
@@ -752,19 +745,58 @@ func (db *DB) appendEvents(ctx context.Context, tx *Tx, a *clinic.Actor, d *even
 		if _, err := tx.execPrepared(ctx, db, insertEventSQL, s.ID, ev.Seq, string(ev.Kind), ev.At.UTC(), by, ev.By, d.raw[i], tx.now); err != nil {
 			return conflict(err, "chart event", "seq", "The chart changed meanwhile; reload it and chart again.")
 		}
-		action := clinic.ActionCreate
-		switch ev.Kind {
-		case infusion.KindAlert:
-			action = "alert"
-		case infusion.KindAcknowledge:
-			action = "acknowledge"
-		}
-		if err := tx.auditJSON(clinic.AuditEntry{ClinicID: s.ClinicID, Action: action, Entity: "infusion_event",
+		if err := tx.auditJSON(clinic.AuditEntry{ClinicID: s.ClinicID, Action: eventAction(ev.Kind), Entity: "infusion_event",
 			EntityID: s.ID, PatientID: s.PatientID}, sql.NullString{}, sql.NullString{String: d.raw[i], Valid: true}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// insertDrafts inserts the events of ds and their audit entries, in order,
+// as appendEvents does for each draft one after another, with multi-row
+// INSERTs (insertChartRows; in a DB.Batch the audit entries join the
+// batch's queue).
+func (db *DB) insertDrafts(ctx context.Context, tx *Tx, a *clinic.Actor, ds []*eventDraft) error {
+	var events, audits [][]any
+	for _, d := range ds {
+		s := d.s
+		for i, ev := range d.res.Appended {
+			var by sql.NullInt64
+			if ev.Kind != infusion.KindAlert {
+				by = nullInt(actorUserID(a))
+			}
+			events = append(events, []any{s.ID, ev.Seq, string(ev.Kind), ev.At.UTC(), by, ev.By, d.raw[i], tx.now})
+			audits = append(audits, tx.auditArgs(clinic.AuditEntry{ClinicID: s.ClinicID, Action: eventAction(ev.Kind),
+				Entity: "infusion_event", EntityID: s.ID, PatientID: s.PatientID}, sql.NullString{}, sql.NullString{String: d.raw[i], Valid: true}))
+		}
+	}
+	if err := tx.insertChartRows(ctx, insertEventHead, insertEventCols, events); err != nil {
+		return conflict(err, "chart event", "seq", "The chart changed meanwhile; reload it and chart again.")
+	}
+	if tx.batch != nil {
+		for _, args := range audits {
+			if err := tx.batch.audit(tx, args); err != nil {
+				return fmt.Errorf("audit infusion_event: %w", err)
+			}
+		}
+		return nil
+	}
+	if err := tx.insertChartRows(ctx, auditInsertHead, auditCols, audits); err != nil {
+		return fmt.Errorf("audit infusion_event: %w", err)
+	}
+	return nil
+}
+
+// eventAction is the audit action of charting an event of kind k.
+func eventAction(k infusion.Kind) string {
+	switch k {
+	case infusion.KindAlert:
+		return "alert"
+	case infusion.KindAcknowledge:
+		return "acknowledge"
+	}
+	return clinic.ActionCreate
 }
 
 // appendDraft inserts d's events with their audit entries and updates the

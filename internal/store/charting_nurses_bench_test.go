@@ -145,3 +145,54 @@ func chartNursesSetup(b *testing.B, db *store.DB, nurses, perNurse int) []nurseS
 	}
 	return out
 }
+
+// BenchmarkIngestBatch is bench/load's batch ingestion without HTTP:
+// nurses=16 goroutines (monitor gateways), each charting batches of 100
+// vitals through RecordEvents on a session of its own, which grows by every
+// batch (b.N batches in all), as the sessions of bench/load's ingestion run
+// do. It reports rows/s: charted vitals per second of wall time. Run:
+//
+//	go test ./internal/store -run '^$' -bench IngestBatch -benchtime 400x
+func BenchmarkIngestBatch(b *testing.B) {
+	const nurses, batch = 16, 100
+	for _, e := range storetest.Engines {
+		b.Run(string(e), func(b *testing.B) {
+			db := storetest.Open(b, e)
+			sessions := chartNursesSetup(b, db, nurses, 1)
+			per := (b.N + nurses - 1) / nurses
+			var wg sync.WaitGroup
+			errs := make(chan error, nurses)
+			b.ResetTimer()
+			start := time.Now()
+			for w := range nurses {
+				n := per
+				if rest := b.N - w*per; rest < n {
+					n = max(rest, 0)
+				}
+				wg.Go(func() {
+					ctx, sid := sessions[w].ctx, sessions[w].ids[0]
+					evs := make([]infusion.Event, batch)
+					for i := range n {
+						for j := range evs {
+							k := i*batch + j
+							evs[j] = infusion.Event{Kind: infusion.KindVitals, At: chartAt(float64(1 + k%600)),
+								Vitals: vitals(70+k%5, 120, 75, 97)}
+						}
+						if _, _, err := db.RecordEvents(ctx, sid, evs); err != nil {
+							errs <- err
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			close(errs)
+			for err := range errs {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(b.N*batch)/elapsed.Seconds(), "rows/s")
+		})
+	}
+}

@@ -40,6 +40,10 @@ type DB struct {
 	// stmts caches prepared read statements by query text (SQLite only:
 	// pgx caches prepared statements per connection itself).
 	stmts sync.Map
+
+	// charts caches the committed events of the sessions being charted
+	// (chartCache).
+	charts chartCache
 }
 
 // Open connects to the database loc names (see ParseLocation) and checks that
@@ -383,6 +387,21 @@ const auditInsertHead = `INSERT INTO audit_log
 
 // auditJSON is audit with before and after already encoded as JSON.
 func (tx *Tx) auditJSON(e clinic.AuditEntry, b, a sql.NullString) error {
+	args := tx.auditArgs(e, b, a)
+	var err error
+	if tx.batch != nil {
+		err = tx.batch.audit(tx, args)
+	} else {
+		_, err = tx.execPrepared(tx.ctx, tx.db, auditInsertSQL, args...)
+	}
+	if err != nil {
+		return fmt.Errorf("audit %s %s: %w", e.Action, e.Entity, err)
+	}
+	return nil
+}
+
+// auditArgs are the values of auditInsertSQL for e (see audit).
+func (tx *Tx) auditArgs(e clinic.AuditEntry, b, a sql.NullString) []any {
 	e.At = tx.now
 	if tx.actor != nil {
 		if e.ActorID == 0 && !tx.actor.System {
@@ -395,18 +414,8 @@ func (tx *Tx) auditJSON(e clinic.AuditEntry, b, a sql.NullString) error {
 			e.RemoteAddr = tx.actor.RemoteAddr
 		}
 	}
-	args := []any{e.At, nullInt(e.ClinicID), nullInt(e.ActorID), e.ActorLogin, e.Action, e.Entity,
+	return []any{e.At, nullInt(e.ClinicID), nullInt(e.ActorID), e.ActorLogin, e.Action, e.Entity,
 		nullInt(e.EntityID), nullInt(e.PatientID), b, a, e.RemoteAddr}
-	var err error
-	if tx.batch != nil {
-		err = tx.batch.audit(tx, args)
-	} else {
-		_, err = tx.execPrepared(tx.ctx, tx.db, auditInsertSQL, args...)
-	}
-	if err != nil {
-		return fmt.Errorf("audit %s %s: %w", e.Action, e.Entity, err)
-	}
-	return nil
 }
 
 func jsonOrNil(v any) (sql.NullString, error) {

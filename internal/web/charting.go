@@ -640,8 +640,8 @@ func (s *Server) apiSessionEvent(w http.ResponseWriter, r *http.Request) error {
 const maxEventBatch = 500
 
 // apiEventBatchInput is the body of a batch: events in the order to chart,
-// each decoded on its own (decodeJSONBytes) so that an error names its
-// index (events[3].spo2).
+// each decoded on its own (decodeShapedJSON: decodeJSON checked the shape
+// of the whole body) so that an error names its index (events[3].spo2).
 type apiEventBatchInput struct {
 	Events []json.RawMessage `json:"events"`
 }
@@ -688,7 +688,7 @@ func (s *Server) apiSessionEventBatch(w http.ResponseWriter, r *http.Request) er
 	evs := make([]infusion.Event, len(in.Events))
 	for i, raw := range in.Events {
 		var ei clinic.EventInput
-		if err := decodeJSONBytes(raw, &ei); err != nil {
+		if err := decodeShapedJSON(raw, &ei); err != nil {
 			return clinic.ItemError("events", i, err)
 		}
 		if evs[i], err = ei.Event(login, now, s.Location); err != nil {

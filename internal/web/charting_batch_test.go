@@ -113,7 +113,11 @@ func sessionAudit(t *testing.T, ts *testServer) string {
 // instant of the test clock; the charts (GET /api/v1/sessions/{id}, byte
 // for byte) and the patient's audit logs (but for the entries' IDs) are
 // identical, and the batch's answer counts 20 events, 22 rows (the two
-// alerts), revision 3 + 22 = 25.
+// alerts), revision 3 + 22 = 25. Then 85 more vitals (a batch's rows are
+// inserted 64, 16, 4 and 1 at a time), the fifth a desaturation: the
+// charts, the audit logs and the rows of infusion_events and
+// infusion_sessions (every column, digests of the tables) are still the
+// same.
 func TestAPIEventBatchEqualsOneByOne(t *testing.T) {
 	for _, e := range storetest.Engines {
 		t.Run(string(e), func(t *testing.T) {
@@ -153,6 +157,42 @@ func TestAPIEventBatchEqualsOneByOne(t *testing.T) {
 			}
 			if n := strings.Count(sessionAudit(t, batch), `"entity":"infusion_event"`); n != 25 {
 				t.Errorf("%d infusion events audited, want 25 (3 before the batch, 22 appended)", n)
+			}
+
+			var more []string
+			for i := range 85 {
+				spo2 := 97
+				if i == 4 {
+					spo2 = 91
+				}
+				more = append(more, vitalsJSON(t0.Add(2*time.Hour+time.Duration(i)*time.Second), 73, spo2))
+			}
+			for i, ev := range more {
+				if resp := one.do(t, nurse, "POST", fmt.Sprintf("/api/v1/sessions/%d/events", sidOne), "application/json", ev); resp.StatusCode != http.StatusCreated {
+					t.Fatalf("event %d of 85 alone: %d %s", i, resp.StatusCode, body(resp))
+				}
+			}
+			resp = batch.do(t, batch.client(t, clinic.RoleNurse), "POST", fmt.Sprintf("/api/v1/sessions/%d/events:batch", sidBatch), "application/json", batchBody(more))
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("batch of 85: %d %s", resp.StatusCode, body(resp))
+			}
+			decode(t, resp, &res)
+			if res.Charted != 85 || res.Appended != 86 || res.Revision != 25+86 {
+				t.Errorf("batch of 85: %+v, want 85 charted, 86 appended, revision 111", res)
+			}
+			chartOne = body(one.do(t, nurse, "GET", fmt.Sprintf("/api/v1/sessions/%d", sidOne), "", ""))
+			chartBatch = body(batch.do(t, batch.client(t, clinic.RoleNurse), "GET", fmt.Sprintf("/api/v1/sessions/%d", sidBatch), "", ""))
+			if chartOne != chartBatch {
+				t.Errorf("charts differ after 85 more:\none by one %.600s\nbatch %.600s", chartOne, chartBatch)
+			}
+			if a, b := sessionAudit(t, one), sessionAudit(t, batch); a != b {
+				t.Errorf("audit logs differ after 85 more:\none by one %.600s\nbatch %.600s", a, b)
+			}
+			dOne, dBatch := tableDigests(t, one.db), tableDigests(t, batch.db)
+			for _, table := range []string{"infusion_events", "infusion_sessions"} {
+				if dOne[table] != dBatch[table] || dOne[table].Rows == 0 {
+					t.Errorf("table %s: one by one %+v, batch %+v", table, dOne[table], dBatch[table])
+				}
 			}
 		})
 	}

@@ -175,6 +175,14 @@ func decodeJSONBytes(body []byte, v any) error {
 	if err := checkJSONShape(body); err != nil {
 		return err
 	}
+	return decodeShapedJSON(body, v)
+}
+
+// decodeShapedJSON is decodeJSONBytes of a body that passed checkJSONShape
+// already: an element of a list whose whole body was checked (every object
+// of the body, nested ones included, was checked for duplicate keys and
+// depth), which a second check could not refuse.
+func decodeShapedJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
