@@ -44,6 +44,10 @@ type DB struct {
 	// charts caches the committed events of the sessions being charted
 	// (chartCache).
 	charts chartCache
+
+	// planDays caches the days of signed plan versions for the dashboard
+	// (session_list.go).
+	planDays planDayCache
 }
 
 // Open connects to the database loc names (see ParseLocation) and checks that

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/infusion"
@@ -140,44 +142,126 @@ type dashboardPlan struct {
 
 // dashboardPlans returns the signed plans in force (Course.Current: the
 // highest signed version) of the dashboardCourses newest courses a may
-// list that have one, decoding only the days of each plan: the dashboard
-// reads them on every refresh, and a whole course (every version's input
-// and plan, FindCourses) costs ten times more to decode.
+// list that have one, with only the days of each plan: the dashboard reads
+// them on every 30-second refresh. A signed version never changes
+// (migration 0002's triggers refuse it), so its days are decoded once per
+// process (planDays) and only the versions not seen yet are read: decoding
+// 500 plans' JSON was 59 % of the dashboard's time (issue 16).
 func (db *DB) dashboardPlans(ctx context.Context, a *clinic.Actor) ([]dashboardPlan, error) {
 	var w where
 	if !w.actorScope(a, "c.") {
 		return nil, clinic.Errorf(clinic.EFORBIDDEN, "You may not list courses.")
 	}
 	w.add(`v.id = (SELECT x.id FROM plan_versions x WHERE x.course_id = c.id AND x.status = 'signed' ORDER BY x.version DESC LIMIT 1)`)
-	rows, err := db.query(ctx, `SELECT c.id, c.patient_id, v.plan_json FROM courses c JOIN plan_versions v ON v.course_id = c.id`+
+	rows, err := db.query(ctx, `SELECT c.id, c.patient_id, v.id FROM courses c JOIN plan_versions v ON v.course_id = c.id`+
 		w.sql()+` ORDER BY c.id DESC LIMIT `+w.arg(dashboardCourses), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard plans: %w", err)
 	}
-	defer rows.Close()
 	var out []dashboardPlan
+	var versions []int64
 	for rows.Next() {
 		var p dashboardPlan
-		var raw []byte
-		if err := rows.Scan(&p.courseID, &p.patientID, &raw); err != nil {
+		var version int64
+		if err := rows.Scan(&p.courseID, &p.patientID, &version); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("dashboard plans: %w", err)
 		}
-		var plan struct {
-			Days []struct {
-				Day       int         `json:"day"`
-				Date      clinic.Date `json:"date"`
-				SessionMg float64     `json:"session_mg"`
-			} `json:"days"`
-		}
-		if err := json.Unmarshal(raw, &plan); err != nil {
-			return nil, fmt.Errorf("course %d plan: %w", p.courseID, err)
-		}
-		for _, d := range plan.Days {
-			p.days = append(p.days, clinic.PlanDay{Day: d.Day, Date: d.Date, SessionMg: d.SessionMg})
-		}
 		out = append(out, p)
+		versions = append(versions, version)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("dashboard plans: %w", err)
+	}
+	days, err := db.planDays.get(versions, func(missing []int64) (map[int64][]clinic.PlanDay, error) {
+		return db.readPlanDays(ctx, missing)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].days = days[versions[i]]
+	}
+	return out, nil
+}
+
+// readPlanDays reads and decodes the days of the plan versions ids.
+func (db *DB) readPlanDays(ctx context.Context, ids []int64) (map[int64][]clinic.PlanDay, error) {
+	out := make(map[int64][]clinic.PlanDay, len(ids))
+	err := chunks(ids, func(part []int64) error {
+		in, args := inList(nil, part)
+		return db.eachRow(ctx, `SELECT id, plan_json FROM plan_versions WHERE id IN (`+in+`)`, args, func(rows *sql.Rows) error {
+			var id int64
+			var raw []byte
+			if err := rows.Scan(&id, &raw); err != nil {
+				return err
+			}
+			var plan struct {
+				Days []struct {
+					Day       int         `json:"day"`
+					Date      clinic.Date `json:"date"`
+					SessionMg float64     `json:"session_mg"`
+				} `json:"days"`
+			}
+			if err := json.Unmarshal(raw, &plan); err != nil {
+				return fmt.Errorf("plan version %d: %w", id, err)
+			}
+			days := make([]clinic.PlanDay, len(plan.Days))
+			for i, d := range plan.Days {
+				days[i] = clinic.PlanDay{Day: d.Day, Date: d.Date, SessionMg: d.SessionMg}
+			}
+			out[id] = days
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard plans: %w", err)
+	}
+	return out, nil
+}
+
+// planDayCache holds the days of signed plan versions by version ID (they
+// never change). It keeps at most planDayCacheMax versions, and starts
+// again empty when full: the dashboard reads the same 500 newest courses'
+// versions refresh after refresh.
+type planDayCache struct {
+	mu   sync.Mutex
+	days map[int64][]clinic.PlanDay
+}
+
+const planDayCacheMax = 4 * dashboardCourses
+
+// get returns the days of every version of ids, reading those it lacks
+// with read.
+func (c *planDayCache) get(ids []int64, read func([]int64) (map[int64][]clinic.PlanDay, error)) (map[int64][]clinic.PlanDay, error) {
+	out := make(map[int64][]clinic.PlanDay, len(ids))
+	var missing []int64
+	c.mu.Lock()
+	for _, id := range ids {
+		if d, ok := c.days[id]; ok {
+			out[id] = d
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	c.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := read(missing)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.days == nil || len(c.days)+len(got) > planDayCacheMax {
+		c.days = make(map[int64][]clinic.PlanDay, len(got))
+	}
+	for id, d := range got {
+		c.days[id], out[id] = d, d
+	}
+	return out, nil
 }
 
 // dashboardCourses is how many of the newest courses with a signed plan the
