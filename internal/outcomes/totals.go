@@ -273,12 +273,18 @@ func (t *Totals) Encode(b []byte) []byte {
 	b = binary.AppendVarint(b, t.Rows)
 	for m := range t.Measures {
 		mt := &t.Measures[m]
-		keys := slices.SortedFunc(maps.Keys(mt.Values), func(x, y DayScore) int {
-			return cmp.Or(cmp.Compare(x.Day, y.Day), cmp.Compare(x.Score, y.Score))
-		})
-		b = binary.AppendUvarint(b, uint64(len(keys)))
+		// By day, then score: packed into one integer each, which sorts
+		// several times faster than the pairs (a save of one patient's
+		// summary encodes the whole clinic's totals).
+		packed := make([]uint64, 0, len(mt.Values))
+		for k := range mt.Values {
+			packed = append(packed, uint64(uint32(k.Day))<<16|uint64(uint16(k.Score)))
+		}
+		slices.Sort(packed)
+		b = binary.AppendUvarint(b, uint64(len(packed)))
 		prev := DayScore{}
-		for _, k := range keys {
+		for _, p := range packed {
+			k := DayScore{Day: int32(uint32(p >> 16)), Score: Score(int16(uint16(p)))}
 			// The day as a difference to the previous key's, the score
 			// as one within the same day.
 			b = binary.AppendVarint(b, int64(k.Day-prev.Day))

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -142,23 +143,25 @@ func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 			ids[i] = s.PatientID
 		}
 		err := db.update(ctx, func(tx *Tx) error {
-			totals, err := lockCohortTotals(tx, clinicID)
+			tot, err := lockCohortTotals(tx, clinicID)
 			if err != nil {
 				return err
 			}
+			version := tot.summaries + 1
 			before, err := storedCohortRows(tx, ids)
 			if err != nil {
 				return err
 			}
 			st, err := tx.PrepareContext(tx.ctx, `INSERT INTO patient_outcomes (patient_id, clinic_id, gen, computed_gen,
 				definitions_version, definitions_hash, has_outcome, relapsed, relapse_on, relief_days, protocol, booster_due,
-				booster_json, outcome_json, cohort_rows)
-				VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				booster_json, outcome_json, cohort_rows, saved_version)
+				VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 				ON CONFLICT (patient_id) DO UPDATE SET computed_gen = excluded.computed_gen,
 					definitions_version = excluded.definitions_version, definitions_hash = excluded.definitions_hash,
 					has_outcome = excluded.has_outcome, relapsed = excluded.relapsed, relapse_on = excluded.relapse_on,
 					relief_days = excluded.relief_days, protocol = excluded.protocol, booster_due = excluded.booster_due,
-					booster_json = excluded.booster_json, outcome_json = excluded.outcome_json, cohort_rows = excluded.cohort_rows
+					booster_json = excluded.booster_json, outcome_json = excluded.outcome_json, cohort_rows = excluded.cohort_rows,
+					saved_version = excluded.saved_version
 				WHERE patient_outcomes.clinic_id = excluded.clinic_id
 					AND (excluded.definitions_version > patient_outcomes.definitions_version
 					OR (excluded.definitions_version = patient_outcomes.definitions_version
@@ -170,32 +173,39 @@ func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 				return fmt.Errorf("save outcomes: %w", err)
 			}
 			defer st.Close()
-			changed := false
+			saved := false
+			var totals *outcomes.Totals // decoded at the first change of a journal
 			for i, s := range part {
 				var id int64
 				err := st.QueryRowContext(tx.ctx, s.PatientID, s.ClinicID, s.Gen, s.Definitions.Version, s.Definitions.Hash,
 					s.HasOutcome, s.Relapsed, dateArg(s.RelapseOn), s.ReliefDays, s.Protocol, dateArg(s.BoosterDue),
-					nullBytes(s.Booster), nullBytes(s.Outcome), enc[i]).Scan(&id)
+					nullBytes(s.Booster), nullBytes(s.Outcome), enc[i], version).Scan(&id)
 				if err == sql.ErrNoRows {
 					continue // the stored row is newer: kept, and its rows in the totals
 				}
 				if err != nil {
 					return fmt.Errorf("save outcome of patient %d: %w", s.PatientID, err)
 				}
+				saved = true
+				if bytes.Equal(before[s.PatientID], enc[i]) {
+					continue // the same journal rows (the encoding is deterministic)
+				}
 				old, err := decodeCohortRows(s.PatientID, before[s.PatientID])
 				if err != nil {
 					return err
 				}
-				if len(old) > 0 || len(s.Journal) > 0 {
-					totals.Add(s.PatientID, old, -1)
-					totals.Add(s.PatientID, s.Journal, 1)
-					changed = true
+				if totals == nil {
+					if totals, err = outcomes.DecodeTotals(tot.totals); err != nil {
+						return err
+					}
 				}
+				totals.Add(s.PatientID, old, -1)
+				totals.Add(s.PatientID, s.Journal, 1)
 			}
-			if !changed {
+			if !saved {
 				return nil
 			}
-			return saveCohortTotals(tx, clinicID, totals)
+			return saveCohortTotals(tx, clinicID, version, totals)
 		})
 		if err != nil {
 			return err
@@ -259,6 +269,78 @@ func (db *DB) EachOutcomeSummary(ctx context.Context, fn func(p *clinic.Patient,
 		return fmt.Errorf("outcome summaries: %w", err)
 	}
 	return nil
+}
+
+// OutcomeSummariesSince reads, in one snapshot, what changed in the
+// summaries of the actor's clinic since the reader's copy of version since
+// (−1: none): it calls fn with each summary stored after it — outcome nil
+// for a patient without one any more — and returns the current version and,
+// when anything changed, the IDs of the patients with an outcome in
+// FindPatients order. The caller refreshes the stale rows first.
+func (db *DB) OutcomeSummariesSince(ctx context.Context, since int64, fn func(p *clinic.Patient, outcome []byte) error) (int64, []int64, error) {
+	clinicID, err := summaryClinic(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return 0, nil, fmt.Errorf("outcome summaries: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
+	var version int64
+	err = tx.QueryRowContext(ctx, `SELECT summaries_version FROM cohort_totals WHERE clinic_id = $1`, clinicID).Scan(&version)
+	if err != nil && err != sql.ErrNoRows {
+		return 0, nil, fmt.Errorf("outcome summaries: %w", err)
+	}
+	if version == since {
+		return version, nil, nil
+	}
+	each := func(q string, args []any, fn func(*sql.Rows) error) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	err = each(`SELECT `+prefixed("p", patientColumns)+`, o.has_outcome, o.outcome_json
+		FROM patient_outcomes o JOIN patients p ON p.id = o.patient_id
+		WHERE o.clinic_id = $1 AND o.saved_version > $2`, []any{clinicID, since}, func(rows *sql.Rows) error {
+		var has bool
+		var outcome sql.RawBytes
+		p, err := scanPatient(withExtra(rows, &has, &outcome))
+		if err != nil {
+			return err
+		}
+		if !has {
+			outcome = nil
+		}
+		return fn(p, outcome)
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("outcome summaries: %w", err)
+	}
+	var order []int64
+	err = each(`SELECT o.patient_id FROM patient_outcomes o JOIN patients p ON p.id = o.patient_id
+		WHERE o.clinic_id = $1 AND o.has_outcome = $2 ORDER BY p.family_name, p.given_name, p.id`, []any{clinicID, true},
+		func(rows *sql.Rows) error {
+			var id int64
+			err := rows.Scan(&id)
+			order = append(order, id)
+			return err
+		})
+	if err != nil {
+		return 0, nil, fmt.Errorf("outcome summaries: %w", err)
+	}
+	if order == nil {
+		order = []int64{}
+	}
+	return version, order, nil
 }
 
 // extraScan scans a row whose patient columns are followed by extra ones,

@@ -64,25 +64,32 @@ func decodeCohortRows(patientID int64, b []byte) ([]outcomes.JournalRow, error) 
 	return unpackSeries(nil, strconv.FormatInt(patientID, 10), packed)
 }
 
+// lockedTotals is the clinic's cohort_totals row as lockCohortTotals read
+// it: the encoded totals and the version of the summaries.
+type lockedTotals struct {
+	totals    []byte
+	summaries int64
+}
+
 // lockCohortTotals reads the clinic's totals in tx, the row created first
 // if missing and locked (FOR UPDATE on PostgreSQL; SQLite has one writer)
 // so that concurrent refreshes of the clinic's summaries, on any server
 // instance, change the totals one after another.
-func lockCohortTotals(tx *Tx, clinicID int64) (*outcomes.Totals, error) {
+func lockCohortTotals(tx *Tx, clinicID int64) (lockedTotals, error) {
+	var t lockedTotals
 	empty := (&outcomes.Totals{}).Encode(nil)
 	if _, err := tx.ExecContext(tx.ctx, `INSERT INTO cohort_totals (clinic_id, version, totals) VALUES ($1, 0, $2)
 		ON CONFLICT (clinic_id) DO NOTHING`, clinicID, empty); err != nil {
-		return nil, fmt.Errorf("cohort totals: %w", err)
+		return t, fmt.Errorf("cohort totals: %w", err)
 	}
-	q := `SELECT totals FROM cohort_totals WHERE clinic_id = $1`
+	q := `SELECT totals, summaries_version FROM cohort_totals WHERE clinic_id = $1`
 	if tx.db.loc.Engine == Postgres {
 		q += ` FOR UPDATE`
 	}
-	var b []byte
-	if err := tx.QueryRowContext(tx.ctx, q, clinicID).Scan(&b); err != nil {
-		return nil, fmt.Errorf("cohort totals: %w", err)
+	if err := tx.QueryRowContext(tx.ctx, q, clinicID).Scan(&t.totals, &t.summaries); err != nil {
+		return t, fmt.Errorf("cohort totals: %w", err)
 	}
-	return outcomes.DecodeTotals(b)
+	return t, nil
 }
 
 // storedCohortRows reads the cohort_rows stored for ids (at most idChunk)
@@ -106,10 +113,17 @@ func storedCohortRows(tx *Tx, ids []int64) (map[int64][]byte, error) {
 	return out, rows.Err()
 }
 
-// saveCohortTotals stores t as the clinic's totals, one version on.
-func saveCohortTotals(tx *Tx, clinicID int64, t *outcomes.Totals) error {
-	if _, err := tx.ExecContext(tx.ctx, `UPDATE cohort_totals SET version = version + 1, totals = $1 WHERE clinic_id = $2`,
-		t.Encode(nil), clinicID); err != nil {
+// saveCohortTotals stores the clinic's summaries version and, unless nil,
+// t as its totals, one version on.
+func saveCohortTotals(tx *Tx, clinicID, summaries int64, t *outcomes.Totals) error {
+	var err error
+	if t == nil {
+		_, err = tx.ExecContext(tx.ctx, `UPDATE cohort_totals SET summaries_version = $1 WHERE clinic_id = $2`, summaries, clinicID)
+	} else {
+		_, err = tx.ExecContext(tx.ctx, `UPDATE cohort_totals SET summaries_version = $1, version = version + 1, totals = $2 WHERE clinic_id = $3`,
+			summaries, t.Encode(nil), clinicID)
+	}
+	if err != nil {
 		return fmt.Errorf("cohort totals: %w", err)
 	}
 	return nil

@@ -6,10 +6,12 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/outcomes"
+	"github.com/ketatrack/ketatrack/internal/store"
 	"github.com/ketatrack/ketatrack/internal/survival"
 )
 
@@ -87,13 +89,22 @@ func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	ranked, err := summarizedOutcomes(ctx, st)
+	ranked, version, err := summarizedOutcomes(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	rep, err := cohortReport(ctx, st)
 	if err != nil {
 		return nil, err
+	}
+	stamp, err := definitionsStamp(defs)
+	if err != nil {
+		return nil, err
+	}
+	key := analysisKey{st: st, clinic: a.ClinicID}
+	at := analysisStamp{summaries: version, totals: rep.Version, definitions: stamp}
+	if v, ok := analyses.Load(key); ok && v.(*cachedAnalysis).stamp == at {
+		return v.(*cachedAnalysis).analysis, nil
 	}
 	c := &cohortAnalysis{Definitions: defs, Rows: rep.Rows, Report: rep.Report, summaries: st}
 	byProtocol := map[string][]survival.Observation{}
@@ -124,7 +135,28 @@ func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
 		curve := survival.KaplanMeier(byProtocol[key])
 		c.Survival = append(c.Survival, protocolSurvival{Protocol: key, Title: titles[key], Curve: curve, AtRisk: atRiskAt(curve, c.AtRiskDays)})
 	}
+	analyses.Store(key, &cachedAnalysis{stamp: at, analysis: c})
 	return c, nil
+}
+
+// analyses holds the last cohortAnalysis of each clinic of a store (by
+// analysisKey), with what it was computed from: the next request with the
+// same summaries, totals and definitions answers it again, never changed.
+var analyses sync.Map
+
+type analysisKey struct {
+	st     outcomeSummaries
+	clinic int64
+}
+
+type analysisStamp struct {
+	summaries, totals int64
+	definitions       store.OutcomeDefinitionsStamp
+}
+
+type cachedAnalysis struct {
+	stamp    analysisStamp
+	analysis *cohortAnalysis
 }
 
 // patientOutcome reads one patient's journal and courses and applies the

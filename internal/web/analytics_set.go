@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -30,7 +31,7 @@ type outcomeSummaries interface {
 	EachOutcomeInputsBetween(ctx context.Context, first, last int64, fn func(*store.OutcomeInputs) error) error
 	SaveOutcomes(ctx context.Context, list []store.OutcomeSummary) error
 	FindRelapses(ctx context.Context) ([]store.RelapseSummary, error)
-	EachOutcomeSummary(ctx context.Context, fn func(p *clinic.Patient, outcome []byte) error) error
+	OutcomeSummariesSince(ctx context.Context, since int64, fn func(p *clinic.Patient, outcome []byte) error) (int64, []int64, error)
 	CohortReport(ctx context.Context, have int64) (*store.CohortReport, error)
 }
 
@@ -248,17 +249,85 @@ func decodeOutcome(p *clinic.Patient, b []byte) (*patientOutcome, error) {
 	return po, nil
 }
 
+// outcomeCache is a copy of the summaries of one clinic of a store, as of
+// a version of them: the decoded outcome of each patient with one and
+// their list in FindPatients order.
+type outcomeCache struct {
+	mu      sync.Mutex
+	version int64 // −1 before the first read
+	byID    map[int64]*patientOutcome
+	list    []*patientOutcome
+}
+
+// outcomeCaches holds one outcomeCache per store and clinic.
+var outcomeCaches sync.Map
+
 // summarizedOutcomes are the outcomes of every patient of the actor's
 // clinic who has a journal on the day axis, in FindPatients order, from the
-// summaries refreshed into st.
-func summarizedOutcomes(ctx context.Context, st outcomeSummaries) ([]*patientOutcome, error) {
-	var out []*patientOutcome
-	err := st.EachOutcomeSummary(ctx, func(p *clinic.Patient, b []byte) error {
+// summaries refreshed into st, and the version of the summaries they are.
+// The process keeps them decoded and reads only the summaries stored since
+// (by this or another server instance): after one patient's journal entry,
+// one row. The list returned is never changed afterwards.
+func summarizedOutcomes(ctx context.Context, st outcomeSummaries) ([]*patientOutcome, int64, error) {
+	key := struct {
+		st     outcomeSummaries
+		clinic int64
+	}{st, clinic.ActorFrom(ctx).ClinicID}
+	v, _ := outcomeCaches.LoadOrStore(key, &outcomeCache{version: -1, byID: map[int64]*patientOutcome{}})
+	c := v.(*outcomeCache)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	list, version, err := c.update(ctx, st)
+	if errors.Is(err, errCopyLacks) {
+		// Read it all again.
+		c.version, c.byID, c.list = -1, map[int64]*patientOutcome{}, nil
+		list, version, err = c.update(ctx, st)
+	}
+	return list, version, err
+}
+
+// errCopyLacks is a copy of the summaries that is not what the database
+// holds.
+var errCopyLacks = errors.New("the copy of the outcome summaries lacks a patient")
+
+// update brings the copy up to date with the summaries stored since its
+// version; c.mu is held.
+func (c *outcomeCache) update(ctx context.Context, st outcomeSummaries) ([]*patientOutcome, int64, error) {
+	changed := map[int64]*patientOutcome{}
+	version, order, err := st.OutcomeSummariesSince(ctx, c.version, func(p *clinic.Patient, b []byte) error {
+		if b == nil {
+			changed[p.ID] = nil
+			return nil
+		}
 		po, err := decodeOutcome(p, b)
-		out = append(out, po)
+		changed[p.ID] = po
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, 0, err
+	}
+	if order == nil {
+		return c.list, c.version, nil // nothing stored since
+	}
+	for id, po := range changed {
+		if po == nil {
+			delete(c.byID, id)
+		} else {
+			c.byID[id] = po
+		}
+	}
+	list := make([]*patientOutcome, 0, len(order))
+	for _, id := range order {
+		po := c.byID[id]
+		if po == nil {
+			// Stored under the copy's version yet never read (by a
+			// server that does not set saved_version).
+			return nil, 0, fmt.Errorf("patient %d: %w", id, errCopyLacks)
+		}
+		list = append(list, po)
+	}
+	c.version, c.list = version, list
+	return list, version, nil
 }
 
 // decodeBooster is a booster suggestion summaryOf stored.

@@ -128,6 +128,20 @@ func TestOutcomeSummariesFollowWrites(t *testing.T) {
 				t.Fatalf("journal entry: %v", err)
 			}
 			journalChanged("journal entry", scaled.Patient.MRN)
+			// Another server instance refreshes the summaries after the
+			// next entry (its own copy: another key of the process's
+			// caches); this one's copy of the summaries and of the
+			// report then follows what that one stored.
+			other := &Server{Config: Config{Patients: &countingSaves{DB: db}}}
+			next := clinic.NewJournalEntry(before[1].Patient.ID, db.Today())
+			next.Scores[outcomes.PainNow], next.Scores[outcomes.Pain24h] = 0, 0
+			if err := db.SaveJournalEntry(ctx, next); err != nil {
+				t.Fatalf("journal entry: %v", err)
+			}
+			if _, err := other.cohortAnalysis(clin); err != nil {
+				t.Fatal(err)
+			}
+			journalChanged("journal entry refreshed by another instance", before[1].Patient.MRN)
 			// More imported study days of EDGE-1: relief lost from day 41.
 			imp := byMRN(before, "EDGE-1").Patient
 			var rows []outcomes.JournalRow
