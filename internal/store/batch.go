@@ -130,7 +130,8 @@ func (db *DB) bulkOf(ctx context.Context) *bulk {
 type batch struct {
 	db        *DB
 	tx        *sql.Tx
-	err       error // the first write's failure: the batch is aborted
+	conn      *sql.Conn // PostgreSQL: the connection tx runs on
+	err       error     // the first write's failure: the batch is aborted
 	witnesses map[stock.Credentials]*stock.Witness
 	// stmts are the statements the batch ran, prepared on its
 	// transaction (SQLite only: parsing a statement costs SQLite about
@@ -245,11 +246,25 @@ func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) err
 			return fmt.Errorf("batch: %w", err)
 		}
 	}
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	// On PostgreSQL the batch holds a connection of its own, so that
+	// writes that need the driver's connection (COPY: LoadJournalEntries)
+	// join the batch's transaction on it.
+	var conn *sql.Conn
+	var sqlTx *sql.Tx
+	var err error
+	if db.loc.Engine == Postgres {
+		if conn, err = db.write.Conn(ctx); err != nil {
+			return fmt.Errorf("batch: begin: %w", err)
+		}
+		defer conn.Close()
+		sqlTx, err = conn.BeginTx(ctx, nil)
+	} else {
+		sqlTx, err = db.write.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("batch: begin: %w", err)
 	}
-	b := &batch{db: db, tx: sqlTx, witnesses: map[stock.Credentials]*stock.Witness{}}
+	b := &batch{db: db, tx: sqlTx, conn: conn, witnesses: map[stock.Credentials]*stock.Witness{}}
 	if bl != nil {
 		b.witnesses = bl.witnesses
 		if db.loc.Engine == Postgres {

@@ -245,8 +245,11 @@ func pgxConn(conn *sql.Conn) (*pgx.Conn, error) {
 // receives: for work that needs the driver's connection inside the
 // transaction (PostgreSQL COPY).
 func (db *DB) updateOnConn(ctx context.Context, fn func(tx *Tx, conn *sql.Conn) error) error {
-	if db.batchOf(ctx) != nil {
-		return errBatchConn
+	if b := db.batchOf(ctx); b != nil {
+		if b.conn == nil {
+			return errBatchConn
+		}
+		return b.run(ctx, func(tx *Tx) error { return fn(tx, b.conn) })
 	}
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
@@ -346,7 +349,13 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 		return nil, clinic.Errorf(clinic.EFORBIDDEN, "Only the command-line operator may load past journal entries.")
 	}
 	res := &clinic.JournalImport{}
-	err = db.update(ctx, func(tx *Tx) error {
+	run := db.updateOnConn // PostgreSQL: the rows go in with COPY (writeJournalRows)
+	if db.loc.Engine == SQLite {
+		run = func(ctx context.Context, fn func(*Tx, *sql.Conn) error) error {
+			return db.update(ctx, func(tx *Tx) error { return fn(tx, nil) })
+		}
+	}
+	err = run(ctx, func(tx *Tx, conn *sql.Conn) error {
 		type patientInfo struct {
 			clinicID    int64
 			day1        clinic.Date
@@ -408,43 +417,48 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 		// hides behind the other's.
 		chunks, stop := prepareJournalRows(entries[:failAt])
 		defer stop()
-		var pending [][]any
-		for c := range chunks {
-			for k, args := range c.args {
-				i := c.from + k
-				e := entries[i]
-				if err := c.errs[k]; err != nil {
-					return err
+		// next returns the next entry and its row's values, checked in
+		// order, or nil after the last.
+		var cur journalRowsChunk
+		pos := 0
+		next := func() (*clinic.JournalEntry, []any, error) {
+			for pos == len(cur.args) {
+				c, ok := <-chunks
+				if !ok {
+					return nil, nil, nil
 				}
-				if key := (journalKey{e.PatientID, e.Date}); taken[key] {
-					return clinic.Errorf(clinic.ECONFLICT, "entry %d: the patient already has an entry for %s", i, e.Date)
-				} else {
-					taken[key] = true
-				}
-				if pending = append(pending, args); len(pending) == journalInsertRows {
-					if err := insertJournalRows(tx, pending); err != nil {
-						return err
-					}
-					pending = pending[:0]
-				}
-				p := patients[e.PatientID]
-				p.n++
-				if r, ok := e.Row(""); ok && !p.stored {
-					p.rows = append(p.rows, r)
-				}
-				if e.Date.Before(p.first) {
-					p.first = e.Date
-				}
-				if e.Date.After(p.last) {
-					p.last = e.Date
-				}
+				cur, pos = c, 0
 			}
+			k := pos
+			pos++
+			i := cur.from + k
+			e := entries[i]
+			if err := cur.errs[k]; err != nil {
+				return nil, nil, err
+			}
+			if key := (journalKey{e.PatientID, e.Date}); taken[key] {
+				return nil, nil, clinic.Errorf(clinic.ECONFLICT, "entry %d: the patient already has an entry for %s", i, e.Date)
+			} else {
+				taken[key] = true
+			}
+			p := patients[e.PatientID]
+			p.n++
+			if r, ok := e.Row(""); ok && !p.stored {
+				p.rows = append(p.rows, r)
+			}
+			if e.Date.Before(p.first) {
+				p.first = e.Date
+			}
+			if e.Date.After(p.last) {
+				p.last = e.Date
+			}
+			return e, cur.args[k], nil
+		}
+		if err := writeJournalRows(tx, conn, next); err != nil {
+			return err
 		}
 		if failErr != nil {
 			return failErr
-		}
-		if err := insertJournalRows(tx, pending); err != nil {
-			return err
 		}
 		for _, pid := range order {
 			p := patients[pid]
@@ -479,6 +493,63 @@ func (db *DB) LoadJournalEntries(ctx context.Context, entries []*clinic.JournalE
 		return nil, err
 	}
 	return res, nil
+}
+
+// journalLoadColumns are the columns of insertJournalHead, in its order.
+var journalLoadColumns = strings.Split(`clinic_id, patient_id, entry_date, day, source, version, `+journalValueColumns+
+	`, created_by, created_at, updated_by, updated_by_name, updated_at, `+scoreColumns, ", ")
+
+// writeJournalRows writes the rows next returns (journalEntryArgs of each
+// entry) until it returns none: on SQLite (conn nil) journalInsertRows at a
+// time (insertJournalRows), on PostgreSQL with one COPY on conn, the
+// connection of tx.
+func writeJournalRows(tx *Tx, conn *sql.Conn, next func() (*clinic.JournalEntry, []any, error)) error {
+	if conn == nil {
+		var pending [][]any
+		for {
+			_, args, err := next()
+			if err != nil {
+				return err
+			}
+			if args == nil {
+				break
+			}
+			if pending = append(pending, args); len(pending) == journalInsertRows {
+				if err := insertJournalRows(tx, pending); err != nil {
+					return err
+				}
+				pending = pending[:0]
+			}
+		}
+		return insertJournalRows(tx, pending)
+	}
+	pc, err := pgxConn(conn)
+	if err != nil {
+		return err
+	}
+	var refused error // next's error, returned as it is
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		e, args, err := next()
+		if err != nil {
+			refused = err
+			return nil, err
+		}
+		if args != nil {
+			// COPY's binary DATE takes a time, not the text INSERT sends.
+			args[2] = e.Date.Time()
+		}
+		return args, nil
+	})
+	if _, err := pc.CopyFrom(tx.ctx, pgx.Identifier{"journal_entries"}, journalLoadColumns, src); err != nil {
+		if refused != nil {
+			return refused
+		}
+		if isUniqueViolation(err) {
+			return clinic.Errorf(clinic.ECONFLICT, "A journal entry of one of these days was stored meanwhile; load again.")
+		}
+		return fmt.Errorf("load journal entries (COPY): %w", err)
+	}
+	return nil
 }
 
 // journalRowsChunk is prepareJournalRows's work on the entries from
