@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
-	"github.com/ketatrack/ketatrack/internal/infusion"
 	"github.com/ketatrack/ketatrack/internal/stock"
 )
 
@@ -38,9 +38,10 @@ func SetStockLogPage(n int) (restore func()) {
 // (migration 0011) and lot_balances (0013), for the tests that compare the
 // two: every bag not wasted, or wasted with a balance, found by testing
 // every bag of the clinic against its entries, and every such bag not
-// wasted replayed; the lots summed over the whole ledger
+// wasted replayed, less those done (bagDone) with nothing left by the
+// chart (emptied: migration 0016); the lots summed over the whole ledger
 // (reconcileLotsFromLedger). Each bag's account is bagBalance's, as
-// Reconcile's.
+// Reconcile's, with what the chart has given by now.
 func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.Reconciliation, error) {
 	a, err := clinic.RequireActor(ctx)
 	if err != nil {
@@ -71,12 +72,18 @@ func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.
 	}
 	var patientIDs []int64
 	for _, p := range preps {
-		patientIDs = append(patientIDs, p.PatientID)
-		var st *infusion.State
-		if s := sessions[p.SessionID]; s != nil {
-			st = s.State
+		var use bagUse
+		var done bool
+		if !p.Wasted() {
+			st := sessions[p.SessionID].State
+			use, done = chartUse(p, st, now), bagDone(st, p.BagNumber-1)
 		}
-		r.Bags = append(r.Bags, bagBalance(p, st, now))
+		bb := bagBalance(p, use)
+		if done && math.Abs(bb.BalanceMg) <= stock.BalanceTolerance {
+			continue // emptied by the infusion: nothing to waste
+		}
+		patientIDs = append(patientIDs, p.PatientID)
+		r.Bags = append(r.Bags, bb)
 	}
 	names, err := db.patientNames(ctx, patientIDs)
 	if err != nil {
@@ -89,6 +96,21 @@ func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.
 	sort.SliceStable(r.Bags, func(i, j int) bool { return r.Bags[i].Preparation.ID < r.Bags[j].Preparation.ID })
 	r.Flag(clinic.DateOf(now.In(db.zone())), db.zone())
 	return r, nil
+}
+
+// FillBagsFinished runs migration 0016's backfill (fillBagsFinished) in a
+// write transaction of its own, for the test that compares its rows with
+// those the write paths keep.
+func (db *DB) FillBagsFinished(ctx context.Context) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fillBagsFinished(ctx, db, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // reconcileLotsFromLedger is reconcileLots as it was before lot_balances

@@ -19,6 +19,13 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
+// migrationFills are the backfills of migrations whose rows SQL cannot
+// compute (a chart's replay), by migration name: each runs in its
+// migration's transaction, after its SQL.
+var migrationFills = map[string]func(ctx context.Context, db *DB, tx *sql.Tx) error{
+	"bag_finished": fillBagsFinished,
+}
+
 // Migration is one schema version.
 type Migration struct {
 	Version int
@@ -140,6 +147,11 @@ func (db *DB) applyMigration(ctx context.Context, m Migration) (bool, error) {
 	}
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return false, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+	}
+	if fill := migrationFills[m.Name]; fill != nil {
+		if err := fill(ctx, db, tx); err != nil {
+			return false, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 		m.Version, m.Name, db.now()); err != nil {

@@ -423,15 +423,18 @@ func (db *DB) Correct(ctx context.Context, entryID int64, in stock.CorrectionInp
 }
 
 // gateReadsChart reports whether gateEvent reads the chart after an event
-// of kind k (the bags hung, for a programme or a pump start).
+// of kind k (the bags hung, for a programme or a pump start; what the bags
+// done gave, for a programme or a stop).
 func gateReadsChart(k infusion.Kind) bool {
-	return k == infusion.KindProgramme || k == infusion.KindStart || k == infusion.KindResume
+	return k == infusion.KindProgramme || k == infusion.KindStart || k == infusion.KindResume || k == infusion.KindStop
 }
 
 // gateEvent refuses, inside the charting transaction, a check-in without a
 // consent to the course (or after its withdrawal), and a programme or a
 // pump start whose bag was not prepared with a witness or differs from the
-// preparation. d's state is the chart with the event applied.
+// preparation; after a stop or a programme that ends a bag's use it
+// records what the chart gave from the bags done (finishBags), which
+// settles the bags emptied. d's state is the chart with the event applied.
 func (db *DB) gateEvent(ctx context.Context, tx *Tx, d *eventDraft) error {
 	if len(d.res.Appended) == 0 {
 		return nil
@@ -450,6 +453,8 @@ func (db *DB) gateEvent(ctx context.Context, tx *Tx, d *eventDraft) error {
 			return clinic.ConsentWithdrawn(c)
 		}
 		return nil
+	case infusion.KindStop:
+		return tx.finishBags(d.s.ID, &d.res.State)
 	default:
 		if !gateReadsChart(kind) {
 			return nil
@@ -484,6 +489,10 @@ func (db *DB) gateEvent(ctx context.Context, tx *Tx, d *eventDraft) error {
 				units.FormatNumber(float64(hung.Bag.AmountMg), 6), units.FormatNumber(float64(hung.Bag.VolumeML), 6), p.BagNumber,
 				units.FormatNumber(p.MgAdded, 6), units.FormatNumber(p.FinalVolumeML, 6), p.PreparedByName, p.WitnessName)
 		}
+	}
+	if kind == infusion.KindProgramme && len(bags) > 1 {
+		// The next bag hung: the ones before it are done.
+		return tx.finishBags(d.s.ID, &d.res.State)
 	}
 	return nil
 }

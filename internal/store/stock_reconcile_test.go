@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"reflect"
@@ -170,21 +171,42 @@ func lotsDiffer(got, want []stock.LotBalance) string {
 	return ""
 }
 
-// bagAccounts is the table as rows "preparation clinic session wasted settled".
+// bagAccounts is the table as rows "preparation clinic session wasted
+// settled given", given being finished_given_mg of a bag not wasted (a
+// wasted bag's is the waste's).
 func bagAccounts(t *testing.T, db *store.DB) []string {
 	t.Helper()
-	rs, err := db.QueryRaw(context.Background(), `SELECT preparation_id, clinic_id, session_id, wasted, settled FROM bag_accounts ORDER BY preparation_id`)
+	rs, err := db.QueryRaw(context.Background(), `SELECT preparation_id, clinic_id, session_id, wasted, settled, finished_given_mg FROM bag_accounts ORDER BY preparation_id`)
 	must(t, err)
 	defer rs.Close()
 	var out []string
 	for rs.Next() {
 		var p, c, s int64
 		var w, st bool
-		must(t, rs.Scan(&p, &c, &s, &w, &st))
-		out = append(out, fmt.Sprintf("%d %d %d %v %v", p, c, s, w, st))
+		var given sql.NullFloat64
+		must(t, rs.Scan(&p, &c, &s, &w, &st, &given))
+		g := "-"
+		if given.Valid && !w {
+			g = strconv.FormatFloat(given.Float64, 'g', 12, 64)
+		}
+		out = append(out, fmt.Sprintf("%d %d %d %v %v %s", p, c, s, w, st, g))
 	}
 	must(t, rs.Err())
 	return out
+}
+
+// sessionOfBag is the session of bag preparation id.
+func sessionOfBag(t *testing.T, db *store.DB, id int64) int64 {
+	t.Helper()
+	rs, err := db.QueryRaw(context.Background(), `SELECT session_id FROM bag_preparations WHERE id = $1`, id)
+	must(t, err)
+	defer rs.Close()
+	var s int64
+	for rs.Next() {
+		must(t, rs.Scan(&s))
+	}
+	must(t, rs.Err())
+	return s
 }
 
 // TestReconcileMatchesReplayingAll: on a scaled clinic (demo.Scale, 12
@@ -205,25 +227,35 @@ func TestReconcileMatchesReplayingAll(t *testing.T) {
 		ctx, witness, cid := scaledStockClinic(t, db)
 
 		old := sameReconciliation(t, ctx, db, "as generated")
-		var notWasted, unbalanced []stock.BagBalance
-		for _, b := range old.Bags {
-			switch {
-			case b.Finished && !b.Preparation.Wasted():
-				notWasted = append(notWasted, b)
-			case b.Finished:
-				unbalanced = append(unbalanced, b)
-			}
-		}
-		if len(notWasted) < 4 || len(unbalanced) < 1 {
-			t.Fatalf("the scaled clinic has %d bags not wasted after the stop and %d unbalanced: the test wants at least 4 and 1", len(notWasted), len(unbalanced))
-		}
-		// A settled bag: wasted to zero, not in the old list.
+		var unbalanced []stock.BagBalance
 		listed := map[int64]bool{}
 		for _, b := range old.Bags {
 			listed[b.Preparation.ID] = true
+			if b.Finished && b.Preparation.Wasted() {
+				unbalanced = append(unbalanced, b)
+			}
 		}
+		if len(unbalanced) < 1 {
+			t.Fatalf("the scaled clinic has %d bags wasted with a balance: the test wants at least 1", len(unbalanced))
+		}
+		// The bags emptied by the infusion (the scaled clinic wastes only
+		// what is left): settled when their stop was charted, no waste.
+		var emptied []int64
+		rs, err := db.QueryRaw(bg, `SELECT preparation_id FROM bag_accounts WHERE clinic_id = $1 AND settled AND NOT wasted
+			AND finished_given_mg IS NOT NULL ORDER BY preparation_id`, cid)
+		must(t, err)
+		for rs.Next() {
+			var id int64
+			must(t, rs.Scan(&id))
+			emptied = append(emptied, id)
+		}
+		rs.Close()
+		if len(emptied) < 3 {
+			t.Fatalf("%d bags emptied by the infusion: the test wants at least 3", len(emptied))
+		}
+		// A settled bag: wasted to zero, not in the old list.
 		var settledWaste int64
-		rs, err := db.QueryRaw(bg, `SELECT e.id, e.preparation_id FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'waste' ORDER BY e.id`, cid)
+		rs, err = db.QueryRaw(bg, `SELECT e.id, e.preparation_id FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'waste' ORDER BY e.id`, cid)
 		must(t, err)
 		for rs.Next() {
 			var id, prep int64
@@ -236,31 +268,22 @@ func TestReconcileMatchesReplayingAll(t *testing.T) {
 		if settledWaste == 0 {
 			t.Fatal("no bag was wasted to zero")
 		}
-
-		// Two bags never wasted (the scaled clinic's are fully infused,
-		// nothing left: the empty bag's waste is still to be recorded, as
-		// 0 mg) get their waste: they leave the list.
-		var exact, short, d stock.BagBalance
-		for _, b := range notWasted {
-			switch {
-			case b.BalanceMg != 0:
-			case exact.Preparation == nil:
-				exact = b
-			case short.Preparation == nil:
-				short = b
-			case d.Preparation == nil:
-				d = b
+		preps := map[int64]*stock.Preparation{}
+		for _, id := range emptied[:3] {
+			ps, err := db.FindPreparations(ctx, sessionOfBag(t, db, id))
+			must(t, err)
+			for _, p := range ps {
+				preps[p.ID] = p
 			}
 		}
-		if d.Preparation == nil {
-			t.Fatalf("fewer than three bags never wasted are empty: %+v", notWasted)
-		}
-		_, err = db.WasteBag(ctx, exact.Preparation.ID, stock.WasteInput{Amount: "0mL", Witness: witness})
+		exact, short, d := preps[emptied[0]], preps[emptied[1]], preps[emptied[2]]
+
+		// An emptied bag's 0 mL waste recorded all the same: still settled.
+		_, err = db.WasteBag(ctx, exact.ID, stock.WasteInput{Amount: "0mL", Witness: witness})
 		must(t, err)
-		w, err := db.WasteBag(ctx, short.Preparation.ID, stock.WasteInput{Amount: "0mg", Witness: witness})
-		must(t, err)
-		// One of them corrected by −2 mg: unbalanced, listed again.
-		_, err = db.Correct(ctx, w.ID, stock.CorrectionInput{Change: "-2mg", Reason: "2 mg spilled while the bag was taken down", Witness: witness})
+		// An emptied bag's draw corrected by +2 mg (more was drawn into it
+		// than entered): 2 mg left by the chart, listed as not wasted.
+		_, err = db.Correct(ctx, short.Draws[0].ID, stock.CorrectionInput{Change: "+2mg", Reason: "2 mg more was drawn than entered", Witness: witness})
 		must(t, err)
 		// A settled bag's waste corrected by +1 mg: unbalanced, listed again.
 		_, err = db.Correct(ctx, settledWaste, stock.CorrectionInput{Change: "+1mg", Reason: "the waste was entered 1 mg too high", Witness: witness})
@@ -270,9 +293,9 @@ func TestReconcileMatchesReplayingAll(t *testing.T) {
 		_, err = db.Correct(ctx, u.Preparation.Wastes[0].ID, stock.CorrectionInput{Change: strconv.FormatFloat(-u.BalanceMg, 'f', -1, 64) + "mg",
 			Reason: "the remainder was wasted at the bedside and entered late", Witness: witness})
 		must(t, err)
-		// Vitals charted on the stopped session of a bag never wasted, and
-		// a restart refused there.
-		s, err := db.FindSessionByID(ctx, d.Preparation.SessionID)
+		// Vitals charted on the stopped session of an emptied bag, and a
+		// restart refused there: it stays settled.
+		s, err := db.FindSessionByID(ctx, d.SessionID)
 		must(t, err)
 		last := s.State.Events[len(s.State.Events)-1].At
 		_, _, err = db.RecordEvent(ctx, s.ID, infusion.Event{Kind: infusion.KindVitals, At: last.Add(time.Minute), Vitals: vitals(72, 118, 74, 98)})
@@ -284,30 +307,38 @@ func TestReconcileMatchesReplayingAll(t *testing.T) {
 		for _, b := range after.Bags {
 			status[b.Preparation.ID] = b
 		}
-		if _, ok := status[exact.Preparation.ID]; ok {
-			t.Errorf("bag %d wasted exactly is still listed", exact.Preparation.ID)
+		if _, ok := status[exact.ID]; ok {
+			t.Errorf("emptied bag %d wasted 0 mL is listed", exact.ID)
 		}
-		if b, ok := status[short.Preparation.ID]; !ok || !b.Preparation.Wasted() || b.BalanceMg != -2 {
-			t.Errorf("bag %d wasted and corrected by −2 mg is not listed unbalanced by −2 mg: %+v", short.Preparation.ID, b)
+		if b, ok := status[short.ID]; !ok || b.Preparation.Wasted() || !b.Finished || math.Abs(b.BalanceMg-2) > stock.BalanceTolerance {
+			t.Errorf("emptied bag %d whose draw was corrected by +2 mg is not listed as 2 mg not wasted: %+v", short.ID, b)
 		}
 		if _, ok := status[u.Preparation.ID]; ok {
 			t.Errorf("bag %d corrected to zero is still listed", u.Preparation.ID)
 		}
-		if b, ok := status[d.Preparation.ID]; !ok || b.Preparation.Wasted() || !b.Finished {
-			t.Errorf("bag %d never wasted is not listed as such after the discharge: %+v", d.Preparation.ID, b)
+		if _, ok := status[d.ID]; ok {
+			t.Errorf("emptied bag %d is listed after vitals charted on its stopped session", d.ID)
 		}
-		if len(after.Bags) != len(old.Bags)-1 {
-			t.Errorf("%d bags listed after the changes, %d before: want one fewer (2 wasted, 1 of them unbalanced again, 1 unbalanced settled, 1 settled unbalanced)", len(after.Bags), len(old.Bags))
+		if len(after.Bags) != len(old.Bags)+1 {
+			t.Errorf("%d bags listed after the changes, %d before: want one more (1 emptied bag and 1 settled one unbalanced, 1 unbalanced one settled)", len(after.Bags), len(old.Bags))
 		}
 
-		// The rows kept by the write paths are those the backfill computes.
+		// The rows kept by the write paths are those the backfills compute:
+		// migration 0011's from the ledger, then 0016's from the charts.
 		kept := bagAccounts(t, db)
 		backfill, err := store.BagAccountsBackfill(db.Engine())
 		must(t, err)
 		must(t, db.ExecRaw(bg, `DELETE FROM bag_accounts`))
 		must(t, db.ExecRaw(bg, backfill))
+		must(t, db.FillBagsFinished(bg))
 		if filled := bagAccounts(t, db); !reflect.DeepEqual(filled, kept) {
 			t.Errorf("the backfill gives %d rows, the write paths kept %d (or they differ)", len(filled), len(kept))
+			for i := range min(len(filled), len(kept)) {
+				if filled[i] != kept[i] {
+					t.Errorf("first difference: backfill %q, kept %q", filled[i], kept[i])
+					break
+				}
+			}
 		}
 	})
 }
@@ -433,6 +464,45 @@ func TestLotBalancesMatchLedger(t *testing.T) {
 					t.Errorf("lot %d: the backfill gives %v, the write paths kept %v", lot, f, k)
 					break
 				}
+			}
+		}
+	})
+}
+
+// TestConcurrentDisposalsOfOneLot: two disposals of 6 of a lot's 10 vials
+// at once, each witnessed: exactly one is recorded and the other refused on
+// the book stock it reads after the first (on PostgreSQL the lot's
+// lot_balances row is read FOR UPDATE in the write transaction; SQLite has
+// one writer), so the book never goes below zero. Five lots, both engines.
+func TestConcurrentDisposalsOfOneLot(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx, witness, _ := scaledStockClinic(t, db)
+		for i := range 5 {
+			lot, _, err := db.ReceiveStock(ctx, stock.ReceiptInput{Product: "Ketamine hydrochloride", Drug: "racemic", Strength: "50mg/mL",
+				VialVolume: "10mL", Lot: fmt.Sprintf("RACE-%d", i), Expiry: "2027-12-31", Vials: "10", Supplier: "Wholesale", Reference: fmt.Sprintf("INV-R%d", i)})
+			must(t, err)
+			errs := make(chan error, 2)
+			for range 2 {
+				go func() {
+					_, err := db.AdjustStock(ctx, lot.ID, stock.AdjustInput{Kind: stock.KindDispose, Volume: "6 vials", Reason: "recalled lot", Witness: witness})
+					errs <- err
+				}()
+			}
+			var ok, refused int
+			for range 2 {
+				switch err := <-errs; {
+				case err == nil:
+					ok++
+				case clinic.ErrorField(err) == "volume":
+					refused++
+				default:
+					t.Fatalf("lot %d: %v", i, err)
+				}
+			}
+			after, err := db.FindLotByID(ctx, lot.ID)
+			must(t, err)
+			if ok != 1 || refused != 1 || math.Abs(after.OnHandML-40) > 1e-9 {
+				t.Errorf("lot %d: %d disposals recorded, %d refused, %v mL on hand; want 1, 1 and 40 mL", i, ok, refused, after.OnHandML)
 			}
 		}
 	})

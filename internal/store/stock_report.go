@@ -18,12 +18,13 @@ import (
 // balances are the lots' running balances (lot_balances, migration 0013:
 // reconcileLots), the balances of wasted bags sums over their entries in
 // SQL. The bags still to account for are those bag_accounts has not
-// settled (migration 0011: a bag is settled once wasted to a zero balance,
-// in the transaction of its waste or correction, settleBag), read a page at
-// a time by preparation ID; only the page's bags not yet wasted are
-// replayed (to read what the chart has given, all in one read:
-// sessionsByID). The work grows with the page and the bags not settled,
-// not with the history.
+// settled (migrations 0011 and 0016, stock_settle.go: a bag is settled once
+// wasted to a zero balance, or emptied by the infusion when it is done, in
+// the transaction of its waste, correction or stop), read a page at a time
+// by preparation ID; what a bag done gave is kept in bag_accounts, and only
+// the page's bags still in use are replayed (to read what the chart has
+// given by now, all in one read: sessionsByID). The work grows with the
+// page and the bags not settled, not with the history.
 
 // Reconcile implements stock.Service.
 func (db *DB) Reconcile(ctx context.Context, now time.Time, f stock.ReconcileFilter) (*stock.Reconciliation, error) {
@@ -78,25 +79,14 @@ func (db *DB) Reconcile(ctx context.Context, now time.Time, f stock.ReconcileFil
 		preps = preps[:f.Limit]
 		r.Next = preps[f.Limit-1].ID
 	}
-	// The charts of the page's bags not yet wasted, read together.
-	var open []int64
-	for _, p := range preps {
-		if !p.Wasted() {
-			open = append(open, p.SessionID)
-		}
-	}
-	sessions, err := db.sessionsByID(ctx, tx, a, open)
+	uses, err := db.bagUses(ctx, tx, a, preps, now)
 	if err != nil {
 		return nil, err
 	}
 	var patientIDs []int64
 	for _, p := range preps {
 		patientIDs = append(patientIDs, p.PatientID)
-		var st *infusion.State
-		if s := sessions[p.SessionID]; s != nil {
-			st = s.State
-		}
-		r.Bags = append(r.Bags, bagBalance(p, st, now))
+		r.Bags = append(r.Bags, bagBalance(p, uses[p.ID]))
 	}
 	names, err := db.patientNames(ctx, patientIDs)
 	if err != nil {
@@ -163,11 +153,78 @@ func (db *DB) reconcileLots(ctx context.Context, q queryer, cid int64, r *stock.
 	return nil
 }
 
-// bagBalance is bag p's account at now: drawn − given − wasted ±
-// corrections, the given being the chart's at its waste once wasted and
-// otherwise what st, its session's chart, has given from it by now (st is
-// read only for a bag not wasted).
-func bagBalance(p *stock.Preparation, st *infusion.State, now time.Time) stock.BagBalance {
+// bagUse is what a bag not wasted has given and whether its session has
+// stopped.
+type bagUse struct {
+	givenMg  float64
+	finished bool
+}
+
+// chartUse is bag p's use by now on its session's chart st.
+func chartUse(p *stock.Preparation, st *infusion.State, now time.Time) bagUse {
+	return bagUse{givenMg: float64(st.BagGivenMg(p.BagNumber-1, now)), finished: st.Phase == infusion.PhaseStopped}
+}
+
+// bagUses returns the use of each of preps not wasted: what the chart gave
+// from it once done, kept in bag_accounts (finished_given_mg, finishBags),
+// and for a bag still in use what its chart has given by now, the charts
+// of those read together (sessionsByID). A stopped session's bags are all
+// done: only the bags of sessions in progress are replayed.
+func (db *DB) bagUses(ctx context.Context, q queryer, a *clinic.Actor, preps []*stock.Preparation, now time.Time) (map[int64]bagUse, error) {
+	var ids []int64
+	byID := map[int64]*stock.Preparation{}
+	for _, p := range preps {
+		if !p.Wasted() {
+			ids = append(ids, p.ID)
+			byID[p.ID] = p
+		}
+	}
+	out := make(map[int64]bagUse, len(ids))
+	var inUse []*stock.Preparation
+	err := chunks(ids, func(part []int64) error {
+		in, args := inList(nil, part)
+		rows, err := q.QueryContext(ctx, `SELECT a.preparation_id, a.finished_given_mg, s.phase FROM bag_accounts a
+			JOIN infusion_sessions s ON s.id = a.session_id WHERE a.preparation_id IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("reconcile bags: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var given sql.NullFloat64
+			var phase string
+			if err := rows.Scan(&id, &given, &phase); err != nil {
+				return fmt.Errorf("reconcile bags: %w", err)
+			}
+			if given.Valid {
+				out[id] = bagUse{givenMg: given.Float64, finished: infusion.Phase(phase) == infusion.PhaseStopped}
+			} else {
+				inUse = append(inUse, byID[id])
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	var open []int64
+	for _, p := range inUse {
+		open = append(open, p.SessionID)
+	}
+	sessions, err := db.sessionsByID(ctx, q, a, open)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range inUse {
+		out[p.ID] = chartUse(p, sessions[p.SessionID].State, now)
+	}
+	return out, nil
+}
+
+// bagBalance is bag p's account: drawn − given − wasted ± corrections, the
+// given being the chart's at its waste once wasted and otherwise use's
+// (read only for a bag not wasted).
+func bagBalance(p *stock.Preparation, use bagUse) stock.BagBalance {
 	bb := stock.BagBalance{Preparation: p, WastedMg: p.WastedMg(), CorrectedMg: p.CorrectedMg()}
 	for _, d := range p.Draws {
 		bb.DrawnMg += d.BagMg
@@ -175,41 +232,10 @@ func bagBalance(p *stock.Preparation, st *infusion.State, now time.Time) stock.B
 	if p.Wasted() {
 		bb.GivenMg, bb.Finished = *p.Wastes[0].GivenMg, true
 	} else {
-		bb.GivenMg = float64(st.BagGivenMg(p.BagNumber-1, now))
-		bb.Finished = st.Phase == infusion.PhaseStopped
+		bb.GivenMg, bb.Finished = use.givenMg, use.finished
 	}
 	bb.BalanceMg = bb.DrawnMg - bb.GivenMg - bb.WastedMg + bb.CorrectedMg
 	return bb
-}
-
-// settleBag recomputes bag id's row of bag_accounts from the ledger as
-// this transaction sees it: after its waste or a correction of it. The test
-// is the one migration 0011 filled the table with (and the reconciliation
-// made of every bag before it): wasted, and the sum of the bag's entries
-// (drawn − wasted ± corrections) within stock.BalanceTolerance of the given
-// at the waste.
-func (tx *Tx) settleBag(id int64) error {
-	if tx.db.loc.Engine == Postgres {
-		// Two corrections of one bag at once: the second waits here, and
-		// its UPDATE then reads the ledger with the first one's entry
-		// (READ COMMITTED takes a snapshot per statement).
-		var got int64
-		if err := tx.QueryRowContext(tx.ctx, `SELECT preparation_id FROM bag_accounts WHERE preparation_id = $1 FOR UPDATE`, id).Scan(&got); err != nil {
-			return fmt.Errorf("settle bag %d: %w", id, err)
-		}
-	}
-	const wasted = `EXISTS (SELECT 1 FROM stock_entries w WHERE w.preparation_id = $1 AND w.kind = 'waste')`
-	res, err := tx.ExecContext(tx.ctx, `UPDATE bag_accounts SET wasted = `+wasted+`,
-		settled = COALESCE(`+wasted+` AND ABS((SELECT SUM(b.bag_mg) FROM stock_entries b WHERE b.preparation_id = $1)
-			- (SELECT MAX(w.given_mg) FROM stock_entries w WHERE w.preparation_id = $1 AND w.kind = 'waste')) <= $2, FALSE)
-		WHERE preparation_id = $1`, id, stock.BalanceTolerance)
-	if err != nil {
-		return fmt.Errorf("settle bag %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("settle bag %d: %d account rows (%v)", id, n, err)
-	}
-	return nil
 }
 
 // stockLogPage is how many ledger rows StockLog reads in its first query

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"time"
@@ -81,6 +82,13 @@ func (b docBag) Remaining() float64 {
 		return 0
 	}
 	return b.Prep.Remaining(b.GivenMg)
+}
+
+// NothingLeft reports whether the bag, not wasted, has nothing left by the
+// chart: once the session has stopped, emptied by the infusion, with
+// nothing to waste (bagView.Emptied).
+func (b docBag) NothingLeft() bool {
+	return b.Prep != nil && !b.Prep.Wasted() && math.Abs(b.Remaining()) <= stock.BalanceTolerance
 }
 
 // Signed prints a score such as RASS with its sign ("+0", "-2"), or an em

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,6 +28,13 @@ type bagView struct {
 	RemainingMg float64
 	// InUse: the bag is still on the pump (not wastable yet).
 	InUse bool
+}
+
+// Emptied reports whether the infusion emptied the bag: done (off the
+// pump), not wasted, nothing left by the chart. The store settles such a
+// bag when its use ends; there is nothing to waste.
+func (b bagView) Emptied() bool {
+	return !b.Wasted() && !b.InUse && math.Abs(b.RemainingMg) <= stock.BalanceTolerance
 }
 
 // RemainingML is the bag's remainder by the chart in mL of the bag.
@@ -452,10 +460,11 @@ func (d sessionData) LotNumbers() map[int64]string {
 	return m
 }
 
-// WasteBag is the first bag whose remainder may be wasted now (nil for none).
+// WasteBag is the first bag whose remainder may be wasted now (nil for
+// none; an emptied bag has none).
 func (d sessionData) WasteBag() *bagView {
 	for i := range d.Stock.Bags {
-		if b := &d.Stock.Bags[i]; !b.Wasted() && !b.InUse {
+		if b := &d.Stock.Bags[i]; !b.Wasted() && !b.InUse && !b.Emptied() {
 			return b
 		}
 	}

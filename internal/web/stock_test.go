@@ -471,3 +471,65 @@ func TestStockLogPaged(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPBagEmptiedByInfusion: a bag of 40 mg in 500 mL run at 10 mg/h
+// until after it ran dry (4 h 05 min) is settled by the stop, with no waste
+// and no ledger entry: the charting page shows it "emptied by the infusion"
+// and offers no waste form, the session record says there is nothing to
+// waste, the reconciliation neither lists nor flags it.
+func TestHTTPBagEmptiedByInfusion(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	p := ts.demo.Patients[3]
+	courseID := signedCourse(t, ts, p, clinic.DateOf(ts.now()))
+	nurse := ts.client(t, clinic.RoleNurse)
+	sid := located(t, ts.form(t, nurse, fmt.Sprintf("/courses/%d/sessions", courseID), url.Values{"day": {"1"}}), "/sessions/")
+	t0 := ts.now().Add(-5 * time.Hour).Truncate(time.Minute)
+	at := func(min int) string { return t0.Add(time.Duration(min) * time.Minute).Format(time.RFC3339) }
+	chart := func(v url.Values) {
+		t.Helper()
+		v.Set("seq", strconv.Itoa(len(ts.chart(t, nurse, sid).State.Events)+1))
+		if resp := ts.form(t, nurse, fmt.Sprintf("/sessions/%d/events", sid), v); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", v.Get("kind"), resp.StatusCode, firstError(pageOf(resp)))
+		}
+	}
+	chart(url.Values{"kind": {"check-in"}, "at": {at(0)}, "check_in.weight": {"71kg"}, "check_in.baseline.hr_per_min": {"70"},
+		"check_in.baseline.sbp_mmhg": {"120"}, "check_in.baseline.dbp_mmhg": {"75"}, "check_in.baseline.spo2_pct": {"98"}})
+	chart(url.Values{"kind": {"programme"}, "at": {at(10)}, "programme.drug": {"racemic"}, "programme.bag": {"40mg/500mL"},
+		"programme.entered": {"10mg/h"}, "programme.double_check.drug": {"racemic"}, "programme.double_check.concentration": {"40mg/500mL"}})
+	lot := demoLot(t, ts, "KH50-2611A")
+	docLogin, docPW := ts.password(clinic.RoleClinician)
+	if resp := ts.form(t, nurse, fmt.Sprintf("/sessions/%d/preparations", sid), url.Values{"draws[0].lot_id": {strconv.FormatInt(lot.ID, 10)},
+		"draws[0].volume": {"0.8mL"}, "mg_added": {"40mg"}, "diluent": {"sodium chloride 0.9%"}, "final_volume": {"500mL"},
+		"witness.login": {docLogin}, "witness.password": {docPW}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("prepare: %d %s", resp.StatusCode, firstError(pageOf(resp)))
+	}
+	chart(url.Values{"kind": {"start"}, "at": {at(15)}})
+	_, entries := stockCount(t, ts)
+	// 40 mg at 10 mg/h: dry 4 h after the start (255 min); stopped at 260.
+	chart(url.Values{"kind": {"stop"}, "at": {at(260)}, "stop.reason": {"completed"}})
+	if _, after := stockCount(t, ts); after != entries {
+		t.Errorf("the stop wrote %d ledger entries", after-entries)
+	}
+	page := pageOf(ts.do(t, nurse, "GET", fmt.Sprintf("/sessions/%d", sid), "", ""))
+	if !strings.Contains(page, "emptied by the infusion") || strings.Contains(page, "Waste the remainder of bag") {
+		t.Error("the charting page does not show the bag emptied, or offers to waste it")
+	}
+	if page := pageOf(ts.do(t, nurse, "GET", fmt.Sprintf("/sessions/%d/print", sid), "", "")); !strings.Contains(page, "Emptied by the infusion: nothing to waste.") ||
+		strings.Contains(page, "The bag's waste has not been recorded") {
+		t.Error("the session record does not say the bag was emptied")
+	}
+	rec, err := ts.db.Reconcile(ts.demo.As(context.Background(), clinic.RoleNurse), ts.now(), stock.ReconcileFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range rec.Bags {
+		if b.Preparation.SessionID == sid {
+			t.Errorf("the emptied bag is listed: %+v", b)
+		}
+	}
+	for _, f := range rec.Flags {
+		if f.SessionID == sid {
+			t.Errorf("the emptied bag is flagged: %s", f.Message)
+		}
+	}
+}

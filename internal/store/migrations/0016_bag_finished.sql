@@ -1,0 +1,14 @@
+-- 0016 what the chart gave from each bag once the bag is done (issue 16):
+-- finished_given_mg is set in the charting transaction of the event that
+-- ends the bag's use (the stop, or the programme of the next bag) from the
+-- chart as it stands then, and never changes after (nothing more can be
+-- given from it: a stopped session does not restart, a replaced bag is not
+-- hung again). A bag not wasted whose drawn ± corrections equals it within
+-- stock.BalanceTolerance is settled: emptied by the infusion, nothing left
+-- to waste (the record of it is the charted administration, who charted
+-- each pump event and when); one with a remainder stays unsettled until the
+-- remainder is wasted with a witness. The reconciliation reads it instead of
+-- replaying the chart of every finished bag not wasted. store.fillBagsFinished
+-- sets it for the bags this migration finds done and not wasted, replaying
+-- their charts, in the migration's transaction.
+ALTER TABLE bag_accounts ADD COLUMN finished_given_mg DOUBLE PRECISION;
