@@ -457,15 +457,51 @@ func (w *world) ingest(cfg runConfig, mon *monitor, own []int64, batch int) floa
 		how, rows = fmt.Sprintf("%d vitals rows per POST /api/v1/sessions/{id}/events:batch", batch), batch
 	}
 	la0 := loadavg()
+	cpu0 := serversCPU(mon.pids)
 	mon.start()
 	r := drive(map[string]op{"vitals": ingest}, []weighted{{"vitals", 1}}, cfg.ingest, cfg.conns, cfg.seed+1, nil)
 	peak := mon.stop()
 	st := r.routes["vitals"]
 	rate := st.rps(r.elapsed) * float64(rows)
-	fmt.Printf("vitals ingestion through the API (%d connections on %d sessions opened and checked in for it, %s): %.0f rows/s (%.1f requests/s), p50 %s, p95 %s, p99 %s, %d errors; RSS peak %s; load average before %s, after %s\n",
-		cfg.conns, len(own), how, rate, st.rps(r.elapsed), st.q(0.50), st.q(0.95), st.q(0.99), st.errors, peak, la0, loadavg())
+	cpu := "unknown"
+	if n := float64(len(st.lat)) * float64(rows); n > 0 && cpu0 >= 0 {
+		cpu = fmt.Sprintf("%.0f µs/row", float64((serversCPU(mon.pids)-cpu0).Microseconds())/n)
+	}
+	fmt.Printf("vitals ingestion through the API (%d connections on %d sessions opened and checked in for it, %s): %.0f rows/s (%.1f requests/s), p50 %s, p95 %s, p99 %s, %d errors; server CPU %s; RSS peak %s; load average before %s, after %s\n",
+		cfg.conns, len(own), how, rate, st.rps(r.elapsed), st.q(0.50), st.q(0.95), st.q(0.99), st.errors, cpu, peak, la0, loadavg())
 	r.printErrors()
 	return rate
+}
+
+// serversCPU is the CPU time (user and system, /proc/PID/stat) the servers
+// pids have used, -1 if unknown: per row ingested, a figure the other loads
+// of a shared machine change less than rows/s (the PostgreSQL server's own
+// CPU is not in it).
+func serversCPU(pids []int) time.Duration {
+	if len(pids) == 0 {
+		return -1
+	}
+	var ticks int64
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return -1
+		}
+		// Fields after the command (in parentheses, which may hold
+		// spaces): state is field 3, utime 14, stime 15.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 13 {
+			return -1
+		}
+		for _, v := range f[11:13] {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return -1
+			}
+			ticks += n
+		}
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ, 100 on Linux
 }
 
 func exitStatus(err error) string {

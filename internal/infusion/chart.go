@@ -51,6 +51,22 @@ func Replay(o Order, r Rules, events []Event) (State, error) {
 	return s, nil
 }
 
+// Continue is Replay of events after the stored events s was built from
+// (their Seq numbers follow s's): s with each of them applied and checked
+// as Replay applies it. s is not changed.
+func Continue(s State, events []Event) (State, error) {
+	c := s.clone()
+	for i, e := range events {
+		if e.Seq != len(s.Events)+i+1 {
+			return State{}, fmt.Errorf("infusion: replay: event %d has seq %d", len(s.Events)+i+1, e.Seq)
+		}
+		if err := c.apply(copyEvent(e), false); err != nil {
+			return State{}, fmt.Errorf("infusion: replay: event %d (%s): %w", e.Seq, e.Kind, err)
+		}
+	}
+	return c, nil
+}
+
 // countKind is the number of events of kind k.
 func countKind(events []Event, k Kind) int {
 	n := 0

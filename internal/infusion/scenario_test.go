@@ -163,3 +163,36 @@ func TestMedicationDoses(t *testing.T) {
 		t.Errorf("dose kept as %q, want it as written", got)
 	}
 }
+
+// Continue from the replay of any prefix of a chart's events gives the
+// replay of all of them (reflect.DeepEqual), and refuses events whose seq
+// does not follow the prefix; the prefix's state is unchanged.
+func TestContinueIsReplay(t *testing.T) {
+	s := goldbergDay1(t)
+	want, err := Replay(s.Order, s.Rules, s.Events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range len(s.Events) + 1 {
+		prefix, err := Replay(s.Order, s.Rules, s.Events[:k])
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := prefix.Clone()
+		got, err := Continue(prefix, s.Events[k:])
+		if err != nil {
+			t.Fatalf("continue after %d: %v", k, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("continue after %d events differs from the replay of all %d", k, len(s.Events))
+		}
+		if !reflect.DeepEqual(prefix, before) {
+			t.Errorf("continue after %d changed the prefix's state", k)
+		}
+		if k+1 < len(s.Events) {
+			if _, err := Continue(prefix, s.Events[k+1:]); err == nil {
+				t.Errorf("continue after %d from event %d: no error for the gap", k, k+2)
+			}
+		}
+	}
+}

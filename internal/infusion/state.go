@@ -131,6 +131,12 @@ func (s State) clone() State {
 	return c
 }
 
+// Clone returns a copy of s whose lists are its own: appending to them or
+// setting their elements leaves s as it was. The events' payloads are
+// shared, as between the states Record takes and returns: they are never
+// written once an event is on the chart.
+func (s State) Clone() State { return s.clone() }
+
 // Weight is today's weight from the check-in, in kg (0 before it).
 func (s State) Weight() Kilograms {
 	if s.CheckIn == nil {

@@ -55,18 +55,10 @@ func scanSession(row interface{ Scan(...any) error }) (*sessionRow, error) {
 	return s, nil
 }
 
-// replay rebuilds the session's chart from its stored events, read through
-// the chart cache (chartEvents), which rows read on the read pool fill.
+// replay rebuilds the session's chart from its stored events, through the
+// chart cache (chartState), which charts read on the read pool fill.
 func (db *DB) replay(ctx context.Context, q queryer, s *sessionRow) (infusion.State, error) {
-	evs, err := db.chartEvents(ctx, q, s.ID, db.readsCommitted(q))
-	if err != nil {
-		return infusion.State{}, err
-	}
-	st, err := infusion.Replay(s.order, s.rules, evs)
-	if err != nil {
-		return infusion.State{}, fmt.Errorf("session %d: the stored chart does not replay: %w", s.ID, err)
-	}
-	return st, nil
+	return db.chartState(ctx, q, s, db.readsCommitted(q))
 }
 
 // OpenSession implements clinic.ChartingService.
@@ -322,7 +314,7 @@ func (db *DB) RecordEvent(ctx context.Context, sessionID int64, e infusion.Event
 	if err != nil {
 		return nil, nil, err
 	}
-	db.committed(ctx, d.s.ID, d.replayed, appended, d.raw)
+	db.committed(ctx, d.s.ID, d.replayed, d.res.State, d.raw[len(d.raw)-1])
 	return out, appended, nil
 }
 
@@ -371,8 +363,9 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 	}
 	var out *clinic.InfusionSession
 	var appended []infusion.Event
-	var base int      // the events the appended ones follow
-	var raws []string // their JSON text
+	var base int             // the events the appended ones follow
+	var final infusion.State // the chart after them
+	var lastRaw string       // the JSON text of the last one
 	err = db.update(ctx, func(tx *Tx) error {
 		ds := drafts
 		if ds != nil {
@@ -425,16 +418,13 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 			return err
 		}
 		out = last.s.InfusionSession
-		base, raws = ds[0].replayed, raws[:0]
-		for _, d := range ds {
-			raws = append(raws, d.raw...)
-		}
+		base, final, lastRaw = ds[0].replayed, last.res.State, last.raw[len(last.raw)-1]
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	db.committed(ctx, sessionID, base, appended, raws)
+	db.committed(ctx, sessionID, base, final, lastRaw)
 	return out, appended, nil
 }
 

@@ -4,29 +4,33 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/ketatrack/ketatrack/internal/infusion"
 )
 
-// chartCache keeps, per session, the decoded events of its chart as
-// committed, so that charting an event reads only the rows stored since
-// (usually none) instead of the whole chart: a session's chart is
+// chartCache keeps, per session, its chart as committed (the
+// infusion.State its stored events replay to), so that charting an event
+// reads only the rows stored since (usually none) and applies them, instead
+// of reading and replaying the whole chart: a session's chart is
 // append-only (migration 0002's triggers refuse UPDATE and DELETE, and
 // (session_id, seq) is unique), so the first n events committed are the
-// same for ever.
+// same for ever, and so is the state they replay to (its order and rules
+// are the session's, written once when it is opened).
 //
-// Only committed events enter it: those read on the read pool (never
-// inside a write transaction, whose SQLite group commit may see another
-// request's savepoint that is later rolled back, nor inside a DB.Batch) and
-// those appended by a write transaction once its COMMIT succeeded. Before a
-// cached chart of n events is used, the stored row n is read with the rows
-// after it and must carry the cached last event's JSON text byte for byte;
-// otherwise (another database restored under the server, say) the chart is
-// read whole again. So a cached chart gives exactly the events the rows
-// give. The cache holds its own copies (Event.Clone) and never hands them
-// out: infusion.Replay copies every event it applies.
+// Only committed charts enter it: those replayed from rows read on the read
+// pool (never inside a write transaction, whose SQLite group commit may see
+// another request's savepoint that is later rolled back, nor inside a
+// DB.Batch) and those a write transaction made once its COMMIT succeeded.
+// Before a cached chart of n events is used, the stored row n is read with
+// the rows after it and must carry the cached last event's JSON text byte
+// for byte; otherwise (another database restored under the server, say)
+// the chart is read whole again. So a cached chart is exactly the replay of
+// the rows. The cache keeps its own copy (State.Clone) and hands out
+// copies: appending to or setting the lists of a state handed out leaves
+// the cache's as it was; the events' payloads are shared, as infusion
+// shares them between the states Record takes and returns (never written
+// once charted).
 type chartCache struct {
 	mu      sync.Mutex
 	m       map[int64]*cachedChart
@@ -35,87 +39,83 @@ type chartCache struct {
 	maxEvts int    // bound on events; 0 means chartCacheEvents
 }
 
-// cachedChart is one session's committed events and the JSON text of the
-// last of them as stored.
+// cachedChart is one session's committed chart and the JSON text of its
+// last event as stored.
 type cachedChart struct {
-	events []infusion.Event
-	last   string
-	used   uint64
+	state infusion.State
+	last  string
+	used  uint64
 }
 
 // chartCacheEvents bounds the events the cache holds (some tens of MB):
 // the charts of the sessions being charted at once in a clinic group.
 const chartCacheEvents = 1 << 16
 
-// get returns the cached events of session id (nil if none) and the JSON
-// text of the last one. The slice is the cache's and must not be changed
-// or appended to in place (slices.Clip).
-func (c *chartCache) get(id int64) ([]infusion.Event, string) {
+// get returns a copy of session id's cached chart and the JSON text of its
+// last event; ok is false when none is cached.
+func (c *chartCache) get(id int64) (st infusion.State, last string, ok bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e, ok := c.m[id]
 	if !ok {
-		return nil, ""
+		c.mu.Unlock()
+		return infusion.State{}, "", false
 	}
 	c.clock++
 	e.used = c.clock
-	return slices.Clip(e.events), e.last
+	st, last = e.state, e.last
+	c.mu.Unlock()
+	// The cached state is never changed in place (put replaces it), so it
+	// is copied outside the lock.
+	return st.Clone(), last, true
 }
 
-// put caches evs (committed, owned by the cache from now on) as session
-// id's chart, unless a longer one is cached already.
-func (c *chartCache) put(id int64, evs []infusion.Event, last string) {
-	if len(evs) == 0 {
+// put caches a copy of st (committed) as session id's chart, unless a
+// longer one is cached already; last is its last event's stored JSON.
+func (c *chartCache) put(id int64, st infusion.State, last string) {
+	n := len(st.Events)
+	if n == 0 {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	max := c.maxEvts
 	if max == 0 {
 		max = chartCacheEvents
 	}
-	if len(evs) > max/4 {
+	if n > max/4 {
 		return // a chart this long is read from the rows
 	}
+	st = st.Clone()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[int64]*cachedChart{}
 	}
 	if old, ok := c.m[id]; ok {
-		if len(old.events) >= len(evs) {
+		if len(old.state.Events) >= n {
 			return
 		}
-		c.events -= len(old.events)
+		c.events -= len(old.state.Events)
 		delete(c.m, id)
 	}
-	for c.events+len(evs) > max {
+	for c.events+n > max {
 		c.evictOldest()
 	}
 	c.clock++
-	c.m[id] = &cachedChart{events: evs, last: last, used: c.clock}
-	c.events += len(evs)
+	c.m[id] = &cachedChart{state: st, last: last, used: c.clock}
+	c.events += n
 }
 
-// extend appends appended (committed after exactly n events) to session
-// id's cached chart if it has n events; otherwise it leaves the cache as it
-// is. The events are copied.
-func (c *chartCache) extend(id int64, n int, appended []infusion.Event, last string) {
-	if len(appended) == 0 {
-		return
-	}
+// extend caches st, the chart a write transaction committed by appending
+// to exactly n events, if session id's cached chart has n events;
+// otherwise it leaves the cache as it is (a chart it does not hold is read
+// from the rows).
+func (c *chartCache) extend(id int64, n int, st infusion.State, last string) {
 	c.mu.Lock()
 	old, ok := c.m[id]
-	if !ok || len(old.events) != n {
-		c.mu.Unlock()
-		return
-	}
-	base := old.events
+	ok = ok && len(old.state.Events) == n
 	c.mu.Unlock()
-	evs := make([]infusion.Event, 0, len(base)+len(appended))
-	evs = append(evs, base...)
-	for _, e := range appended {
-		evs = append(evs, e.Clone())
+	if ok {
+		c.put(id, st, last)
 	}
-	c.put(id, evs, last)
 }
 
 // evictOldest drops the least recently used chart (c.mu held).
@@ -132,50 +132,59 @@ func (c *chartCache) evictOldest() {
 		c.events = 0
 		return
 	}
-	c.events -= len(c.m[oldest].events)
+	c.events -= len(c.m[oldest].state.Events)
 	delete(c.m, oldest)
 }
 
-// chartEvents returns session id's stored events in order through the
-// cache: the cached chart and the rows stored after it, or every row. With
-// committed (q reads committed rows only: the read pool) the result is
-// cached. It returns the JSON text of the last event too.
-func (db *DB) chartEvents(ctx context.Context, q queryer, id int64, committed bool) ([]infusion.Event, error) {
-	cached, last := db.charts.get(id)
-	if n := len(cached); n > 0 {
-		evs, lastRaw, ok, err := db.eventsAfter(ctx, q, id, cached, last)
+// chartState returns session s's chart as stored, through the cache: the
+// cached chart with the rows stored after it applied, or the replay of
+// every row. With committed (q reads committed rows only: the read pool)
+// the result is cached.
+func (db *DB) chartState(ctx context.Context, q queryer, s *sessionRow, committed bool) (infusion.State, error) {
+	if st, last, ok := db.charts.get(s.ID); ok {
+		evs, lastRaw, ok, err := db.eventsAfter(ctx, q, s.ID, len(st.Events), last)
 		if err != nil {
-			return nil, err
+			return infusion.State{}, err
 		}
 		if ok {
-			if committed && len(evs) > n {
-				db.charts.put(id, evs, lastRaw)
+			if len(evs) == 0 {
+				return st, nil
 			}
-			return evs, nil
+			next, err := infusion.Continue(st, evs)
+			if err != nil {
+				return infusion.State{}, fmt.Errorf("session %d: the stored chart does not replay: %w", s.ID, err)
+			}
+			if committed {
+				db.charts.put(s.ID, next, lastRaw)
+			}
+			return next, nil
 		}
 	}
-	evs, lastRaw, err := db.readEvents(ctx, q, id)
+	evs, lastRaw, err := db.readEvents(ctx, q, s.ID)
 	if err != nil {
-		return nil, err
+		return infusion.State{}, err
+	}
+	st, err := infusion.Replay(s.order, s.rules, evs)
+	if err != nil {
+		return infusion.State{}, fmt.Errorf("session %d: the stored chart does not replay: %w", s.ID, err)
 	}
 	if committed {
-		db.charts.put(id, evs, lastRaw)
+		db.charts.put(s.ID, st, lastRaw)
 	}
-	return evs, nil
+	return st, nil
 }
 
-// eventsAfter reads the rows of session id from seq len(cached) on; ok is
-// false when row len(cached) is not the cached last event (last, its JSON
-// text). The events returned are cached's followed by the rows after
-// (decoded, the caller's own), and the JSON text of the last.
-func (db *DB) eventsAfter(ctx context.Context, q queryer, id int64, cached []infusion.Event, last string) ([]infusion.Event, string, bool, error) {
-	n := len(cached)
+// eventsAfter reads the rows of session id from seq n on; ok is false
+// when row n is not the cached last event (last, its JSON text). It
+// returns the events after row n (decoded, the caller's own) and the JSON
+// text of the last row.
+func (db *DB) eventsAfter(ctx context.Context, q queryer, id int64, n int, last string) ([]infusion.Event, string, bool, error) {
 	rows, err := q.QueryContext(ctx, `SELECT seq, event_json FROM infusion_events WHERE session_id = $1 AND seq >= $2 ORDER BY seq`, id, n)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("session %d events: %w", id, err)
 	}
 	defer rows.Close()
-	evs := cached
+	var evs []infusion.Event
 	lastRaw := last
 	want := n
 	for rows.Next() {
@@ -187,20 +196,19 @@ func (db *DB) eventsAfter(ctx context.Context, q queryer, id int64, cached []inf
 		if seq != want {
 			return nil, "", false, nil
 		}
+		want++
 		if seq == n {
 			if string(raw) != last {
 				return nil, "", false, nil
 			}
-			want++
 			continue
 		}
 		e, err := decodedEvents.decode(raw)
 		if err != nil {
 			return nil, "", false, fmt.Errorf("session %d event %d: %w", id, seq, err)
 		}
-		evs = append(evs, e) // cached is clipped: the first append copies it
+		evs = append(evs, e)
 		lastRaw = string(raw)
-		want++
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", false, fmt.Errorf("session %d events: %w", id, err)
@@ -249,13 +257,13 @@ func (db *DB) readsCommitted(q queryer) bool {
 	return false
 }
 
-// committed extends the cached chart of session id by the events a write
-// transaction appended after its first n events (raws: their JSON text, as
-// stored), once its COMMIT succeeded; in a DB.Batch, not committed yet, it
-// does nothing.
-func (db *DB) committed(ctx context.Context, id int64, n int, appended []infusion.Event, raws []string) {
-	if db.batchOf(ctx) != nil || len(appended) == 0 || len(raws) != len(appended) {
+// committed caches st, the chart a write transaction made by appending to
+// the first n events of session id (last: the JSON text of its last event
+// as stored), once its COMMIT succeeded; in a DB.Batch, not committed yet,
+// it does nothing.
+func (db *DB) committed(ctx context.Context, id int64, n int, st infusion.State, last string) {
+	if db.batchOf(ctx) != nil || last == "" {
 		return
 	}
-	db.charts.extend(id, n, appended, raws[len(raws)-1])
+	db.charts.extend(id, n, st, last)
 }

@@ -168,7 +168,7 @@ func TestChartCacheMismatchReadsRows(t *testing.T) {
 		forged[3] = last
 		raw, err := json.Marshal(last)
 		must(t, err)
-		db.ForgeCachedChart(sid, forged, string(raw))
+		must(t, db.ForgeCachedChart(sid, forged, string(raw)))
 		if got := stateJSON(t, db, nurse, sid); got != want {
 			t.Errorf("with a forged last event the chart is\n%.400s\nwant the stored\n%.400s", got, want)
 		}
@@ -177,11 +177,11 @@ func TestChartCacheMismatchReadsRows(t *testing.T) {
 		more[4].Seq = 5
 		raw, err = json.Marshal(more[4])
 		must(t, err)
-		db.ForgeCachedChart(sid, more, string(raw))
+		must(t, db.ForgeCachedChart(sid, more, string(raw)))
 		if got := stateJSON(t, db, nurse, sid); got != want {
 			t.Errorf("with an event cached beyond the rows the chart is\n%.400s\nwant the stored\n%.400s", got, want)
 		}
-		db.ForgeCachedChart(sid, forged, "{}")
+		must(t, db.ForgeCachedChart(sid, forged, "{}"))
 		_, got, err := db.RecordEvent(nurse, sid, infusion.Event{Kind: infusion.KindVitals, At: chartAt(5), Vitals: vitals(72, 120, 75, 97)})
 		must(t, err)
 		if got[0].Seq != 5 {
