@@ -16,7 +16,8 @@ import (
 // loaded, Optimize gives the planner the statistics that make it read a
 // patient's sessions (FindSessions with PatientID: the journal, course and
 // patient pages) through infusion_sessions_by_patient instead of walking
-// the clinic's whole date index.
+// the clinic's whole date index, and the sessions with open alerts
+// through migration 0017's partial index.
 func TestOptimizeGivesPatientIndex(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t, store.SQLite)
@@ -26,28 +27,9 @@ func TestOptimizeGivesPatientIndex(t *testing.T) {
 	}
 	// FindSessions' query for one patient of a clinic (internal/store
 	// charting.go), planned.
-	plan := func() string {
-		t.Helper()
-		rows, err := db.QueryRaw(ctx, `EXPLAIN QUERY PLAN SELECT s.id FROM infusion_sessions s JOIN plan_versions v ON v.id = s.plan_version_id
-			WHERE s.clinic_id = $1 AND s.patient_id = $2 ORDER BY s.session_date DESC, s.id DESC LIMIT $3`, 1, 7, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var steps []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			steps = append(steps, detail)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(steps, "; ")
-	}
+	const ofPatient = `SELECT s.id FROM infusion_sessions s JOIN plan_versions v ON v.id = s.plan_version_id
+		WHERE s.clinic_id = $1 AND s.patient_id = $2 ORDER BY s.session_date DESC, s.id DESC LIMIT $3`
+	plan := func() string { return queryPlan(t, db, ofPatient, 1, 7, 1000) }
 	t.Logf("plan before Optimize: %s", plan())
 	if err := db.Optimize(ctx); err != nil {
 		t.Fatal(err)
@@ -55,6 +37,13 @@ func TestOptimizeGivesPatientIndex(t *testing.T) {
 	got := plan()
 	if !strings.Contains(got, "USING INDEX infusion_sessions_by_patient") {
 		t.Errorf("plan after Optimize: %s; want a search of infusion_sessions_by_patient", got)
+	}
+	// The dashboard's sessions with open alerts: the partial index of
+	// migration 0017, not a walk of the clinic's date index.
+	a := queryPlan(t, db, `SELECT s.id FROM infusion_sessions s JOIN plan_versions v ON v.id = s.plan_version_id
+		WHERE s.clinic_id = $1 AND s.open_alerts > 0 ORDER BY s.session_date DESC, s.id DESC LIMIT $2`, 1, 200)
+	if !strings.Contains(a, "USING INDEX infusion_sessions_alerting") {
+		t.Errorf("plan of the sessions with open alerts: %s; want a search of infusion_sessions_alerting", a)
 	}
 	// The plan changed, not the answers: the patient's sessions, newest
 	// first.
@@ -113,4 +102,27 @@ func TestOptimizeAnalyzesPostgres(t *testing.T) {
 	if seen != 2 {
 		t.Fatalf("found %d of infusion_sessions and journal_entries in pg_stat_user_tables", seen)
 	}
+}
+
+// queryPlan is SQLite's EXPLAIN QUERY PLAN of q, its steps joined by "; ".
+func queryPlan(t *testing.T, db *store.DB, q string, args ...any) string {
+	t.Helper()
+	rows, err := db.QueryRaw(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var steps []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(steps, "; ")
 }
