@@ -66,6 +66,9 @@ type cohortAnalysis struct {
 	// summaries are the refreshed summaries it was read from (the booster
 	// list reads them too).
 	summaries outcomeSummaries
+	// pageTables is pageData's result, computed once (page).
+	page       sync.Once
+	pageTables analyticsPageData
 }
 
 // atRiskStep is the spacing of the numbers-at-risk table, in days.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
 	"github.com/ketatrack/ketatrack/internal/csvsafe"
@@ -92,7 +93,15 @@ func newDayRow(d outcomes.DaySummary) dayRow {
 	return r
 }
 
+// pageData is the page's tables of the analysis, computed once per
+// analysis (a kept analysis answers many requests); the caller may set the
+// booster fields of its copy.
 func (c *cohortAnalysis) pageData() analyticsPageData {
+	c.page.Do(func() { c.pageTables = c.computePageData() })
+	return c.pageTables
+}
+
+func (c *cohortAnalysis) computePageData() analyticsPageData {
 	d := analyticsPageData{Analysis: c, Criteria: c.criterionRates(), Tables: csvTables, Relief: c.Definitions.Definitions.Relief}
 	d.Criterion, _ = c.Definitions.Definitions.Criterion(d.Relief.Response)
 	for _, m := range outcomes.Measures() {
@@ -232,7 +241,7 @@ func (s *Server) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if name == "boosters.csv" {
-		return boostersCSV(w, r.Context(), c.summaries)
+		return boostersCSV(w, c)
 	}
 	var b bytes.Buffer
 	if name == "relief.csv" {
@@ -321,39 +330,44 @@ func (s *Server) cohortJournalCSV(w http.ResponseWriter, r *http.Request) error 
 }
 
 // boostersCSV streams every patient's booster suggestion in the order of
-// the page's list, boosterBatch rows a read.
-func boostersCSV(w http.ResponseWriter, ctx context.Context, st outcomeSummaries) error {
-	// The first page before any byte is written: an error is still an
-	// error page.
-	list, next, err := boosterPage(ctx, st, nil, boosterBatch)
-	if err != nil {
-		return err
+// the page's list (suggested boosters by date, then the others, each in
+// FindPatients order: a stable sort of the analysis' outcomes, which are in
+// that order), written as it goes.
+func boostersCSV(w http.ResponseWriter, c *cohortAnalysis) error {
+	list := make([]boosterRow, len(c.Patients))
+	for i, p := range c.Patients {
+		list[i] = boosterRow{Patient: p.Patient, Booster: p.Booster}
+		if p.Booster.Suggested {
+			list[i].Due = dateOfTime(p.Booster.Due).String()
+		}
 	}
+	slices.SortStableFunc(list, func(a, b boosterRow) int {
+		switch {
+		case a.Due == b.Due:
+			return 0
+		case a.Due == "":
+			return 1
+		case b.Due == "":
+			return -1
+		}
+		return strings.Compare(a.Due, b.Due)
+	})
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="boosters.csv"`)
 	cw := csvsafe.NewWriter(w)
 	_ = cw.Write([]string{"mrn", "patient", "suggested", "due", "relapses", "shortest_days", "median_days", "basis"})
-	for {
-		for _, b := range list {
-			bs := b.Booster
-			_ = cw.Write([]string{b.Patient.MRN, b.Patient.FullName(), strconv.FormatBool(bs.Suggested), b.Due,
-				strconv.Itoa(bs.Relapses), strconv.Itoa(bs.ShortestDays), fullFloat(bs.MedianDays), bs.Basis})
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil || next == nil {
-			// A write error is the client gone: nothing to answer.
-			return nil
-		}
-		if list, next, err = boosterPage(ctx, st, next, boosterBatch); err != nil {
-			// The header is sent: the truncated file ends here, logged.
-			return err
+	for i, b := range list {
+		bs := b.Booster
+		_ = cw.Write([]string{b.Patient.MRN, b.Patient.FullName(), strconv.FormatBool(bs.Suggested), b.Due,
+			strconv.Itoa(bs.Relapses), strconv.Itoa(bs.ShortestDays), fullFloat(bs.MedianDays), bs.Basis})
+		if i%500 == 499 {
+			cw.Flush()
 		}
 	}
+	cw.Flush()
+	// A write error is the client gone: nothing to answer.
+	return nil
 }
-
-// boosterBatch is how many rows of the booster list boostersCSV reads at a
-// time.
-const boosterBatch = 500
 
 func joinSemicolon(s []string) string {
 	out := ""

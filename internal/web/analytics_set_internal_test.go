@@ -382,7 +382,7 @@ func importJournal(t *testing.T, ctx context.Context, db *store.DB, p *clinic.Pa
 
 // TestBoosterPagesMatchWholeList: on both engines, the booster list read by
 // keyset in pages of 1, 2, 7 and boostersPerPage rows, followed to the end,
-// and boosters.csv (streamed in pages of boosterBatch) give every patient
+// and boosters.csv (streamed from the analysis) give every patient
 // with an outcome once, in the order the whole list had before it was paged:
 // suggested boosters by date, then the others, each in FindPatients order
 // (a stable sort of the analysis' outcomes); also after a new journal entry
@@ -457,7 +457,8 @@ func TestBoosterPagesMatchWholeList(t *testing.T) {
 						t.Errorf("pages of %d: %d rows\n%+v\nwant %d\n%+v", n, len(got), got, len(want), want)
 					}
 				}
-				// The CSV, with rows as the whole list gave them.
+				// The CSV (from the analysis), with rows as the whole
+				// list the pages gave.
 				var b strings.Builder
 				cw := csvsafe.NewWriter(&b)
 				_ = cw.Write([]string{"mrn", "patient", "suggested", "due", "relapses", "shortest_days", "median_days", "basis"})
@@ -468,7 +469,7 @@ func TestBoosterPagesMatchWholeList(t *testing.T) {
 				}
 				cw.Flush()
 				w := httptest.NewRecorder()
-				if err := boostersCSV(w, clin, db); err != nil {
+				if err := boostersCSV(w, c); err != nil {
 					t.Fatal(err)
 				}
 				if w.Body.String() != b.String() {
