@@ -124,6 +124,12 @@ func NewRecorder(s State, now time.Time, checker RateChecker) *Recorder {
 	return &Recorder{s: s.clone(), now: now, checker: checker}
 }
 
+// NewRecorderOn is NewRecorder charting on s itself, without a copy, for a
+// caller that owns s (a state it just replayed) and does not use it again.
+func NewRecorderOn(s State, now time.Time, checker RateChecker) *Recorder {
+	return &Recorder{s: s, now: now, checker: checker}
+}
+
 // State returns a copy of the state as charted so far.
 func (r *Recorder) State() State { return r.s.clone() }
 

@@ -383,7 +383,7 @@ func (db *DB) RecordEvents(ctx context.Context, sessionID int64, evs []infusion.
 				return err
 			}
 			var i int
-			if ds, i, err = draftEach(s, st, evs, tx.now); err != nil {
+			if ds, i, err = draftEach(s, st, evs, tx.now, false); err != nil {
 				// The refusal as RecordEvent gives it (a stale view's
 				// 409 naming what was charted since, …): the events
 				// before it charted again one by one, then it.
@@ -435,7 +435,7 @@ func (db *DB) recordDrafts(ctx context.Context, a *clinic.Actor, sessionID int64
 	if err != nil {
 		return nil, err
 	}
-	ds, _, err := draftEach(s, st, evs, now)
+	ds, _, err := draftEach(s, st, evs, now, true)
 	if err != nil {
 		return nil, &chartDraftError{err}
 	}
@@ -448,9 +448,14 @@ func (db *DB) recordDrafts(ctx context.Context, a *clinic.Actor, sessionID int64
 // batch cost its length times the chart's. A draft keeps the chart after
 // its event only where gateEvent reads it (gateReadsChart) and for the
 // last event (the summary columns). On a refusal it returns the index of
-// the event refused and infusion's error.
-func draftEach(s *sessionRow, st infusion.State, evs []infusion.Event, now time.Time) ([]*eventDraft, int, error) {
+// the event refused and infusion's error. With owned, st is the caller's
+// to give (it does not use it again): the Recorder charts on it without a
+// copy.
+func draftEach(s *sessionRow, st infusion.State, evs []infusion.Event, now time.Time, owned bool) ([]*eventDraft, int, error) {
 	rec := infusion.NewRecorder(st, now, chartDoseEngine)
+	if owned {
+		rec = infusion.NewRecorderOn(st, now, chartDoseEngine)
+	}
 	replayed := len(st.Events)
 	ds := make([]*eventDraft, 0, len(evs))
 	for i, e := range evs {
