@@ -34,21 +34,28 @@ func Analyze(rows []JournalRow) (Report, error) {
 	}); err != nil {
 		return Report{}, err
 	}
-	rep := Report{
-		Patients:   c.patients,
-		Measures:   map[Measure]MeasureReport{},
-		Responders: map[Measure]ResponderRate{},
-	}
+	rep := newReport(c.patients)
 	for m, a := range acc {
-		if a == nil {
-			continue
-		}
-		rep.Measures[Measure(m)] = a.report()
-		if Measure(m).PainIntensity() {
-			rep.Responders[Measure(m)] = a.responders()
-		}
+		rep.add(Measure(m), a)
 	}
 	return rep, nil
+}
+
+// newReport is an empty report of patients patients.
+func newReport(patients int) Report {
+	return Report{Patients: patients, Measures: map[Measure]MeasureReport{}, Responders: map[Measure]ResponderRate{}}
+}
+
+// add puts measure m's figures from its accumulator a (nil: the measure
+// has no value) into rep: Analyze's and Totals.Report's last step.
+func (rep *Report) add(m Measure, a *measureAccumulator) {
+	if a == nil {
+		return
+	}
+	rep.Measures[m] = a.report()
+	if m.PainIntensity() {
+		rep.Responders[m] = a.responders()
+	}
 }
 
 // cohortIndex is what a first pass over the rows learns: the patients and

@@ -158,19 +158,13 @@ func (t *Totals) Complete() []int64 {
 // holds. complete holds the rows of (at least) the patients of Complete, each
 // patient's in any order.
 func (t *Totals) Report(complete map[int64][]JournalRow) (Report, error) {
-	rep := Report{Patients: int(t.Patients), Measures: map[Measure]MeasureReport{}, Responders: map[Measure]ResponderRate{}}
+	rep := newReport(int(t.Patients))
 	for m := range t.Measures {
 		a, err := t.accumulator(Measure(m), complete)
 		if err != nil {
 			return Report{}, err
 		}
-		if a == nil {
-			continue
-		}
-		rep.Measures[Measure(m)] = a.report()
-		if Measure(m).PainIntensity() {
-			rep.Responders[Measure(m)] = a.responders()
-		}
+		rep.add(Measure(m), a)
 	}
 	return rep, nil
 }
@@ -334,29 +328,31 @@ type totalsReader struct {
 }
 
 func (r *totalsReader) varint() int64 {
-	if r.err != nil {
-		return 0
+	if v, n := binary.Varint(r.b); r.advance(n) {
+		return v
 	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errTotals
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	return 0
 }
 
 func (r *totalsReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
+	if v, n := binary.Uvarint(r.b); r.advance(n) {
+		return v
 	}
-	v, n := binary.Uvarint(r.b)
+	return 0
+}
+
+// advance moves past a value of n bytes as binary.Varint or Uvarint
+// measured it (n <= 0: malformed), and reports whether it was read.
+func (r *totalsReader) advance(n int) bool {
+	if r.err != nil {
+		return false
+	}
 	if n <= 0 {
 		r.err = errTotals
-		return 0
+		return false
 	}
 	r.b = r.b[n:]
-	return v
+	return true
 }
 
 // count reads a length no larger than the bytes left (each element takes

@@ -13,6 +13,13 @@ import (
 	"github.com/ketatrack/ketatrack/internal/stock"
 )
 
+// FindRelapses is the whole relapse list of the actor's clinic (RelapsePage
+// without a limit).
+func (db *DB) FindRelapses(ctx context.Context) ([]RelapseSummary, error) {
+	list, _, err := db.RelapsePage(ctx, nil, 0)
+	return list, err
+}
+
 // ExecRaw runs SQL on the write pool, for tests that try what no API offers
 // (changing the audit log).
 func (db *DB) ExecRaw(ctx context.Context, q string) error {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -53,25 +54,18 @@ func (db *DB) Optimize(ctx context.Context) error {
 // analyzePostgres runs ANALYZE on the current schema's tables whose
 // statistics are missing or stale (see Optimize).
 func (db *DB) analyzePostgres(ctx context.Context) error {
-	rows, err := db.write.QueryContext(ctx, `SELECT relname FROM pg_stat_user_tables
+	var tables []string
+	err := db.eachRow(ctx, `SELECT relname FROM pg_stat_user_tables
 		WHERE schemaname = current_schema()
 		AND ((coalesce(last_analyze, last_autoanalyze) IS NULL AND pg_relation_size(relid) > 0)
 			OR n_mod_since_analyze > 50 + n_live_tup / 10)
-		ORDER BY relname`)
-	if err != nil {
-		return fmt.Errorf("optimize: stale tables: %w", err)
-	}
-	var tables []string
-	for rows.Next() {
+		ORDER BY relname`, nil, func(rows *sql.Rows) error {
 		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return fmt.Errorf("optimize: stale tables: %w", err)
-		}
+		err := rows.Scan(&t)
 		tables = append(tables, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("optimize: stale tables: %w", err)
 	}
 	for _, t := range tables {

@@ -294,6 +294,12 @@ func sortJournalEntries(es []*clinic.JournalEntry) {
 // eachRow runs q on the read pool and calls fn for each row.
 func (db *DB) eachRow(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
 	rows, err := db.query(ctx, q, args...)
+	return scanEach(rows, err, fn)
+}
+
+// scanEach calls fn for each row of a query's answer (rows, err), closing
+// rows: eachRow on the read pool, and on a transaction's connection.
+func scanEach(rows *sql.Rows, err error, fn func(*sql.Rows) error) error {
 	if err != nil {
 		return err
 	}

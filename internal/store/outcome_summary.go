@@ -237,15 +237,6 @@ func prefixed(t, columns string) string {
 	return strings.Join(cs, ", ")
 }
 
-// FindRelapses returns the summaries of the actor's clinic's patients whose
-// latest relief ended in relapse, latest relapse first, then in
-// FindPatients order: one range of patient_outcomes_relapses. The caller
-// refreshes the stale rows first.
-func (db *DB) FindRelapses(ctx context.Context) ([]RelapseSummary, error) {
-	list, _, err := db.RelapsePage(ctx, nil, 0)
-	return list, err
-}
-
 // EachOutcomeSummary calls fn, in FindPatients order, with every patient of
 // the actor's clinic who has an outcome and its encoded outcome (valid only
 // during the call). The caller refreshes the stale rows first.
@@ -297,16 +288,7 @@ func (db *DB) OutcomeSummariesSince(ctx context.Context, since int64, fn func(p 
 	}
 	each := func(q string, args []any, fn func(*sql.Rows) error) error {
 		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return scanEach(rows, err, fn)
 	}
 	err = each(`SELECT `+prefixed("p", patientColumns)+`, o.has_outcome, o.outcome_json
 		FROM patient_outcomes o JOIN patients p ON p.id = o.patient_id

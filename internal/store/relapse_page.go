@@ -21,7 +21,8 @@ func (s *RelapseSummary) Key() RelapseKey {
 }
 
 // RelapsePage returns up to limit rows of the actor's clinic's relapse list
-// (see FindRelapses) after the row at key after (nil: from the first), and
+// (the summaries of its patients whose latest relief ended in relapse, in
+// RelapseKey order) after the row at key after (nil: from the first), and
 // the key of the page's last row when there are more (nil otherwise); limit
 // 0 returns the whole list. A page is one range of
 // patient_outcomes_relapses (clinic_id, relapsed, relapse_on) read

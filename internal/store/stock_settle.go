@@ -132,22 +132,15 @@ func finish(ctx context.Context, q execer, id int64, givenMg float64) error {
 // as finishBags would have when their stop was charted. The clock is the
 // server's: a stopped or replaced bag's given no longer changes.
 func fillBagsFinished(ctx context.Context, db *DB, tx *sql.Tx) error {
+	var ids []int64
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT a.session_id FROM bag_accounts a
 		WHERE NOT a.settled AND NOT a.wasted AND a.finished_given_mg IS NULL ORDER BY a.session_id`)
-	if err != nil {
-		return fmt.Errorf("bags finished: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
+	if err := scanEach(rows, err, func(rows *sql.Rows) error {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("bags finished: %w", err)
-		}
+		err := rows.Scan(&id)
 		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	}); err != nil {
 		return fmt.Errorf("bags finished: %w", err)
 	}
 	now := db.now()

@@ -30,7 +30,8 @@ type outcomeSummaries interface {
 	EachOutcomeInputsOf(ctx context.Context, ids []int64, fn func(*store.OutcomeInputs) error) error
 	EachOutcomeInputsBetween(ctx context.Context, first, last int64, fn func(*store.OutcomeInputs) error) error
 	SaveOutcomes(ctx context.Context, list []store.OutcomeSummary) error
-	FindRelapses(ctx context.Context) ([]store.RelapseSummary, error)
+	RelapsePage(ctx context.Context, after *store.RelapseKey, limit int) ([]store.RelapseSummary, *store.RelapseKey, error)
+	CountRelapses(ctx context.Context) (int, error)
 	OutcomeSummariesSince(ctx context.Context, since int64, fn func(p *clinic.Patient, outcome []byte) error) (int64, []int64, error)
 	CohortReport(ctx context.Context, have int64) (*store.CohortReport, error)
 }

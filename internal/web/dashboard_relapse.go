@@ -32,13 +32,6 @@ type relapseRow struct {
 	Booster outcomes.BoosterSuggestion `json:"booster"`
 }
 
-// relapseList is the store's relapse list, paged by key (internal/store
-// relapse_page.go).
-type relapseList interface {
-	RelapsePage(ctx context.Context, after *store.RelapseKey, limit int) ([]store.RelapseSummary, *store.RelapseKey, error)
-	CountRelapses(ctx context.Context) (int, error)
-}
-
 // The dashboard lists the dashboardRelapses most recent relapses and counts
 // the rest; /relapses lists them all, relapsesPerPage a page by key. A
 // clinic group has thousands (a third of the scaled clinic's patients:
@@ -72,17 +65,13 @@ func (s *Server) relapsePage(ctx context.Context, after *store.RelapseKey, limit
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	rl, ok := st.(relapseList)
-	if !ok {
-		return nil, nil, 0, clinic.Errorf(clinic.EINTERNAL, "the outcome summaries %T keep no relapse list", st)
-	}
-	list, next, err := rl.RelapsePage(ctx, after, limit)
+	list, next, err := st.RelapsePage(ctx, after, limit)
 	if err != nil {
 		return nil, nil, 0, err
 	}
 	total := len(list)
 	if after != nil || next != nil {
-		if total, err = rl.CountRelapses(ctx); err != nil {
+		if total, err = st.CountRelapses(ctx); err != nil {
 			return nil, nil, 0, err
 		}
 	}
