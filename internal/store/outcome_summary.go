@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -91,25 +92,69 @@ func summaryClinic(ctx context.Context) (int64, error) {
 
 // StaleOutcomes returns the actor's clinic's patients whose summary was not
 // computed from their latest inputs under the definitions d, in patient ID
-// order.
+// order. Its cost follows what changed, not the clinic's size (migration
+// 0018): when the clinic's lowest and highest definitions stamps are both
+// d's, only the rows whose inputs changed are read, from their partial
+// index; otherwise (new definitions: every row is stale) the clinic's rows.
 func (db *DB) StaleOutcomes(ctx context.Context, d OutcomeDefinitionsStamp) ([]OutcomeStamp, error) {
 	clinicID, err := summaryClinic(ctx)
 	if err != nil {
 		return nil, err
 	}
+	current, err := db.allUnderDefinitions(ctx, clinicID, d)
+	if err != nil {
+		return nil, err
+	}
+	q, args := staleByGen, []any{clinicID}
+	if !current {
+		q, args = staleByGenOrDefinitions, append(args, d.Version, d.Hash)
+	}
 	var out []OutcomeStamp
-	err = db.eachRow(ctx, `SELECT patient_id, gen FROM patient_outcomes WHERE clinic_id = $1
-		AND (computed_gen < gen OR definitions_version <> $2 OR definitions_hash <> $3) ORDER BY patient_id`,
-		[]any{clinicID, d.Version, d.Hash}, func(rows *sql.Rows) error {
-			var s OutcomeStamp
-			err := rows.Scan(&s.PatientID, &s.Gen)
-			out = append(out, s)
-			return err
-		})
+	err = db.eachRow(ctx, q, args, func(rows *sql.Rows) error {
+		var s OutcomeStamp
+		err := rows.Scan(&s.PatientID, &s.Gen)
+		out = append(out, s)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("stale outcomes: %w", err)
 	}
 	return out, nil
+}
+
+// The queries of StaleOutcomes: the rows whose inputs changed (through
+// patient_outcomes_stale), and those or the rows under other definitions
+// (the clinic's every row).
+const (
+	staleByGen              = `SELECT patient_id, gen FROM patient_outcomes WHERE clinic_id = $1 AND computed_gen < gen ORDER BY patient_id`
+	staleByGenOrDefinitions = `SELECT patient_id, gen FROM patient_outcomes WHERE clinic_id = $1
+		AND (computed_gen < gen OR definitions_version <> $2 OR definitions_hash <> $3) ORDER BY patient_id`
+	// definitionsEnd is the clinic's lowest definitions stamp; with
+	// " DESC" after each column, its highest.
+	definitionsEnd = `SELECT definitions_version, definitions_hash FROM patient_outcomes WHERE clinic_id = $1
+		ORDER BY definitions_version%[1]s, definitions_hash%[1]s LIMIT 1`
+)
+
+// allUnderDefinitions says whether every summary row of the clinic was
+// computed under d: its lowest and highest (definitions_version,
+// definitions_hash) are both d's, one row read at each end of
+// patient_outcomes_definitions. A clinic without rows has none under other
+// definitions.
+func (db *DB) allUnderDefinitions(ctx context.Context, clinicID int64, d OutcomeDefinitionsStamp) (bool, error) {
+	for _, dir := range []string{"", " DESC"} {
+		var s OutcomeDefinitionsStamp
+		err := db.queryRow(ctx, fmt.Sprintf(definitionsEnd, dir), clinicID).Scan(&s.Version, &s.Hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("stale outcomes: %w", err)
+		}
+		if s != d {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // SaveOutcomes stores computed summaries of the actor's clinic, each only

@@ -1,9 +1,14 @@
 package store_test
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
+	"github.com/ketatrack/ketatrack/internal/demo"
 	"github.com/ketatrack/ketatrack/internal/store"
 	"github.com/ketatrack/ketatrack/internal/store/storetest"
 )
@@ -79,5 +84,106 @@ func TestSaveOutcomesKeepsNewer(t *testing.T) {
 		if got := stale(defs1); got[p.ID] != 0 {
 			t.Errorf("stale after saving under the definitions: %v, want patient %d fresh", got, p.ID)
 		}
+		// Rows under two definitions, each fresh by generation: under
+		// either, the other's row is stale (StaleOutcomes' check of the
+		// clinic's lowest and highest stamps, migration 0018).
+		q := f.patients[0][1]
+		must(t, db.SaveOutcomes(admin, []store.OutcomeSummary{{PatientID: q.ID, ClinicID: q.ClinicID, Gen: 1, Definitions: defs0}}))
+		if got := stale(defs1); len(got) != 1 || got[q.ID] != 1 {
+			t.Errorf("stale under definitions 1 with patient %d under 0: %v, want it alone at generation 1", q.ID, got)
+		}
+		if got := stale(defs0); len(got) != 1 || got[p.ID] != 2 {
+			t.Errorf("stale under definitions 0 with patient %d under 1: %v, want it alone at generation 2", p.ID, got)
+		}
+		defs1b := store.OutcomeDefinitionsStamp{Version: 1, Hash: "h1b"} // same version, other content
+		must(t, db.SaveOutcomes(admin, []store.OutcomeSummary{{PatientID: q.ID, ClinicID: q.ClinicID, Gen: 1, Definitions: defs1}}))
+		if got := stale(defs1); len(got) != 0 {
+			t.Errorf("stale with every row under definitions 1: %v, want none", got)
+		}
+		if got := stale(defs1b); len(got) != 2 {
+			t.Errorf("stale under definitions 1 of other content: %v, want both patients", got)
+		}
 	})
+}
+
+// TestStaleOutcomesReadChangedRows: on SQLite, with the planner's
+// statistics of a scaled clinic, StaleOutcomes reads the rows whose inputs
+// changed from migration 0018's partial index, and the clinic's lowest and
+// highest definitions stamps one index entry each, instead of every row of
+// the clinic (a walk of patient_outcomes_by_clinic: 10,000 rows per
+// dashboard request at N=10,000); and it lists what a scan of every row
+// lists, before and after a refresh.
+func TestStaleOutcomesReadChangedRows(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, store.SQLite)
+	end := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	if _, err := demo.Scale(ctx, db, demo.ScaleConfig{Patients: 30, Seed: 2, End: end}); err != nil {
+		t.Fatalf("scale: %v", err)
+	}
+	if err := db.Optimize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryPlan(t, db, store.StaleByGen, 1); !strings.Contains(got, "USING INDEX patient_outcomes_stale") {
+		t.Errorf("plan of the rows whose inputs changed: %s; want a search of patient_outcomes_stale", got)
+	}
+	for _, dir := range []string{"", " DESC"} {
+		got := queryPlan(t, db, fmt.Sprintf(store.DefinitionsEnd, dir), 1)
+		if !strings.Contains(got, "USING COVERING INDEX patient_outcomes_definitions") || strings.Contains(got, "TEMP B-TREE") {
+			t.Errorf("plan of the clinic's definitions stamp%s: %s; want one end of patient_outcomes_definitions", dir, got)
+		}
+	}
+	// The reference: every row of the clinic read and checked here.
+	var clinicID int64
+	rows, err := db.QueryRaw(ctx, `SELECT min(clinic_id), count(DISTINCT clinic_id) FROM patient_outcomes`)
+	must(t, err)
+	for rows.Next() {
+		var n int
+		must(t, rows.Scan(&clinicID, &n))
+		if n != 1 {
+			t.Fatalf("summaries of %d clinics, want the scaled clinic's", n)
+		}
+	}
+	must(t, rows.Close())
+	admin := clinic.NewContext(ctx, &clinic.Actor{UserID: 1, ClinicID: clinicID, Role: clinic.RoleAdmin})
+	d := store.OutcomeDefinitionsStamp{Version: 0, Hash: "h"}
+	scan := func() []store.OutcomeStamp {
+		t.Helper()
+		rows, err := db.QueryRaw(ctx, `SELECT patient_id, gen, computed_gen, definitions_version, definitions_hash
+			FROM patient_outcomes WHERE clinic_id = $1 ORDER BY patient_id`, clinicID)
+		must(t, err)
+		defer rows.Close()
+		var out []store.OutcomeStamp
+		for rows.Next() {
+			var s store.OutcomeStamp
+			var computed int64
+			var r store.OutcomeDefinitionsStamp
+			must(t, rows.Scan(&s.PatientID, &s.Gen, &computed, &r.Version, &r.Hash))
+			if computed < s.Gen || r != d {
+				out = append(out, s)
+			}
+		}
+		must(t, rows.Err())
+		return out
+	}
+	check := func(when string) []store.OutcomeStamp {
+		t.Helper()
+		got, err := db.StaleOutcomes(admin, d)
+		must(t, err)
+		if want := scan(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: StaleOutcomes %v, want %v", when, got, want)
+		}
+		return got
+	}
+	all := check("as generated")
+	if len(all) != 30 {
+		t.Fatalf("as generated: %d stale rows, want the 30 patients'", len(all))
+	}
+	var list []store.OutcomeSummary
+	for _, s := range all[:20] {
+		list = append(list, store.OutcomeSummary{PatientID: s.PatientID, ClinicID: clinicID, Gen: s.Gen, Definitions: d})
+	}
+	must(t, db.SaveOutcomes(admin, list))
+	if got := check("after 20 saved"); len(got) != 10 {
+		t.Errorf("after 20 saved: %d stale, want 10", len(got))
+	}
 }

@@ -96,13 +96,21 @@ func (s *Server) refreshOutcomes(ctx context.Context, defs *clinic.OutcomeDefini
 	if err != nil {
 		return nil, err
 	}
+	// Most requests find nothing stale (an index range that is empty):
+	// they answer without queueing behind the lock.
+	stale, err := st.StaleOutcomes(ctx, stamp)
+	if err != nil {
+		return nil, err
+	}
+	if len(stale) == 0 {
+		return st, nil
+	}
 	unlock, err := lockRefresh(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	stale, err := st.StaleOutcomes(ctx, stamp)
-	if err != nil {
+	if stale, err = st.StaleOutcomes(ctx, stamp); err != nil {
 		return nil, err
 	}
 	clinicID := clinic.ActorFrom(ctx).ClinicID
