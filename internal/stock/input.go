@@ -231,13 +231,15 @@ type WasteInput struct {
 	// Amount is what was wasted: a volume of the bag ("62.5mL") or mg ("5mg").
 	Amount string `json:"amount"`
 	// Reason explains a waste that differs from what the chart says
-	// remains; it is required then.
+	// remains by WasteResolutionML or more; it is required then.
 	Reason  string      `json:"reason,omitempty"`
 	Witness Credentials `json:"witness"`
 }
 
 // ParseWaste reads the amount wasted from bag p, which holds remainingMg by
-// the chart: more than remains is refused; less needs a reason.
+// the chart: more than remains is refused and less needs a reason, unless
+// the difference is less than a graduation of the syringe the remainder is
+// read with (p.Accounted: WasteResolutionML).
 func (in WasteInput) ParseWaste(p *Preparation, remainingMg float64) (mg float64, reason string, err error) {
 	a := strings.TrimSpace(in.Amount)
 	if a == "" {
@@ -256,14 +258,14 @@ func (in WasteInput) ParseWaste(p *Preparation, remainingMg float64) (mg float64
 	if remainingMg < 0 {
 		remainingMg = 0
 	}
-	if mg > remainingMg && !same(mg, remainingMg) {
+	if mg > remainingMg && !same(mg, remainingMg) && !p.Accounted(remainingMg-mg) {
 		return 0, "", clinic.Invalid("amount", "%s mg (%s mL) is more than the %s mg (%s mL) that remains in bag %d by the chart",
 			num(mg), num(mg/p.MgPerML()), num(remainingMg), num(remainingMg/p.MgPerML()), p.BagNumber)
 	}
 	if reason, err = text("reason", in.Reason, false, 2000); err != nil {
 		return 0, "", err
 	}
-	if !same(mg, remainingMg) && math.Abs(mg-remainingMg) > 1e-9 && reason == "" {
+	if !same(mg, remainingMg) && !p.Accounted(remainingMg-mg) && reason == "" {
 		return 0, "", clinic.Invalid("reason", "%s mg remains by the chart and %s mg is wasted: say why they differ (the difference is flagged for reconciliation)", num(remainingMg), num(mg))
 	}
 	return mg, reason, nil

@@ -118,6 +118,28 @@ type Discrepancy struct {
 // below what a syringe or bag can be measured to.
 const BalanceTolerance = 1e-6
 
+// WasteResolutionML is the volume of a bag's remainder below which the
+// account cannot tell it from what was recorded: one graduation of the 2 and
+// 3 mL syringes a remainder is drawn up and read with, 0.1 mL (ISO 7886-1,
+// sterile hypodermic syringes for single use, §9 graduated scale: 0.1 mL
+// scale intervals at 2 and 3 mL; only the 1 mL tuberculin syringe is
+// graduated in 0.01 mL). The chart gives an exact remainder (23.4567 mg);
+// the nurse records the volume she reads (23.4 mL at 1 mg/mL), so a waste
+// whose recorded volume differs from the chart's remainder by less than a
+// graduation accounts for the bag, and a bag done with less than that left
+// was emptied by the infusion: there is nothing a witness could measure.
+// A difference of a graduation or more is flagged for reconciliation.
+const WasteResolutionML = 0.1
+
+// Accounted reports whether balanceMg (drawn − given − wasted ±
+// corrections) leaves nothing of bag p to account for: within
+// BalanceTolerance of zero, or less than WasteResolutionML of the bag. The
+// store's settled (bag_accounts) is the same test in SQL (settleSQL).
+func (p *Preparation) Accounted(balanceMg float64) bool {
+	b := math.Abs(balanceMg)
+	return b <= BalanceTolerance || b < WasteResolutionML*p.MgPerML()
+}
+
 // Flag computes the discrepancies of r's lots and bags on date today (in
 // the clinic's zone loc) and sets r.Flags.
 func (r *Reconciliation) Flag(today clinic.Date, loc *time.Location) {
@@ -146,7 +168,7 @@ func (r *Reconciliation) Flag(today clinic.Date, loc *time.Location) {
 			r.Flags = append(r.Flags, Discrepancy{Kind: FlagNotWasted, PreparationID: p.ID, SessionID: p.SessionID, PatientID: p.PatientID,
 				Message: fmt.Sprintf("%s (MRN %s), bag %d of session %d: the session has stopped and the bag's remainder (%s mg by the chart) was never wasted with a witness",
 					bb.PatientName, bb.MRN, p.BagNumber, p.SessionID, num(bb.BalanceMg))})
-		case math.Abs(bb.BalanceMg) > BalanceTolerance:
+		case !p.Accounted(bb.BalanceMg):
 			r.Flags = append(r.Flags, Discrepancy{Kind: FlagBagBalance, PreparationID: p.ID, SessionID: p.SessionID, PatientID: p.PatientID,
 				Message: fmt.Sprintf("%s (MRN %s), bag %d of session %d: drawn %s mg − given %s mg − wasted %s mg = %s mg unaccounted for",
 					bb.PatientName, bb.MRN, p.BagNumber, p.SessionID, num(bb.DrawnMg), num(bb.GivenMg), num(bb.WastedMg), num(bb.BalanceMg))})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -43,10 +42,10 @@ func SetStockLogPage(n int) (restore func()) {
 
 // ReconcileReplayingAll is the reconciliation as it was before bag_accounts
 // (migration 0011) and lot_balances (0013), for the tests that compare the
-// two: every bag not wasted, or wasted with a balance, found by testing
-// every bag of the clinic against its entries, and every such bag not
-// wasted replayed, less those done (bagDone) with nothing left by the
-// chart (emptied: migration 0016); the lots summed over the whole ledger
+// two: every bag of the clinic, each one not wasted replayed, less those
+// wasted or done (bagDone) with a balance stock.Preparation.Accounted
+// reads as nothing left (wasted to within a syringe's graduation:
+// migration 0019; emptied by the infusion: 0016); the lots summed over the whole ledger
 // (reconcileLotsFromLedger). Each bag's account is bagBalance's, as
 // Reconcile's, with what the chart has given by now.
 func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.Reconciliation, error) {
@@ -59,11 +58,7 @@ func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.
 	if err := db.reconcileLotsFromLedger(ctx, db.read, cid, r); err != nil {
 		return nil, err
 	}
-	preps, err := db.preparations(ctx, db.read, `p.clinic_id = $1 AND (
-		NOT EXISTS (SELECT 1 FROM stock_entries w WHERE w.preparation_id = p.id AND w.kind = 'waste')
-		OR ABS((SELECT SUM(b.bag_mg) FROM stock_entries b WHERE b.preparation_id = p.id)
-			- (SELECT MAX(w.given_mg) FROM stock_entries w WHERE w.preparation_id = p.id AND w.kind = 'waste')) > $2)`,
-		cid, stock.BalanceTolerance)
+	preps, err := db.preparations(ctx, db.read, `p.clinic_id = $1`, cid)
 	if err != nil {
 		return nil, err
 	}
@@ -86,8 +81,8 @@ func (db *DB) ReconcileReplayingAll(ctx context.Context, now time.Time) (*stock.
 			use, done = chartUse(p, st, now), bagDone(st, p.BagNumber-1)
 		}
 		bb := bagBalance(p, use)
-		if done && math.Abs(bb.BalanceMg) <= stock.BalanceTolerance {
-			continue // emptied by the infusion: nothing to waste
+		if (done || p.Wasted()) && p.Accounted(bb.BalanceMg) {
+			continue // wasted to a balance a syringe cannot tell from 0, or emptied by the infusion
 		}
 		patientIDs = append(patientIDs, p.PatientID)
 		r.Bags = append(r.Bags, bb)
@@ -115,6 +110,21 @@ func (db *DB) FillBagsFinished(ctx context.Context) error {
 	}
 	defer func() { _ = tx.Rollback() }()
 	if err := fillBagsFinished(ctx, db, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// ResettleBags runs migration 0019's backfill (resettleBags) in a write
+// transaction of its own, after FillBagsFinished in the test that compares
+// the backfills' rows with those the write paths keep.
+func (db *DB) ResettleBags(ctx context.Context) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := resettleBags(ctx, db, tx); err != nil {
 		return err
 	}
 	return tx.Commit()

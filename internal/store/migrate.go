@@ -23,7 +23,8 @@ var migrationFiles embed.FS
 // compute (a chart's replay), by migration name: each runs in its
 // migration's transaction, after its SQL.
 var migrationFills = map[string]func(ctx context.Context, db *DB, tx *sql.Tx) error{
-	"bag_finished": fillBagsFinished,
+	"bag_finished":   fillBagsFinished,
+	"bag_resolution": resettleBags,
 }
 
 // Migration is one schema version.

@@ -227,22 +227,77 @@ func TestReconcileMatchesReplayingAll(t *testing.T) {
 		ctx, witness, cid := scaledStockClinic(t, db)
 
 		old := sameReconciliation(t, ctx, db, "as generated")
-		var unbalanced []stock.BagBalance
 		listed := map[int64]bool{}
+		for _, b := range old.Bags {
+			listed[b.Preparation.ID] = true
+		}
+		// The scaled clinic's nurses waste what they read, rounded down to
+		// 0.01 mL (less than a graduation: stock.WasteResolutionML): the
+		// ledger leaves such a bag more than 1e-6 mg and less than 0.01 mL
+		// short, and it is settled, not listed.
+		rs, err := db.QueryRaw(bg, `SELECT w.preparation_id, p.mg_added / p.final_volume_ml,
+			(SELECT SUM(b.bag_mg) FROM stock_entries b WHERE b.preparation_id = w.preparation_id) - w.given_mg
+			FROM stock_entries w JOIN bag_preparations p ON p.id = w.preparation_id
+			WHERE w.clinic_id = $1 AND w.kind = 'waste' AND w.reason = 'measured to 0.01 mL' ORDER BY w.id`, cid)
+		must(t, err)
+		rounded := 0
+		for rs.Next() {
+			var prep int64
+			var mgPerML, left float64
+			must(t, rs.Scan(&prep, &mgPerML, &left))
+			rounded++
+			if left <= stock.BalanceTolerance || left >= 0.01*mgPerML {
+				t.Errorf("bag %d wasted rounded down to 0.01 mL is %v mg short (%v mg/mL)", prep, left, mgPerML)
+			}
+			if listed[prep] {
+				t.Errorf("bag %d, wasted %v mg (%v mL) short of the chart's remainder, is listed", prep, left, left/mgPerML)
+			}
+		}
+		rs.Close()
+		if rounded < 3 {
+			t.Fatalf("%d wastes rounded to 0.01 mL: the test wants at least 3", rounded)
+		}
+		// Settled wastes: one corrected by +0.5 mg (0.5 mL: unbalanced,
+		// listed), one by +0.05 mg (less than a graduation: still
+		// settled); a third (settledWaste) is corrected below.
+		var settledWastes []int64
+		rs, err = db.QueryRaw(bg, `SELECT e.id, e.preparation_id FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'waste' ORDER BY e.id`, cid)
+		must(t, err)
+		for rs.Next() {
+			var id, prep int64
+			must(t, rs.Scan(&id, &prep))
+			if !listed[prep] {
+				settledWastes = append(settledWastes, id)
+			}
+		}
+		rs.Close()
+		if len(settledWastes) < 3 {
+			t.Fatalf("%d bags settled by their waste: the test wants at least 3", len(settledWastes))
+		}
+		settledWaste := settledWastes[0]
+		_, err = db.Correct(ctx, settledWastes[1], stock.CorrectionInput{Change: "+0.5mg", Reason: "the waste was entered 0.5 mg too high", Witness: witness})
+		must(t, err)
+		_, err = db.Correct(ctx, settledWastes[2], stock.CorrectionInput{Change: "+0.05mg", Reason: "the waste was entered 0.05 mg too high", Witness: witness})
+		must(t, err)
+		old = sameReconciliation(t, ctx, db, "after wastes corrected by 0.5 and 0.05 mg")
+		var unbalanced []stock.BagBalance
+		listed = map[int64]bool{}
 		for _, b := range old.Bags {
 			listed[b.Preparation.ID] = true
 			if b.Finished && b.Preparation.Wasted() {
 				unbalanced = append(unbalanced, b)
 			}
 		}
-		if len(unbalanced) < 1 {
-			t.Fatalf("the scaled clinic has %d bags wasted with a balance: the test wants at least 1", len(unbalanced))
+		if len(unbalanced) != 1 || math.Abs(unbalanced[0].BalanceMg-0.5) >= 0.01 {
+			t.Fatalf("wasted bags listed with a balance: %+v; want the one corrected by 0.5 mg", unbalanced)
 		}
 		// The bags emptied by the infusion (the scaled clinic wastes only
-		// what is left): settled when their stop was charted, no waste.
+		// what is left), to the mg: settled when their stop was charted, no waste.
 		var emptied []int64
-		rs, err := db.QueryRaw(bg, `SELECT preparation_id FROM bag_accounts WHERE clinic_id = $1 AND settled AND NOT wasted
-			AND finished_given_mg IS NOT NULL ORDER BY preparation_id`, cid)
+		rs, err = db.QueryRaw(bg, `SELECT preparation_id FROM bag_accounts WHERE clinic_id = $1 AND settled AND NOT wasted
+			AND finished_given_mg IS NOT NULL
+			AND ABS((SELECT SUM(b.bag_mg) FROM stock_entries b WHERE b.preparation_id = bag_accounts.preparation_id) - finished_given_mg) <= 0.000001
+			ORDER BY preparation_id`, cid)
 		must(t, err)
 		for rs.Next() {
 			var id int64
@@ -252,21 +307,6 @@ func TestReconcileMatchesReplayingAll(t *testing.T) {
 		rs.Close()
 		if len(emptied) < 3 {
 			t.Fatalf("%d bags emptied by the infusion: the test wants at least 3", len(emptied))
-		}
-		// A settled bag: wasted to zero, not in the old list.
-		var settledWaste int64
-		rs, err = db.QueryRaw(bg, `SELECT e.id, e.preparation_id FROM stock_entries e WHERE e.clinic_id = $1 AND e.kind = 'waste' ORDER BY e.id`, cid)
-		must(t, err)
-		for rs.Next() {
-			var id, prep int64
-			must(t, rs.Scan(&id, &prep))
-			if !listed[prep] && settledWaste == 0 {
-				settledWaste = id
-			}
-		}
-		rs.Close()
-		if settledWaste == 0 {
-			t.Fatal("no bag was wasted to zero")
 		}
 		preps := map[int64]*stock.Preparation{}
 		for _, id := range emptied[:3] {
@@ -324,13 +364,15 @@ func TestReconcileMatchesReplayingAll(t *testing.T) {
 		}
 
 		// The rows kept by the write paths are those the backfills compute:
-		// migration 0011's from the ledger, then 0016's from the charts.
+		// migration 0011's from the ledger, then 0016's from the charts and
+		// 0019's.
 		kept := bagAccounts(t, db)
 		backfill, err := store.BagAccountsBackfill(db.Engine())
 		must(t, err)
 		must(t, db.ExecRaw(bg, `DELETE FROM bag_accounts`))
 		must(t, db.ExecRaw(bg, backfill))
 		must(t, db.FillBagsFinished(bg))
+		must(t, db.ResettleBags(bg))
 		if filled := bagAccounts(t, db); !reflect.DeepEqual(filled, kept) {
 			t.Errorf("the backfill gives %d rows, the write paths kept %d (or they differ)", len(filled), len(kept))
 			for i := range min(len(filled), len(kept)) {

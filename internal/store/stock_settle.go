@@ -12,8 +12,8 @@ import (
 
 // Settling a bag's account (bag_accounts, migrations 0011 and 0016). A bag
 // is settled once nothing of it is left to account for: drawn ± corrections
-// − wasted equals what the chart gave from it within
-// stock.BalanceTolerance, the given being the chart's at the waste once
+// − wasted equals what the chart gave from it within a syringe's graduation
+// (stock.Preparation.Accounted: stock.WasteResolutionML), the given being the chart's at the waste once
 // wasted, and otherwise what the chart had given when the bag was done
 // (finished_given_mg: the session stopped, or the next bag was hung). So a
 // bag emptied by the infusion is settled when its stop is charted, with no
@@ -25,12 +25,19 @@ import (
 
 // settleSQL recomputes a bag's settled (and wasted) from the ledger and its
 // finished_given_mg as the statement sees them: $1 the bag, $2
-// stock.BalanceTolerance.
+// stock.BalanceTolerance, $3 stock.WasteResolutionML. Settled is
+// stock.Preparation.Accounted of the balance: within $2 mg of zero, or less
+// than $3 mL of the bag.
 const settleSQL = `UPDATE bag_accounts SET wasted = EXISTS (SELECT 1 FROM stock_entries w WHERE w.preparation_id = $1 AND w.kind = 'waste'),
 	settled = COALESCE((EXISTS (SELECT 1 FROM stock_entries w WHERE w.preparation_id = $1 AND w.kind = 'waste') OR finished_given_mg IS NOT NULL)
-		AND ABS(COALESCE((SELECT SUM(b.bag_mg) FROM stock_entries b WHERE b.preparation_id = $1), 0)
-			- COALESCE((SELECT MAX(w.given_mg) FROM stock_entries w WHERE w.preparation_id = $1 AND w.kind = 'waste'), finished_given_mg)) <= $2, FALSE)
+		AND (` + bagBalanceSQL + ` <= $2 OR ` + bagBalanceSQL + ` < $3 * (SELECT p.mg_added / p.final_volume_ml FROM bag_preparations p WHERE p.id = $1)), FALSE)
 	WHERE preparation_id = $1`
+
+// bagBalanceSQL is |drawn ± corrections − wasted − given| of bag $1 in
+// settleSQL, the given being the chart's at its waste or, not wasted, when
+// it was done.
+const bagBalanceSQL = `ABS(COALESCE((SELECT SUM(b.bag_mg) FROM stock_entries b WHERE b.preparation_id = $1), 0)
+			- COALESCE((SELECT MAX(w.given_mg) FROM stock_entries w WHERE w.preparation_id = $1 AND w.kind = 'waste'), finished_given_mg))`
 
 // settleBag recomputes bag id's row of bag_accounts from the ledger as
 // this transaction sees it: after its waste, a correction of it or the end
@@ -49,7 +56,7 @@ func (tx *Tx) settleBag(id int64) error {
 }
 
 func settle(ctx context.Context, q execer, id int64) error {
-	res, err := q.ExecContext(ctx, settleSQL, id, stock.BalanceTolerance)
+	res, err := q.ExecContext(ctx, settleSQL, id, stock.BalanceTolerance, stock.WasteResolutionML)
 	if err != nil {
 		return fmt.Errorf("settle bag %d: %w", id, err)
 	}
@@ -132,15 +139,9 @@ func finish(ctx context.Context, q execer, id int64, givenMg float64) error {
 // as finishBags would have when their stop was charted. The clock is the
 // server's: a stopped or replaced bag's given no longer changes.
 func fillBagsFinished(ctx context.Context, db *DB, tx *sql.Tx) error {
-	var ids []int64
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT a.session_id FROM bag_accounts a
+	ids, err := queryIDs(ctx, tx, `SELECT DISTINCT a.session_id FROM bag_accounts a
 		WHERE NOT a.settled AND NOT a.wasted AND a.finished_given_mg IS NULL ORDER BY a.session_id`)
-	if err := scanEach(rows, err, func(rows *sql.Rows) error {
-		var id int64
-		err := rows.Scan(&id)
-		ids = append(ids, id)
-		return err
-	}); err != nil {
+	if err != nil {
 		return fmt.Errorf("bags finished: %w", err)
 	}
 	now := db.now()
@@ -182,4 +183,35 @@ func fillBagsFinished(ctx context.Context, db *DB, tx *sql.Tx) error {
 		}
 		return nil
 	})
+}
+
+// resettleBags is migration 0019's backfill (migrationFills): every bag
+// not settled is settled again by settleSQL, which since then reads a
+// balance of less than stock.WasteResolutionML of the bag as accounted for
+// (before, only one within stock.BalanceTolerance). A settled bag stays
+// settled: its balance was within the tighter bound.
+func resettleBags(ctx context.Context, _ *DB, tx *sql.Tx) error {
+	ids, err := queryIDs(ctx, tx, `SELECT preparation_id FROM bag_accounts WHERE NOT settled ORDER BY preparation_id`)
+	if err != nil {
+		return fmt.Errorf("resettle bags: %w", err)
+	}
+	for _, id := range ids {
+		if err := settle(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queryIDs returns the IDs query q reads, one a row.
+func queryIDs(ctx context.Context, tx *sql.Tx, q string) ([]int64, error) {
+	var ids []int64
+	rows, err := tx.QueryContext(ctx, q)
+	err = scanEach(rows, err, func(rows *sql.Rows) error {
+		var id int64
+		err := rows.Scan(&id)
+		ids = append(ids, id)
+		return err
+	})
+	return ids, err
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"sort"
 	"time"
@@ -88,7 +87,7 @@ func (b docBag) Remaining() float64 {
 // chart: once the session has stopped, emptied by the infusion, with
 // nothing to waste (bagView.Emptied).
 func (b docBag) NothingLeft() bool {
-	return b.Prep != nil && !b.Prep.Wasted() && math.Abs(b.Remaining()) <= stock.BalanceTolerance
+	return b.Prep != nil && !b.Prep.Wasted() && b.Prep.Accounted(b.Remaining())
 }
 
 // Signed prints a score such as RASS with its sign ("+0", "-2"), or an em

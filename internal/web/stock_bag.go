@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,10 +30,11 @@ type bagView struct {
 }
 
 // Emptied reports whether the infusion emptied the bag: done (off the
-// pump), not wasted, nothing left by the chart. The store settles such a
+// pump), not wasted, less left by the chart than a syringe measures
+// (stock.Preparation.Accounted). The store settles such a
 // bag when its use ends; there is nothing to waste.
 func (b bagView) Emptied() bool {
-	return !b.Wasted() && !b.InUse && math.Abs(b.RemainingMg) <= stock.BalanceTolerance
+	return !b.Wasted() && !b.InUse && b.Accounted(b.RemainingMg)
 }
 
 // RemainingML is the bag's remainder by the chart in mL of the bag.

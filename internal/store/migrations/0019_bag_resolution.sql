@@ -1,0 +1,11 @@
+-- 0019 a bag's account is settled when what is left unaccounted for is less
+-- than a graduation of the syringe its remainder is read with (issue 16):
+-- stock.WasteResolutionML, 0.1 mL of the bag (ISO 7886-1 §9: 2 and 3 mL
+-- syringes are graduated in 0.1 mL), or within stock.BalanceTolerance
+-- (1e-6 mg) as before. A nurse records the waste in mL as she reads it
+-- (23.4 mL), never the chart's exact remainder (23.4567 mg), so every
+-- measured waste was flagged as unbalanced (3,276 of the 95,171 bags of the
+-- scaled clinic at N = 10,000, all within 0.01 mL). store.settleSQL applies
+-- the rule on every waste, correction and stop; store.resettleBags, this
+-- migration's backfill, applies it to the bags not settled.
+SELECT 1;
