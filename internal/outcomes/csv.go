@@ -258,11 +258,36 @@ func parseDay(text string) (int, error) {
 // WriteJournalCSV writes rows as a journal CSV with the full header in the
 // contract's order; missing values are empty cells.
 func WriteJournalCSV(w io.Writer, rows []JournalRow) error {
-	cw := csvsafe.NewWriter(w)
-	if err := cw.Write(JournalHeader()); err != nil {
-		return fmt.Errorf("write journal: %w", err)
+	jw, err := NewJournalCSVWriter(w)
+	if err != nil {
+		return err
 	}
-	rec := make([]string, 2+NumMeasures)
+	if err := jw.Write(rows); err != nil {
+		return err
+	}
+	return jw.Flush()
+}
+
+// JournalCSVWriter writes a journal CSV a part at a time (WriteJournalCSV's
+// format), so that a clinic's whole journal streams in constant memory.
+type JournalCSVWriter struct {
+	cw  *csvsafe.Writer
+	rec []string
+}
+
+// NewJournalCSVWriter writes the header to w and returns the writer of the
+// rows.
+func NewJournalCSVWriter(w io.Writer) (*JournalCSVWriter, error) {
+	jw := &JournalCSVWriter{cw: csvsafe.NewWriter(w), rec: make([]string, 2+NumMeasures)}
+	if err := jw.cw.Write(JournalHeader()); err != nil {
+		return nil, fmt.Errorf("write journal: %w", err)
+	}
+	return jw, nil
+}
+
+// Write writes rows (buffered: Flush sends them).
+func (jw *JournalCSVWriter) Write(rows []JournalRow) error {
+	rec := jw.rec
 	for i := range rows {
 		r := &rows[i]
 		rec[0] = r.Patient
@@ -270,12 +295,17 @@ func WriteJournalCSV(w io.Writer, rows []JournalRow) error {
 		for m, s := range r.Scores {
 			rec[2+m] = s.String()
 		}
-		if err := cw.Write(rec); err != nil {
+		if err := jw.cw.Write(rec); err != nil {
 			return fmt.Errorf("write journal: %w", err)
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	return nil
+}
+
+// Flush sends the rows written and returns the first error of any write.
+func (jw *JournalCSVWriter) Flush() error {
+	jw.cw.Flush()
+	if err := jw.cw.Error(); err != nil {
 		return fmt.Errorf("write journal: %w", err)
 	}
 	return nil

@@ -235,7 +235,7 @@ func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 				if bytes.Equal(before[s.PatientID], enc[i]) {
 					continue // the same journal rows (the encoding is deterministic)
 				}
-				old, err := decodeCohortRows(s.PatientID, before[s.PatientID])
+				old, err := decodeCohortRows(nil, s.PatientID, before[s.PatientID])
 				if err != nil {
 					return err
 				}
