@@ -137,6 +137,12 @@ type batch struct {
 	// transaction (SQLite only: parsing a statement costs SQLite about
 	// as much as running a small one, and pgx caches its own).
 	stmts map[string]*sql.Stmt
+	// charts are the charts of the sessions the batch charted, as its
+	// transaction stored them (chartState and committed use them instead
+	// of the DB's cache of committed charts): the next write of a session
+	// in the batch — more events, its bag's preparation or waste — reads
+	// only the rows stored after them instead of replaying the chart.
+	charts chartCache
 	// audits are audit entries (auditArgs) not yet inserted: they go in
 	// auditInsertRows at a time, in order, before the commit. Nothing in a
 	// write transaction reads the audit log back.

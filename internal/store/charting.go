@@ -72,14 +72,13 @@ func (db *DB) OpenSession(ctx context.Context, courseID int64, day int, on clini
 	}
 	var out *clinic.InfusionSession
 	err = db.update(ctx, func(tx *Tx) error {
-		c, err := db.courseForRead(ctx, tx, a, courseID)
+		c, v, err := db.courseToOpen(ctx, tx, a, courseID)
 		if err != nil {
 			return err
 		}
 		if !clinic.CanChart(a, c.ClinicID) {
 			return clinic.Errorf(clinic.EFORBIDDEN, "Only the clinic's nurses and clinicians may open an infusion session.")
 		}
-		v := c.Current()
 		if v == nil {
 			return &clinic.Error{Code: clinic.ECONFLICT, Field: "day", Message: "The course has no signed plan yet: a clinician must sign it before sessions can be given."}
 		}

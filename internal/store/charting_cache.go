@@ -141,7 +141,13 @@ func (c *chartCache) evictOldest() {
 // every row. With committed (q reads committed rows only: the read pool)
 // the result is cached.
 func (db *DB) chartState(ctx context.Context, q queryer, s *sessionRow, committed bool) (infusion.State, error) {
-	if st, last, ok := db.charts.get(s.ID); ok {
+	cache := &db.charts
+	if tx, ok := q.(*Tx); ok && tx.batch != nil {
+		// In a DB.Batch, the batch's own cache (batch.charts): its
+		// transaction's charts, which die with it.
+		cache, committed = &tx.batch.charts, true
+	}
+	if st, last, ok := cache.get(s.ID); ok {
 		evs, lastRaw, ok, err := db.eventsAfter(ctx, q, s.ID, len(st.Events), last)
 		if err != nil {
 			return infusion.State{}, err
@@ -155,7 +161,7 @@ func (db *DB) chartState(ctx context.Context, q queryer, s *sessionRow, committe
 				return infusion.State{}, fmt.Errorf("session %d: the stored chart does not replay: %w", s.ID, err)
 			}
 			if committed {
-				db.charts.put(s.ID, next, lastRaw)
+				cache.put(s.ID, next, lastRaw)
 			}
 			return next, nil
 		}
@@ -169,7 +175,7 @@ func (db *DB) chartState(ctx context.Context, q queryer, s *sessionRow, committe
 		return infusion.State{}, fmt.Errorf("session %d: the stored chart does not replay: %w", s.ID, err)
 	}
 	if committed {
-		db.charts.put(s.ID, st, lastRaw)
+		cache.put(s.ID, st, lastRaw)
 	}
 	return st, nil
 }
@@ -260,9 +266,14 @@ func (db *DB) readsCommitted(q queryer) bool {
 // committed caches st, the chart a write transaction made by appending to
 // the first n events of session id (last: the JSON text of its last event
 // as stored), once its COMMIT succeeded; in a DB.Batch, not committed yet,
-// it does nothing.
+// in the batch's own cache instead (its later writes chart on it, and it
+// dies with the batch).
 func (db *DB) committed(ctx context.Context, id int64, n int, st infusion.State, last string) {
-	if db.batchOf(ctx) != nil || last == "" {
+	if last == "" {
+		return
+	}
+	if b := db.batchOf(ctx); b != nil {
+		b.charts.put(id, st, last)
 		return
 	}
 	db.charts.extend(id, n, st, last)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -31,6 +32,25 @@ const planVersionColumns = `id, course_id, version, status, reason, input_json, 
 	created_by, created_by_name, created_at, updated_at, revision, updated_by_name, signed_by, signed_by_name, signed_at`
 
 func scanPlanVersion(row interface{ Scan(...any) error }) (*clinic.PlanVersion, error) {
+	return scanPlanVersionWith(row, decodePlanJSON)
+}
+
+// decodePlanJSON decodes a plan version's input_json and plan_json.
+func decodePlanJSON(input, plan string) (clinic.PlanInput, *clinic.Plan, error) {
+	var in clinic.PlanInput
+	if err := json.Unmarshal([]byte(input), &in); err != nil {
+		return in, nil, fmt.Errorf("input: %w", err)
+	}
+	p := &clinic.Plan{}
+	if err := json.Unmarshal([]byte(plan), p); err != nil {
+		return in, nil, fmt.Errorf("plan: %w", err)
+	}
+	return in, p, nil
+}
+
+// scanPlanVersionWith is scanPlanVersion with the decoding of the input
+// and plan JSON given.
+func scanPlanVersionWith(row interface{ Scan(...any) error }, decode func(input, plan string) (clinic.PlanInput, *clinic.Plan, error)) (*clinic.PlanVersion, error) {
 	v := &clinic.PlanVersion{}
 	var status, input, plan string
 	var createdBy, signedBy sql.NullInt64
@@ -47,14 +67,81 @@ func scanPlanVersion(row interface{ Scan(...any) error }) (*clinic.PlanVersion, 
 	if signedAt.Valid {
 		v.SignedAt = signedAt.Time.UTC()
 	}
-	if err := json.Unmarshal([]byte(input), &v.Input); err != nil {
-		return nil, fmt.Errorf("plan version %d input: %w", v.ID, err)
+	in, p, err := decode(input, plan)
+	if err != nil {
+		return nil, fmt.Errorf("plan version %d %w", v.ID, err)
 	}
-	v.Plan = &clinic.Plan{}
-	if err := json.Unmarshal([]byte(plan), v.Plan); err != nil {
-		return nil, fmt.Errorf("plan version %d plan: %w", v.ID, err)
-	}
+	v.Input, v.Plan = in, p
 	return v, nil
+}
+
+// signedPlanMemo memoizes the decoding of signed plan versions' JSON by
+// their exact text, for OpenSession: a course's ten sessions are opened
+// on the one version signed (migration 0002's triggers refuse to change
+// it), and decoding its plan was most of opening a session. Decoding is a
+// pure function of the text, so the memo serves every DB. The input and
+// plan it returns are shared by every caller and must only be read.
+type signedPlanMemo struct {
+	mu sync.Mutex
+	m  map[[2]string]decodedPlan
+}
+
+// decodedPlan is one decoded version's input and plan.
+type decodedPlan struct {
+	input clinic.PlanInput
+	plan  *clinic.Plan
+}
+
+// signedPlanMemoMax bounds the memo (plans of some 7 kB of JSON: some tens
+// of MB at most); when full it starts afresh.
+const signedPlanMemoMax = 2048
+
+// signedPlans is the memo of OpenSession's versions.
+var signedPlans = &signedPlanMemo{m: map[[2]string]decodedPlan{}}
+
+// decode is decodePlanJSON through the memo: the result must only be read.
+func (m *signedPlanMemo) decode(input, plan string) (clinic.PlanInput, *clinic.Plan, error) {
+	k := [2]string{input, plan}
+	m.mu.Lock()
+	d, ok := m.m[k]
+	m.mu.Unlock()
+	if ok {
+		return d.input, d.plan, nil
+	}
+	in, p, err := decodePlanJSON(input, plan)
+	if err != nil {
+		return in, nil, err
+	}
+	m.mu.Lock()
+	if len(m.m) >= signedPlanMemoMax {
+		clear(m.m)
+	}
+	m.m[k] = decodedPlan{input: in, plan: p}
+	m.mu.Unlock()
+	return in, p, nil
+}
+
+// courseToOpen loads course id with only its newest signed version (nil
+// when none is signed: the course's Current), decoded through signedPlans,
+// and checks that the actor may read it (ENOTFOUND otherwise). The
+// version's Input and Plan are shared and must only be read.
+func (db *DB) courseToOpen(ctx context.Context, q queryer, a *clinic.Actor, id int64) (*clinic.Course, *clinic.PlanVersion, error) {
+	c, err := scanCourse(q.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses WHERE id = $1`, id))
+	if err != nil {
+		return nil, nil, notFound(err, "find course", "No such treatment course.")
+	}
+	if !clinic.CanReadPatientRecord(a, c.ClinicID, c.PatientID) {
+		return nil, nil, clinic.Errorf(clinic.ENOTFOUND, "No such treatment course.")
+	}
+	v, err := scanPlanVersionWith(q.QueryRowContext(ctx, `SELECT `+planVersionColumns+` FROM plan_versions
+		WHERE course_id = $1 AND status = 'signed' ORDER BY version DESC LIMIT 1`, id), signedPlans.decode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan versions: %w", err)
+	}
+	return c, v, nil
 }
 
 // queryer is what reads need: the read pool or a write transaction.
