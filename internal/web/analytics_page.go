@@ -210,13 +210,9 @@ func boosterPage(ctx context.Context, st outcomeSummaries, after *store.BoosterK
 	return out, next, nil
 }
 
-// analyticsPage answers the clinic's analytics. Under a clinic's load the
-// journals change the summaries a few times a minute while clinicians read
-// the page many times (issue 16: p99 4.3 s at N=1,000 and 12.9 s at
-// N=10,000 under the mixed load, 0.22 s alone): a request whose analysis and
-// booster page are kept answers their rendered content (keptBody) without
-// waiting for a report slot behind the CSV tables and the stock log; only
-// one that computes the analysis or renders its page takes a slot.
+// analyticsPage answers the clinic's analytics: the kept analysis' page
+// content rendered once per booster page (keptBody), so that the requests
+// between two changes of the summaries neither compute nor render it.
 func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request) error {
 	after, err := afterCursor[boosterCursor](r)
 	if err != nil {
@@ -227,24 +223,16 @@ func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if c := in.kept(); c != nil {
-		if body, ok := c.keptBody(cursor); ok {
-			s.renderAnalytics(w, r, body)
-			return nil
-		}
+	c := in.kept()
+	if c == nil {
+		c = in.build()
 	}
-	return s.report(func(w http.ResponseWriter, r *http.Request) error {
-		c := in.kept()
-		if c == nil {
-			c = in.build()
-		}
-		body, err := c.renderBody(r.Context(), s, cursor, (*store.BoosterKey)(after))
-		if err != nil {
-			return err
-		}
-		s.renderAnalytics(w, r, body)
-		return nil
-	})(w, r)
+	body, err := c.renderBody(r.Context(), s, cursor, (*store.BoosterKey)(after))
+	if err != nil {
+		return err
+	}
+	s.renderAnalytics(w, r, body)
+	return nil
 }
 
 // renderAnalytics answers the analytics page of the rendered content body.
@@ -256,15 +244,6 @@ func (s *Server) renderAnalytics(w http.ResponseWriter, r *http.Request, body te
 // besides the first (each holds the whole page, ~2.8 MB at N=10,000): the
 // first is what every clinician opens, the next few what one pages through.
 const keptBodies = 4
-
-// keptBody is the analysis' page content rendered for the booster page at
-// cursor ("" for the first), if kept.
-func (c *cohortAnalysis) keptBody(cursor string) (template.HTML, bool) {
-	c.bodiesMu.Lock()
-	defer c.bodiesMu.Unlock()
-	b, ok := c.bodies[cursor]
-	return b, ok
-}
 
 // renderBody is the analysis' page content for the booster page after
 // (cursor is its encoding), rendered once and kept while there is room:

@@ -181,7 +181,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/patients/{id}/measures/{mid}/in-error", staffOnly, s.measureInError},
 		{"GET", "/patients/{id}/outcomes", staffOnly, s.patientOutcomesPage},
 		{"GET", "/patients/{id}/outcomes.csv", staffOnly, s.patientOutcomesCSV},
-		{"GET", "/analytics", staffOnly, s.analyticsPage}, // takes a report slot only to compute (analytics_page.go)
+		{"GET", "/analytics", staffOnly, s.report(s.analyticsPage)},
 		{"GET", "/analytics/{table}", staffOnly, s.report(s.analyticsCSV)},
 		{"GET", "/outcome-definitions", staffOnly, s.definitionsPage},
 		{"POST", "/outcome-definitions", staffOnly, s.definitionsSave},
