@@ -26,7 +26,13 @@ import (
 // analyzed (pg_relation_size, exact at once, where the row counters are
 // flushed lazily), or changed by more than autovacuum's own threshold since
 // (50 rows + 10 %: autovacuum_analyze_threshold and _scale_factor's
-// defaults), are analyzed.
+// defaults), are analyzed. Tables whose dead row versions exceed
+// autovacuum's vacuum threshold (50 rows + 20 % of the live ones:
+// autovacuum_vacuum_threshold and _scale_factor's defaults) are vacuumed
+// as well (VACUUM (ANALYZE)): every settle or finish of a bag updates its
+// bag_accounts row, and without a vacuum the partial index of unsettled
+// bags keeps an entry per old version (96,363 entries for 3,379 live rows
+// at N=10,000, a 0.4 s dashboard read; issue 16).
 func (db *DB) Optimize(ctx context.Context) error {
 	if db.loc.Engine == Postgres {
 		return db.analyzePostgres(ctx)
@@ -54,14 +60,19 @@ func (db *DB) Optimize(ctx context.Context) error {
 // analyzePostgres runs ANALYZE on the current schema's tables whose
 // statistics are missing or stale (see Optimize).
 func (db *DB) analyzePostgres(ctx context.Context) error {
-	var tables []string
-	err := db.eachRow(ctx, `SELECT relname FROM pg_stat_user_tables
+	type stale struct {
+		name   string
+		vacuum bool
+	}
+	var tables []stale
+	err := db.eachRow(ctx, `SELECT relname, n_dead_tup > 50 + n_live_tup / 5 FROM pg_stat_user_tables
 		WHERE schemaname = current_schema()
 		AND ((coalesce(last_analyze, last_autoanalyze) IS NULL AND pg_relation_size(relid) > 0)
-			OR n_mod_since_analyze > 50 + n_live_tup / 10)
+			OR n_mod_since_analyze > 50 + n_live_tup / 10
+			OR n_dead_tup > 50 + n_live_tup / 5)
 		ORDER BY relname`, nil, func(rows *sql.Rows) error {
-		var t string
-		err := rows.Scan(&t)
+		var t stale
+		err := rows.Scan(&t.name, &t.vacuum)
 		tables = append(tables, t)
 		return err
 	})
@@ -69,8 +80,14 @@ func (db *DB) analyzePostgres(ctx context.Context) error {
 		return fmt.Errorf("optimize: stale tables: %w", err)
 	}
 	for _, t := range tables {
-		if _, err := db.write.ExecContext(ctx, `ANALYZE `+quoteIdent(t)); err != nil {
-			return fmt.Errorf("optimize: analyze %s: %w", t, err)
+		// VACUUM runs outside a transaction: the pool's connection in
+		// autocommit, as ANALYZE.
+		q := `ANALYZE ` + quoteIdent(t.name)
+		if t.vacuum {
+			q = `VACUUM (ANALYZE) ` + quoteIdent(t.name)
+		}
+		if _, err := db.write.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("optimize: %s: %w", q, err)
 		}
 	}
 	return nil
