@@ -126,12 +126,9 @@ func (m *signedPlanMemo) decode(input, plan string) (clinic.PlanInput, *clinic.P
 // and checks that the actor may read it (ENOTFOUND otherwise). The
 // version's Input and Plan are shared and must only be read.
 func (db *DB) courseToOpen(ctx context.Context, q queryer, a *clinic.Actor, id int64) (*clinic.Course, *clinic.PlanVersion, error) {
-	c, err := scanCourse(q.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses WHERE id = $1`, id))
+	c, err := readableCourse(ctx, q, a, id)
 	if err != nil {
-		return nil, nil, notFound(err, "find course", "No such treatment course.")
-	}
-	if !clinic.CanReadPatientRecord(a, c.ClinicID, c.PatientID) {
-		return nil, nil, clinic.Errorf(clinic.ENOTFOUND, "No such treatment course.")
+		return nil, nil, err
 	}
 	v, err := scanPlanVersionWith(q.QueryRowContext(ctx, `SELECT `+planVersionColumns+` FROM plan_versions
 		WHERE course_id = $1 AND status = 'signed' ORDER BY version DESC LIMIT 1`, id), signedPlans.decode)
@@ -183,15 +180,25 @@ func loadVersions(ctx context.Context, q queryer, courses ...*clinic.Course) err
 // courseForRead loads course id with its versions and checks that the actor
 // may read it (ENOTFOUND otherwise, as for a course that does not exist).
 func (db *DB) courseForRead(ctx context.Context, q queryer, a *clinic.Actor, id int64) (*clinic.Course, error) {
+	c, err := readableCourse(ctx, q, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := loadVersions(ctx, q, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// readableCourse loads course id without its versions, ENOTFOUND when
+// there is none or the actor may not read it.
+func readableCourse(ctx context.Context, q queryer, a *clinic.Actor, id int64) (*clinic.Course, error) {
 	c, err := scanCourse(q.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, "find course", "No such treatment course.")
 	}
 	if !clinic.CanReadPatientRecord(a, c.ClinicID, c.PatientID) {
 		return nil, clinic.Errorf(clinic.ENOTFOUND, "No such treatment course.")
-	}
-	if err := loadVersions(ctx, q, c); err != nil {
-		return nil, err
 	}
 	return c, nil
 }

@@ -71,7 +71,7 @@ type cohortAnalysis struct {
 	page       sync.Once
 	pageTables analyticsPageData
 	// bodies are the page's rendered content by booster cursor ("" for
-	// the first page; see keptBody).
+	// the first page; see renderBody).
 	bodiesMu sync.Mutex
 	bodies   map[string]template.HTML
 }
@@ -79,33 +79,10 @@ type cohortAnalysis struct {
 // atRiskStep is the spacing of the numbers-at-risk table, in days.
 const atRiskStep = 14
 
-// cohortAnalysis computes the clinic's analytics for the actor.
+// cohortAnalysis computes the clinic's analytics for the actor, or answers
+// the kept analysis when the summaries, the cohort report and the
+// definitions are those it was computed from (then a few one-row reads).
 func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
-	in, err := s.analysisInputs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if c := in.kept(); c != nil {
-		return c, nil
-	}
-	return in.build(), nil
-}
-
-// analysisInputs is what the clinic's analysis is computed from, read
-// afresh: the refreshed summaries, their outcomes and cohort report, and
-// the stamp of the analysis they give.
-type analysisInputs struct {
-	defs   *clinic.OutcomeDefinitions
-	st     outcomeSummaries
-	ranked []*patientOutcome
-	rep    *store.CohortReport
-	key    analysisKey
-	at     analysisStamp
-}
-
-// analysisInputs refreshes the actor's clinic's summaries and reads what
-// changed since the kept analysis (when nothing did: a few one-row reads).
-func (s *Server) analysisInputs(ctx context.Context) (*analysisInputs, error) {
 	js, err := s.journals()
 	if err != nil {
 		return nil, err
@@ -134,26 +111,17 @@ func (s *Server) analysisInputs(ctx context.Context) (*analysisInputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &analysisInputs{defs: defs, st: st, ranked: ranked, rep: rep, key: analysisKey{st: st, clinic: a.ClinicID},
-		at: analysisStamp{summaries: version, totals: rep.Version, definitions: stamp}}, nil
-}
-
-// kept is the kept analysis of these inputs, nil when there is none.
-func (in *analysisInputs) kept() *cohortAnalysis {
-	if v, ok := analyses.Load(in.key); ok && v.(*cachedAnalysis).stamp == in.at {
-		return v.(*cachedAnalysis).analysis
+	key := analysisKey{st: st, clinic: a.ClinicID}
+	at := analysisStamp{summaries: version, totals: rep.Version, definitions: stamp}
+	if v, ok := analyses.Load(key); ok && v.(*cachedAnalysis).stamp == at {
+		return v.(*cachedAnalysis).analysis, nil
 	}
-	return nil
-}
-
-// build computes the analysis of the inputs and keeps it.
-func (in *analysisInputs) build() *cohortAnalysis {
-	c := &cohortAnalysis{Definitions: in.defs, Rows: in.rep.Rows, Report: in.rep.Report, summaries: in.st}
+	c := &cohortAnalysis{Definitions: defs, Rows: rep.Rows, Report: rep.Report, summaries: st}
 	byProtocol := map[string][]survival.Observation{}
 	titles := map[string]string{}
 	var protocols []string
 	maxDay := 0
-	for _, po := range in.ranked {
+	for _, po := range ranked {
 		c.Patients = append(c.Patients, po)
 		for _, co := range po.Courses {
 			o, ok := co.Relief.Observation()
@@ -177,8 +145,8 @@ func (in *analysisInputs) build() *cohortAnalysis {
 		curve := survival.KaplanMeier(byProtocol[key])
 		c.Survival = append(c.Survival, protocolSurvival{Protocol: key, Title: titles[key], Curve: curve, AtRisk: atRiskAt(curve, c.AtRiskDays)})
 	}
-	analyses.Store(in.key, &cachedAnalysis{stamp: in.at, analysis: c})
-	return c
+	analyses.Store(key, &cachedAnalysis{stamp: at, analysis: c})
+	return c, nil
 }
 
 // analyses holds the last cohortAnalysis of each clinic of a store (by

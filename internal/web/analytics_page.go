@@ -211,23 +211,18 @@ func boosterPage(ctx context.Context, st outcomeSummaries, after *store.BoosterK
 }
 
 // analyticsPage answers the clinic's analytics: the kept analysis' page
-// content rendered once per booster page (keptBody), so that the requests
+// content rendered once per booster page (renderBody), so that the requests
 // between two changes of the summaries neither compute nor render it.
 func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request) error {
 	after, err := afterCursor[boosterCursor](r)
 	if err != nil {
 		return err
 	}
-	cursor := encodeCursor(after)
-	in, err := s.analysisInputs(r.Context())
+	c, err := s.cohortAnalysis(r.Context())
 	if err != nil {
 		return err
 	}
-	c := in.kept()
-	if c == nil {
-		c = in.build()
-	}
-	body, err := c.renderBody(r.Context(), s, cursor, (*store.BoosterKey)(after))
+	body, err := c.renderBody(r.Context(), s, encodeCursor(after), (*store.BoosterKey)(after))
 	if err != nil {
 		return err
 	}
@@ -362,12 +357,6 @@ func (s *Server) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// cohortJournal is the store's study journal from the summaries, a
-// patient at a time.
-type cohortJournal interface {
-	EachCohortJournal(ctx context.Context, fn func(rows []outcomes.JournalRow) error) error
-}
-
 // cohortJournalCSV streams the clinic's whole study journal (CohortJournal's
 // rows, 6 million at N=10,000) from the refreshed summaries' rows, a
 // patient at a time, in constant memory.
@@ -389,18 +378,13 @@ func (s *Server) cohortJournalCSV(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	cj, ok := st.(cohortJournal)
-	if !ok {
-		return clinic.Errorf(clinic.EINTERNAL, "the patient service %T keeps no cohort journal", st)
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="journal.csv"`)
+	csvDownload(w, "journal.csv")
 	jw, err := outcomes.NewJournalCSVWriter(w)
 	if err != nil {
 		return nil // the client gone: nothing to answer
 	}
 	n := 0
-	err = cj.EachCohortJournal(ctx, func(rows []outcomes.JournalRow) error {
+	err = st.EachCohortJournal(ctx, func(rows []outcomes.JournalRow) error {
 		if err := jw.Write(rows); err != nil {
 			return err
 		}
@@ -442,8 +426,7 @@ func boostersCSV(w http.ResponseWriter, c *cohortAnalysis) error {
 		}
 		return strings.Compare(a.Due, b.Due)
 	})
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="boosters.csv"`)
+	csvDownload(w, "boosters.csv")
 	cw := csvsafe.NewWriter(w)
 	_ = cw.Write([]string{"mrn", "patient", "suggested", "due", "relapses", "shortest_days", "median_days", "basis"})
 	for i, b := range list {

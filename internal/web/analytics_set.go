@@ -34,6 +34,7 @@ type outcomeSummaries interface {
 	CountRelapses(ctx context.Context) (int, error)
 	OutcomeSummariesSince(ctx context.Context, since int64, fn func(p *clinic.Patient, outcome []byte) error) (int64, []int64, error)
 	CohortReport(ctx context.Context, have int64) (*store.CohortReport, error)
+	EachCohortJournal(ctx context.Context, fn func(rows []outcomes.JournalRow) error) error
 }
 
 // outcomeFormat names how outcomeOf computes and summaryOf encodes an

@@ -326,9 +326,15 @@ func (s *Server) journalCSV(w http.ResponseWriter, r *http.Request) error {
 
 // writeCSV sends a CSV download.
 func writeCSV(w http.ResponseWriter, name string, body []byte) {
+	csvDownload(w, name)
+	_, _ = w.Write(body)
+}
+
+// csvDownload sets the headers of a CSV download named name, before its
+// body is written (whole, or streamed).
+func csvDownload(w http.ResponseWriter, name string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFilename(name)+`"`)
-	_, _ = w.Write(body)
 }
 
 // safeFilename keeps letters, digits, dot, dash and underscore.

@@ -482,8 +482,7 @@ func (s *Server) stockLogCSV(w http.ResponseWriter, r *http.Request) error {
 	n := 0
 	err = svc.StockLog(r.Context(), f, func(row stock.LogRow) error {
 		if cw == nil {
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-			w.Header().Set("Content-Disposition", `attachment; filename="controlled-substance-log.csv"`)
+			csvDownload(w, "controlled-substance-log.csv")
 			cw = csvsafe.NewWriter(w)
 			if err := cw.Write(logCSVHeader); err != nil {
 				return err
