@@ -92,10 +92,11 @@ func summaryClinic(ctx context.Context) (int64, error) {
 
 // StaleOutcomes returns the actor's clinic's patients whose summary was not
 // computed from their latest inputs under the definitions d, in patient ID
-// order. Its cost follows what changed, not the clinic's size (migration
-// 0018): when the clinic's lowest and highest definitions stamps are both
-// d's, only the rows whose inputs changed are read, from their partial
-// index; otherwise (new definitions: every row is stale) the clinic's rows.
+// order. Its cost follows what changed, not the clinic's size (migrations
+// 0018 and 0020): when the clinic's lowest and highest definitions stamps
+// are both d's, only the rows whose inputs changed (stale) are read, from
+// their partial index; otherwise (new definitions: every row is stale) the
+// clinic's rows.
 func (db *DB) StaleOutcomes(ctx context.Context, d OutcomeDefinitionsStamp) ([]OutcomeStamp, error) {
 	clinicID, err := summaryClinic(ctx)
 	if err != nil {
@@ -126,9 +127,9 @@ func (db *DB) StaleOutcomes(ctx context.Context, d OutcomeDefinitionsStamp) ([]O
 // patient_outcomes_stale), and those or the rows under other definitions
 // (the clinic's every row).
 const (
-	staleByGen              = `SELECT patient_id, gen FROM patient_outcomes WHERE clinic_id = $1 AND computed_gen < gen ORDER BY patient_id`
+	staleByGen              = `SELECT patient_id, gen FROM patient_outcomes WHERE clinic_id = $1 AND stale ORDER BY patient_id`
 	staleByGenOrDefinitions = `SELECT patient_id, gen FROM patient_outcomes WHERE clinic_id = $1
-		AND (computed_gen < gen OR definitions_version <> $2 OR definitions_hash <> $3) ORDER BY patient_id`
+		AND (stale OR definitions_version <> $2 OR definitions_hash <> $3) ORDER BY patient_id`
 	// definitionsEnd is the clinic's lowest definitions stamp; with
 	// " DESC" after each column, its highest.
 	definitionsEnd = `SELECT definitions_version, definitions_hash FROM patient_outcomes WHERE clinic_id = $1
@@ -164,6 +165,16 @@ func (db *DB) allUnderDefinitions(ctx context.Context, clinicID int64, d Outcome
 // another server instance, never replaces a newer one. In the same
 // transaction, the clinic's cohort totals (locked first) lose the journal
 // rows each replaced row held and gain its summary's.
+//
+// A save of many summaries (the first fill, new definitions) changes what
+// PostgreSQL's statistics say of the stale ones (migration 0020): most of
+// them were stale, few are now. The planner reads StaleOutcomes' rows from
+// their partial index only when its statistics say they are few, and serve
+// refreshes them every few hours only; so after such a save the statistics
+// of patient_outcomes are refreshed (ANALYZE, tens of milliseconds at
+// N=10,000) after a save of analyzeThreshold summaries or more, instead of
+// hours of sequential scans of the clinic's rows. A refresh after a journal
+// entry saves one.
 func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 	clinicID, err := summaryClinic(ctx)
 	if err != nil {
@@ -174,6 +185,7 @@ func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 			return fmt.Errorf("save outcome of patient %d: clinic %d is not the actor's %d", s.PatientID, s.ClinicID, clinicID)
 		}
 	}
+	saved := 0
 	for len(list) > 0 {
 		part := list[:min(len(list), idChunk)]
 		list = list[len(part):]
@@ -187,7 +199,9 @@ func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 			}
 			ids[i] = s.PatientID
 		}
+		stored := 0 // summaries written by the transaction (as last tried)
 		err := db.update(ctx, func(tx *Tx) error {
+			stored = 0
 			tot, err := lockCohortTotals(tx, clinicID)
 			if err != nil {
 				return err
@@ -218,7 +232,6 @@ func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 				return fmt.Errorf("save outcomes: %w", err)
 			}
 			defer st.Close()
-			saved := false
 			var totals *outcomes.Totals // decoded at the first change of a journal
 			for i, s := range part {
 				var id int64
@@ -231,7 +244,7 @@ func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 				if err != nil {
 					return fmt.Errorf("save outcome of patient %d: %w", s.PatientID, err)
 				}
-				saved = true
+				stored++
 				if bytes.Equal(before[s.PatientID], enc[i]) {
 					continue // the same journal rows (the encoding is deterministic)
 				}
@@ -247,7 +260,7 @@ func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 				totals.Add(s.PatientID, old, -1)
 				totals.Add(s.PatientID, s.Journal, 1)
 			}
-			if !saved {
+			if stored == 0 {
 				return nil
 			}
 			return saveCohortTotals(tx, clinicID, version, totals)
@@ -255,9 +268,21 @@ func (db *DB) SaveOutcomes(ctx context.Context, list []OutcomeSummary) error {
 		if err != nil {
 			return err
 		}
+		saved += stored
+	}
+	if db.loc.Engine == Postgres && saved >= analyzeThreshold {
+		if _, err := db.write.ExecContext(ctx, `ANALYZE patient_outcomes`); err != nil {
+			return fmt.Errorf("save outcomes: statistics: %w", err)
+		}
 	}
 	return nil
 }
+
+// analyzeThreshold is how many summaries a save stores at least for the
+// statistics of patient_outcomes to be refreshed after it:
+// autovacuum_analyze_threshold's default (50 rows), the fixed part of
+// Optimize's threshold.
+const analyzeThreshold = 50
 
 // nullBytes is b as nullable text.
 func nullBytes(b []byte) sql.NullString {
