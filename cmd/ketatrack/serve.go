@@ -159,6 +159,14 @@ Environment:
 		defer ps.Close()
 		logger.Info("serving runtime profiles", "url", "http://"+pl.Addr().String()+"/debug/pprof/")
 	}
+	// The outcome summaries left stale by an upgrade or by new outcome
+	// definitions are computed in the background from now on
+	// (internal/web/analytics_fill.go); Close, after the shutdown, stops
+	// that work before the database closes.
+	defer srv.Close()
+	if err := srv.WarmOutcomes(); err != nil {
+		logger.Warn("computing the outcome summaries in the background", "error", err)
+	}
 	url := "http://" + ln.Addr().String()
 	logger.Info("serving", "url", url, "engine", db.Engine(), "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(e.Stdout, "ketatrack listening on %s\n", url)
@@ -196,6 +204,7 @@ Environment:
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fail(e, "serve", exitFailure, err)
 	}
+	srv.Close()
 	logger.Info("stopped")
 	return exitOK
 }

@@ -111,7 +111,7 @@ func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := analysisKey{st: st, clinic: a.ClinicID}
+	key := keyOf(ctx, st)
 	at := analysisStamp{summaries: version, totals: rep.Version, definitions: stamp}
 	if v, ok := analyses.Load(key); ok && v.(*cachedAnalysis).stamp == at {
 		return v.(*cachedAnalysis).analysis, nil
@@ -150,13 +150,20 @@ func (s *Server) cohortAnalysis(ctx context.Context) (*cohortAnalysis, error) {
 }
 
 // analyses holds the last cohortAnalysis of each clinic of a store (by
-// analysisKey), with what it was computed from: the next request with the
+// summariesKey), with what it was computed from: the next request with the
 // same summaries, totals and definitions answers it again, never changed.
 var analyses sync.Map
 
-type analysisKey struct {
+// summariesKey names a clinic's summaries in a store: the key of the
+// per-clinic locks, fills and caches of this file and analytics_set.go.
+type summariesKey struct {
 	st     outcomeSummaries
 	clinic int64
+}
+
+// keyOf is the key of the actor's clinic's summaries in st.
+func keyOf(ctx context.Context, st outcomeSummaries) summariesKey {
+	return summariesKey{st: st, clinic: clinic.ActorFrom(ctx).ClinicID}
 }
 
 type analysisStamp struct {

@@ -70,10 +70,7 @@ type refreshLock chan struct{}
 // lockRefresh takes the refresh lock of the actor's clinic in st; the
 // caller runs the returned unlock.
 func lockRefresh(ctx context.Context, st outcomeSummaries) (unlock func(), err error) {
-	key := struct {
-		st     outcomeSummaries
-		clinic int64
-	}{st, clinic.ActorFrom(ctx).ClinicID}
+	key := keyOf(ctx, st)
 	v, _ := refreshLocks.LoadOrStore(key, make(refreshLock, 1))
 	l := v.(refreshLock)
 	select {
@@ -85,9 +82,11 @@ func lockRefresh(ctx context.Context, st outcomeSummaries) (unlock func(), err e
 }
 
 // refreshOutcomes brings the summaries of the actor's clinic up to date
-// under defs and returns the store holding them. Each stale patient's
-// generation is read before its inputs, so a row is stored as computed from
-// at most the generation its inputs have: a write meanwhile leaves it stale.
+// under defs and returns the store holding them. A few stale patients (the
+// writes since the last read) are computed here; more than inlineLimit (the
+// first fill, new definitions, an imported cohort) are computed in the
+// background (fillOutcomes) and the request gets an EUNAVAILABLE error
+// that says how far the computation is and when to come back.
 func (s *Server) refreshOutcomes(ctx context.Context, defs *clinic.OutcomeDefinitions) (outcomeSummaries, error) {
 	st, ok := s.Patients.(outcomeSummaries)
 	if !ok {
@@ -106,6 +105,13 @@ func (s *Server) refreshOutcomes(ctx context.Context, defs *clinic.OutcomeDefini
 	if len(stale) == 0 {
 		return st, nil
 	}
+	key := keyOf(ctx, st)
+	if f := runningFill(key); f != nil {
+		return nil, f.pending()
+	}
+	if len(stale) > s.inlineLimit() {
+		return nil, s.startFill(key, len(stale)).pending()
+	}
 	unlock, err := lockRefresh(ctx, st)
 	if err != nil {
 		return nil, err
@@ -114,7 +120,21 @@ func (s *Server) refreshOutcomes(ctx context.Context, defs *clinic.OutcomeDefini
 	if stale, err = st.StaleOutcomes(ctx, stamp); err != nil {
 		return nil, err
 	}
+	if err := computeStale(ctx, st, defs, stamp, stale, nil); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// computeStale computes and stores the summaries of the stale patients of
+// the actor's clinic under defs (stamp), refreshBatch at a time, calling
+// done (if not nil) with how many are stored after each batch. Each stale
+// patient's generation is read before its inputs, so a row is stored as
+// computed from at most the generation its inputs have: a write meanwhile
+// leaves it stale. The caller holds the clinic's refresh lock.
+func computeStale(ctx context.Context, st outcomeSummaries, defs *clinic.OutcomeDefinitions, stamp store.OutcomeDefinitionsStamp, stale []store.OutcomeStamp, done func(n int)) error {
 	clinicID := clinic.ActorFrom(ctx).ClinicID
+	stored := 0
 	for len(stale) > 0 {
 		part := stale[:min(len(stale), refreshBatch)]
 		stale = stale[len(part):]
@@ -137,29 +157,33 @@ func (s *Server) refreshOutcomes(ctx context.Context, defs *clinic.OutcomeDefini
 		}
 		// Dense stale IDs (the first fill) are read by ID range, the
 		// fresh patients among them skipped; sparse ones by list.
+		var err error
 		if first, last := ids[0], ids[len(ids)-1]; len(ids) > 1 && last-first < store.OutcomeRange && last-first < 2*int64(len(ids)) {
 			err = st.EachOutcomeInputsBetween(ctx, first, last, each)
 		} else {
 			err = st.EachOutcomeInputsOf(ctx, ids, each)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		list := make([]store.OutcomeSummary, len(part))
 		for i, p := range part {
 			sum, err := summaryOf(computed[p.PatientID])
 			if err != nil {
-				return nil, err
+				return err
 			}
 			sum.PatientID, sum.ClinicID, sum.Gen, sum.Definitions = p.PatientID, clinicID, p.Gen, stamp
 			sum.Journal = journals[p.PatientID]
 			list[i] = sum
 		}
 		if err := st.SaveOutcomes(ctx, list); err != nil {
-			return nil, err
+			return err
+		}
+		if stored += len(part); done != nil {
+			done(stored)
 		}
 	}
-	return st, nil
+	return nil
 }
 
 // cohortRowsOf is the patient's study journal as CohortJournal gives it:
@@ -191,10 +215,7 @@ var cohortReports sync.Map
 // totals changed since the last read (by this or another server
 // instance: their version is the database's).
 func cohortReport(ctx context.Context, st outcomeSummaries) (*store.CohortReport, error) {
-	key := struct {
-		st     outcomeSummaries
-		clinic int64
-	}{st, clinic.ActorFrom(ctx).ClinicID}
+	key := keyOf(ctx, st)
 	have := int64(-1)
 	var cached *cachedReport
 	if v, ok := cohortReports.Load(key); ok {
@@ -279,10 +300,7 @@ var outcomeCaches sync.Map
 // (by this or another server instance): after one patient's journal entry,
 // one row. The list returned is never changed afterwards.
 func summarizedOutcomes(ctx context.Context, st outcomeSummaries) ([]*patientOutcome, int64, error) {
-	key := struct {
-		st     outcomeSummaries
-		clinic int64
-	}{st, clinic.ActorFrom(ctx).ClinicID}
+	key := keyOf(ctx, st)
 	v, _ := outcomeCaches.LoadOrStore(key, &outcomeCache{version: -1, byID: map[int64]*patientOutcome{}})
 	c := v.(*outcomeCache)
 	c.mu.Lock()

@@ -106,11 +106,16 @@ func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rel, _, total, err := s.relapsePage(r.Context(), nil, dashboardRelapses)
-	if err != nil {
-		return err
+	out := apiDashboard{Dashboard: d}
+	if out.Relapses, _, out.RelapsesTotal, err = s.relapsePage(r.Context(), nil, dashboardRelapses); err != nil {
+		// As on the page: the sessions and alerts without the relapses
+		// (their summaries being computed), unless the server failed.
+		if clinic.ErrorCode(err) == clinic.EINTERNAL {
+			return err
+		}
+		out.Relapses, out.RelapsesError = []relapseRow{}, clinic.ErrorMessage(err)
 	}
-	writeJSON(w, http.StatusOK, apiDashboard{Dashboard: d, Relapses: rel, RelapsesTotal: total})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -121,4 +126,7 @@ type apiDashboard struct {
 	*clinic.Dashboard
 	Relapses      []relapseRow `json:"relapses"`
 	RelapsesTotal int          `json:"relapses_total"`
+	// RelapsesError says why the relapses are missing (their summaries
+	// being computed: analytics_fill.go).
+	RelapsesError string `json:"relapses_error,omitempty"`
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -60,6 +61,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		err, status = tooLargeMessage(mbe.Limit), http.StatusRequestEntityTooLarge
 	}
 	code := clinic.ErrorCode(err)
+	retry := retrySeconds(err)
+	if retry > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retry))
+	}
 	if code == clinic.EINTERNAL {
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
@@ -89,14 +94,19 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, login, http.StatusSeeOther)
 		return
 	}
+	if r.Method != http.MethodGet || isHTMX(r) {
+		retry = 0 // reload only a whole page asked for by GET
+	}
 	s.render(w, r, status, "error", &page{Title: http.StatusText(status), Data: errorPage{
-		Status: status, Message: clinic.ErrorMessage(err),
+		Status: status, Message: clinic.ErrorMessage(err), Retry: retry,
 	}})
 }
 
 type errorPage struct {
 	Status  int
 	Message string
+	// Retry is the seconds after which the page reloads itself (0: never).
+	Retry int
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

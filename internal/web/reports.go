@@ -59,8 +59,7 @@ func (s *Server) report(h func(http.ResponseWriter, *http.Request) error) func(h
 			select {
 			case g.slots <- struct{}{}:
 			case <-t.C:
-				w.Header().Set("Retry-After", "60")
-				return clinic.Errorf(clinic.EUNAVAILABLE, "Other clinic-wide reports are being computed (at most %d at a time); try again in a minute. The patients' charts are not affected.", cap(g.slots))
+				return retryAfter(60, clinic.Errorf(clinic.EUNAVAILABLE, "Other clinic-wide reports are being computed (at most %d at a time); try again in a minute. The patients' charts are not affected.", cap(g.slots)))
 			case <-r.Context().Done():
 				return fmt.Errorf("wait for a report slot: %w", r.Context().Err())
 			}

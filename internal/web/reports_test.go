@@ -34,12 +34,14 @@ func TestReportGate(t *testing.T) {
 	go func() { _, err := get(context.Background(), slow); done <- err }()
 	<-inside
 
-	w, err := get(context.Background(), quick)
+	_, err := get(context.Background(), quick)
 	if clinic.ErrorCode(err) != clinic.EUNAVAILABLE || ErrorStatus(err) != http.StatusServiceUnavailable || ran != 0 {
 		t.Fatalf("a report while the only slot is held: ran %d, error %v (status %d), want 503 without running", ran, err, ErrorStatus(err))
 	}
-	if got := w.Header().Get("Retry-After"); got != "60" {
-		t.Errorf("Retry-After %q, want 60", got)
+	rec := httptest.NewRecorder()
+	s.fail(rec, httptest.NewRequest("GET", "/api/v1/analytics", nil), err)
+	if got := rec.Header().Get("Retry-After"); got != "60" || retrySeconds(err) != 60 {
+		t.Errorf("Retry-After %q (%d s), want 60", got, retrySeconds(err))
 	}
 	if msg := clinic.ErrorMessage(err); msg != "Other clinic-wide reports are being computed (at most 1 at a time); try again in a minute. The patients' charts are not affected." {
 		t.Errorf("message %q", msg)

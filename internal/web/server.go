@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/ketatrack/ketatrack/internal/clinic"
@@ -79,6 +80,13 @@ type Server struct {
 	routes    []route
 	handler   http.Handler
 	reports   reportGate
+	// stopCtx is the background work's context (analytics_fill.go), done
+	// by stop (Close); background counts the goroutines doing it.
+	stopCtx    context.Context
+	stop       context.CancelFunc
+	background sync.WaitGroup
+	// inlineStale overrides defaultInlineStale (tests).
+	inlineStale int
 }
 
 // New checks cfg, parses the templates and builds the handler.
@@ -112,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Discharge = d
 	}
 	s := &Server{Config: cfg, logger: cfg.Logger, reports: newReportGate(cfg.ReportSlots, 0)}
+	s.stopCtx, s.stop = context.WithCancel(context.Background())
 	t, err := parseTemplates(s.funcs())
 	if err != nil {
 		return nil, err
