@@ -59,7 +59,7 @@ func fillServer(t *testing.T) (*Server, *heldSaves, context.Context) {
 }
 
 // staleCount is how many of the actor's clinic's summaries are stale.
-func staleCount(t *testing.T, s *Server, db *store.DB, ctx context.Context) int {
+func staleCount(t *testing.T, db *store.DB, ctx context.Context) int {
 	t.Helper()
 	defs, err := db.FindOutcomeDefinitions(ctx)
 	if err != nil {
@@ -86,7 +86,7 @@ func staleCount(t *testing.T, s *Server, db *store.DB, ctx context.Context) int 
 // would wait in SaveOutcomes, held here, and the test would not end.
 func TestManyStaleComputedInBackground(t *testing.T) {
 	s, h, clin := fillServer(t)
-	if n := staleCount(t, s, h.DB, clin); n != 24 {
+	if n := staleCount(t, h.DB, clin); n != 24 {
 		t.Fatalf("%d stale summaries, want the 24 patients'", n)
 	}
 	for i := range 2 {
@@ -137,7 +137,7 @@ func TestManyStaleComputedInBackground(t *testing.T) {
 	if runningFill(keyOf(clin, h)) != nil {
 		t.Error("the fill is still registered after its end")
 	}
-	if n := staleCount(t, s, h.DB, clin); n != 0 {
+	if n := staleCount(t, h.DB, clin); n != 0 {
 		t.Fatalf("%d summaries stale after the fill", n)
 	}
 	assertSummariesMatch(t, s, h.DB, clin)
@@ -155,7 +155,7 @@ func TestCloseStopsTheFill(t *testing.T) {
 	if runningFill(keyOf(clin, h)) != nil {
 		t.Error("the fill is still registered after Close")
 	}
-	if n := staleCount(t, s, h.DB, clin); n != 24 {
+	if n := staleCount(t, h.DB, clin); n != 24 {
 		t.Errorf("%d summaries stale after Close stopped the fill, want 24 (its batch not stored)", n)
 	}
 }
@@ -169,7 +169,7 @@ func TestWarmOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.background.Wait()
-	if n := staleCount(t, s, h.DB, clin); n != 0 {
+	if n := staleCount(t, h.DB, clin); n != 0 {
 		t.Fatalf("%d summaries stale after WarmOutcomes", n)
 	}
 	if _, _, _, err := s.relapsePage(clin, nil, dashboardRelapses); err != nil {
